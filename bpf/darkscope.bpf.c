@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * darkscope XDP data plane: parse each frame, decide whether it is dark
+ * (destination in a monitored prefix, source not allowlisted), classify it,
+ * count it per class, per port and per source prefix, and drop it.
+ */
+#include "parsing.h"
+#include "maps.h"
+
+/* Knobs, set by the agent between skeleton open and load. */
+const volatile __u8 cfg_pass_dark = 0;        /* 1: XDP_PASS dark packets (mirror port) */
+const volatile __u8 cfg_have_allowlist = 0;   /* 0: skip the allowlist lookup */
+const volatile __u8 cfg_src_prefix_v4 = 32;   /* source aggregation, bits */
+const volatile __u8 cfg_src_prefix_v6 = 64;
+
+/* Every exit goes through here with exactly one stats index, so no path can
+ * forget to count a frame. */
+static __always_inline int finish(__u32 idx, __u64 len, int action)
+{
+	struct ds_counter *c = bpf_map_lookup_elem(&stats, &idx);
+	if (c) {
+		c->packets++;
+		c->bytes += len;
+	}
+	return action;
+}
+
+static __always_inline void count_misc(__u32 what, __u64 len)
+{
+	__u32 idx = DS_STATS_MISC(what);
+	struct ds_counter *c = bpf_map_lookup_elem(&stats, &idx);
+	if (c) {
+		c->packets++;
+		c->bytes += len;
+	}
+}
+
+static __always_inline int in_lpm(void *trie, __u8 family, const void *addr)
+{
+	struct ds_lpm_key key = {};
+	key.family = family;
+	if (family == DS_FAMILY_IPV4) {
+		key.prefixlen = 8 + 32;
+		__builtin_memcpy(key.addr, addr, 4);
+	} else {
+		key.prefixlen = 8 + 128;
+		__builtin_memcpy(key.addr, addr, 16);
+	}
+	return bpf_map_lookup_elem(trie, &key) != NULL;
+}
+
+static __always_inline __u32 prefix_mask(__u32 bits, __u32 word)
+{
+	/* mask of 32-bit word `word` (0..3) of a /bits prefix, network order */
+	__u32 start = word * 32;
+	if (bits <= start)
+		return 0;
+	if (bits >= start + 32)
+		return 0xffffffffu;
+	return bpf_htonl(0xffffffffu << (32 - (bits - start)));
+}
+
+/* The class of a dark packet and the port it is filed under, from its L4 header. */
+struct l4_info {
+	__u32 cls;
+	__u32 slot;       /* DS_PORT_SLOTS when the packet has no port entry */
+	__u16 port;       /* index in the slot, and the port of the source key */
+};
+
+static __always_inline __u32 tcp_class(__u8 flags)
+{
+	const __u8 FIN = 0x01, SYN = 0x02, RST = 0x04, PSH = 0x08, ACK = 0x10, URG = 0x20;
+	if ((flags & (SYN | ACK)) == SYN)
+		return DS_CLASS_TCP_SYN;
+	if ((flags & (SYN | ACK)) == (SYN | ACK))
+		return DS_CLASS_TCP_SYNACK;
+	if (flags & RST)
+		return DS_CLASS_TCP_RST;
+	__u8 f = flags & 0x3f; /* ECE and CWR do not change what a segment is */
+	if (f == ACK)
+		return DS_CLASS_TCP_ACK;
+	if (f == FIN)
+		return DS_CLASS_TCP_FIN;
+	if (f == 0)
+		return DS_CLASS_TCP_NULL;
+	if (f == (FIN | PSH | URG))
+		return DS_CLASS_TCP_XMAS;
+	return DS_CLASS_TCP_OTHER;
+}
+
+static __always_inline __u32 icmp_class(__u8 type, int v6)
+{
+	if (type == (v6 ? ICMPV6_ECHO_REQUEST : ICMP_ECHO))
+		return DS_CLASS_ICMP_ECHO_REQUEST;
+	if (type == (v6 ? ICMPV6_ECHO_REPLY : ICMP_ECHOREPLY))
+		return DS_CLASS_ICMP_ECHO_REPLY;
+	if (type == (v6 ? ICMPV6_DEST_UNREACH : ICMP_DEST_UNREACH))
+		return DS_CLASS_ICMP_UNREACHABLE;
+	if (type == (v6 ? ICMPV6_TIME_EXCEED : ICMP_TIME_EXCEEDED))
+		return DS_CLASS_ICMP_TIME_EXCEEDED;
+	return DS_CLASS_ICMP_OTHER;
+}
+
+/* Returns 0, or a PARSE_ERR when the L4 header is cut off. */
+static __always_inline int parse_l4(struct cursor *c, struct l3_info *l3, struct l4_info *l4)
+{
+	l4->slot = DS_PORT_SLOTS;
+	l4->port = 0;
+	if (l3->non_first_fragment) {
+		l4->cls = DS_CLASS_FRAGMENT;
+		return 0;
+	}
+	if (l3->proto == IPPROTO_TCP) {
+		struct tcphdr *th = c->pos;
+		if ((void *)(th + 1) > c->end)
+			return PARSE_ERR(DS_MAL_TCP_TRUNCATED);
+		if (th->doff < 5)
+			return PARSE_ERR(DS_MAL_TCP_BAD_OFFSET);
+		/* A first fragment may carry only part of the options; anything else
+		 * must hold the whole header it claims. */
+		if (!l3->first_fragment && (void *)th + th->doff * 4 > c->end)
+			return PARSE_ERR(DS_MAL_TCP_TRUNCATED);
+		l4->cls = tcp_class(((__u8 *)th)[13]);
+		if (DS_CLASS_IS_BACKSCATTER(l4->cls)) {
+			l4->slot = DS_SLOT_TCP_SRC_BACKSCATTER;
+			l4->port = bpf_ntohs(th->source);
+		} else {
+			l4->slot = DS_SLOT_TCP_DST;
+			l4->port = bpf_ntohs(th->dest);
+		}
+		return 0;
+	}
+	if (l3->proto == IPPROTO_UDP) {
+		struct udphdr *uh = c->pos;
+		if ((void *)(uh + 1) > c->end)
+			return PARSE_ERR(DS_MAL_UDP_TRUNCATED);
+		if (uh->source == bpf_htons(53)) {
+			l4->cls = DS_CLASS_DNS_RESPONSE;
+			l4->slot = DS_SLOT_UDP_SRC_BACKSCATTER;
+			l4->port = 53;
+		} else {
+			l4->cls = DS_CLASS_UDP;
+			l4->slot = DS_SLOT_UDP_DST;
+			l4->port = bpf_ntohs(uh->dest);
+		}
+		return 0;
+	}
+	int v6 = l3->family == DS_FAMILY_IPV6;
+	if ((!v6 && l3->proto == IPPROTO_ICMP) || (v6 && l3->proto == IPPROTO_ICMPV6)) {
+		__u8 *ic = c->pos;
+		/* type, code and checksum: the part every ICMP message has */
+		if ((void *)(ic + 4) > c->end)
+			return PARSE_ERR(DS_MAL_ICMP_TRUNCATED);
+		l4->cls = icmp_class(ic[0], v6);
+		l4->slot = v6 ? DS_SLOT_ICMPV6 : DS_SLOT_ICMP;
+		l4->port = ((__u16)ic[0] << 8) | ic[1];
+		return 0;
+	}
+	l4->cls = DS_CLASS_OTHER_PROTO;
+	return 0;
+}
+
+static __always_inline __u32 proto_slot(struct l3_info *l3)
+{
+	switch (l3->proto) {
+	case IPPROTO_TCP:
+		return DS_PROTO_TCP;
+	case IPPROTO_UDP:
+		return DS_PROTO_UDP;
+	case IPPROTO_ICMP:
+		return l3->family == DS_FAMILY_IPV4 ? DS_PROTO_ICMP : DS_PROTO_OTHER;
+	case IPPROTO_ICMPV6:
+		return l3->family == DS_FAMILY_IPV6 ? DS_PROTO_ICMPV6 : DS_PROTO_OTHER;
+	}
+	return DS_PROTO_OTHER;
+}
+
+/* Per-source accounting; returns 0 when the packet could not be attributed. */
+static __always_inline int count_source(struct l3_info *l3, struct l4_info *l4, __u64 len)
+{
+	struct ds_source_key key = {};
+	if (l3->family == DS_FAMILY_IPV4) {
+		__u32 a = *(__u32 *)l3->src;
+		*(__u32 *)key.addr = a & prefix_mask(cfg_src_prefix_v4, 0);
+	} else {
+		__u32 *a = l3->src, *k = (__u32 *)key.addr;
+#pragma unroll
+		for (int w = 0; w < 4; w++)
+			k[w] = a[w] & prefix_mask(cfg_src_prefix_v6, w);
+	}
+	key.port = l4->port;
+	key.proto = l3->proto;
+	key.info = l3->family | (DS_CLASS_IS_BACKSCATTER(l4->cls) ? DS_KEY_BACKSCATTER : 0);
+
+	__u32 zero = 0;
+	void *map = bpf_map_lookup_elem(&active_sources, &zero);
+	if (!map)
+		return 0;
+
+	__u64 now = bpf_ktime_get_coarse_ns();
+	struct ds_source_value *v = bpf_map_lookup_elem(map, &key);
+	if (!v) {
+		struct ds_source_value init = {
+			.packets = 1, .bytes = len, .first_seen_ns = now, .last_seen_ns = now,
+		};
+		long err = bpf_map_update_elem(map, &key, &init, BPF_NOEXIST);
+		if (err == 0)
+			return 1;
+		/* Another CPU inserted the key first: count into our CPU's slot. */
+		v = bpf_map_lookup_elem(map, &key);
+		if (!v)
+			return 0; /* the map is full */
+	}
+	if (!v->packets)
+		v->first_seen_ns = now;
+	v->packets++;
+	v->bytes += len;
+	v->last_seen_ns = now;
+	return 1;
+}
+
+SEC("xdp")
+int darkscope_xdp(struct xdp_md *ctx)
+{
+	struct cursor c = {
+		.pos = (void *)(long)ctx->data,
+		.end = (void *)(long)ctx->data_end,
+	};
+	__u64 len = c.end - c.pos;
+	const int dark_verdict = cfg_pass_dark ? XDP_PASS : XDP_DROP;
+	__u32 vlan_tags = 0;
+
+	int proto = parse_l2(&c, &vlan_tags);
+	if (vlan_tags)
+		count_misc(DS_MISC_VLAN_TAGGED, len);
+	if (proto < 0)
+		return finish(DS_STATS_MALFORMED(PARSE_REASON(proto)), len, XDP_PASS);
+
+	struct l3_info l3 = {};
+	int err;
+	if (proto == bpf_htons(ETH_P_IP))
+		err = parse_ipv4(&c, &l3);
+	else if (proto == bpf_htons(ETH_P_IPV6))
+		err = parse_ipv6_fixed(&c, &l3);
+	else
+		return finish(DS_STATS_PASS(DS_PASS_NON_IP), len, XDP_PASS);
+	if (err)
+		return finish(DS_STATS_MALFORMED(PARSE_REASON(err)), len, XDP_PASS);
+
+	if (!in_lpm(&dark_prefixes, l3.family, l3.dst))
+		return finish(DS_STATS_PASS(DS_PASS_NOT_DARK), len, XDP_PASS);
+	if (cfg_have_allowlist && in_lpm(&allowed_sources, l3.family, l3.src))
+		return finish(DS_STATS_PASS(DS_PASS_ALLOWLISTED), len, XDP_PASS);
+
+	/* Dark from here on: whatever happens, the frame is counted and dropped. */
+	if (l3.family == DS_FAMILY_IPV6) {
+		err = parse_ipv6_ext(&c, &l3);
+		if (err)
+			return finish(DS_STATS_MALFORMED(PARSE_REASON(err)), len, dark_verdict);
+	}
+	struct l4_info l4;
+	err = parse_l4(&c, &l3, &l4);
+	if (err)
+		return finish(DS_STATS_MALFORMED(PARSE_REASON(err)), len, dark_verdict);
+
+	if (l3.first_fragment)
+		count_misc(DS_MISC_FIRST_FRAGMENT, len);
+	if (l4.slot < DS_PORT_SLOTS) {
+		__u32 idx = DS_PORT_INDEX(l4.slot, l4.port);
+		struct ds_counter *pc = bpf_map_lookup_elem(&port_stats, &idx);
+		if (pc) {
+			pc->packets++;
+			pc->bytes += len;
+		}
+	}
+	if (!count_source(&l3, &l4, len))
+		count_misc(DS_MISC_UNATTRIBUTED, len);
+	return finish(DS_STATS_CLASS(proto_slot(&l3), l4.cls), len, dark_verdict);
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* Every map of the darkscope XDP program, each with what it holds and who reads it. */
+#ifndef DARKSCOPE_BPF_MAPS_H
+#define DARKSCOPE_BPF_MAPS_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "darkscope/abi.h"
+
+/* Monitored destination prefixes, IPv4 and IPv6 (written by the agent before attach). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, DS_PREFIX_MAP_ENTRIES);
+	__type(key, struct ds_lpm_key);
+	__type(value, __u8);
+} dark_prefixes SEC(".maps");
+
+/* Source prefixes never counted as dark: the operator's management network. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, DS_PREFIX_MAP_ENTRIES);
+	__type(key, struct ds_lpm_key);
+	__type(value, __u8);
+} allowed_sources SEC(".maps");
+
+/* Frame counters by class, pass reason, malformed reason and misc (layout in abi.h).
+ * Cumulative, never reset; the agent sums the CPUs. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, DS_STATS_ENTRIES);
+	__type(key, __u32);
+	__type(value, struct ds_counter);
+} stats SEC(".maps");
+
+/* Exact per-port counters: DS_PORT_SLOTS x 65,536 (see enum ds_port_slot).
+ * Cumulative, never reset or evicted; the agent sums the CPUs. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, DS_PORT_SLOTS * DS_PORTS_PER_SLOT);
+	__type(key, __u32);
+	__type(value, struct ds_counter);
+} port_stats SEC(".maps");
+
+/* Per-source accounting, double-buffered: the program fills whichever map
+ * active_sources[0] holds; the agent swaps in the other one (the kernel waits for
+ * running programs before the swap returns) and drains the idle one, so no update
+ * races with a delete. A full map refuses new keys and the packet is counted in
+ * DS_MISC_UNATTRIBUTED instead: nothing is evicted, nothing is lost. */
+struct ds_source_map {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, DS_SOURCE_MAP_DEFAULT_ENTRIES);
+	__type(key, struct ds_source_key);
+	__type(value, struct ds_source_value);
+};
+struct ds_source_map sources_a SEC(".maps");
+struct ds_source_map sources_b SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__array(values, struct ds_source_map);
+} active_sources SEC(".maps"); /* set by the agent right after load */
+
+/* Control words shared with the agent (enum ds_control_index). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, DS_CTL_COUNT);
+	__type(key, __u32);
+	__type(value, __u64);
+} control SEC(".maps");
+
+#endif /* DARKSCOPE_BPF_MAPS_H */

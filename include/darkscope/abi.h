@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * darkscope ABI: the one definition of every map key, value and enum shared by
+ * the XDP program (bpf/) and the C++ agent (userspace/). Plain C, fixed-width
+ * types only, so clang -target bpf and g++ see the same layout.
+ */
+#ifndef DARKSCOPE_ABI_H
+#define DARKSCOPE_ABI_H
+
+#include <linux/types.h>
+
+/* Class of a dark packet. Every dark frame lands in exactly one class. */
+enum ds_class {
+	DS_CLASS_TCP_SYN = 0,      /* SYN without ACK: a connection probe */
+	DS_CLASS_TCP_SYNACK,       /* SYN+ACK: backscatter of a spoofed SYN flood */
+	DS_CLASS_TCP_RST,          /* RST (with or without ACK): backscatter */
+	DS_CLASS_TCP_ACK,          /* ACK only */
+	DS_CLASS_TCP_FIN,          /* FIN only (FIN scan) */
+	DS_CLASS_TCP_NULL,         /* no flags at all (NULL scan) */
+	DS_CLASS_TCP_XMAS,         /* FIN+PSH+URG without SYN/RST/ACK (Xmas scan) */
+	DS_CLASS_TCP_OTHER,        /* any other flag combination */
+	DS_CLASS_UDP,              /* UDP not from port 53 */
+	DS_CLASS_DNS_RESPONSE,     /* UDP from source port 53: backscatter */
+	DS_CLASS_ICMP_ECHO_REQUEST,
+	DS_CLASS_ICMP_ECHO_REPLY,  /* backscatter */
+	DS_CLASS_ICMP_UNREACHABLE, /* backscatter (ICMP error) */
+	DS_CLASS_ICMP_TIME_EXCEEDED, /* backscatter (ICMP error) */
+	DS_CLASS_ICMP_OTHER,
+	DS_CLASS_OTHER_PROTO,      /* an IP protocol other than TCP, UDP, ICMP, ICMPv6 */
+	DS_CLASS_FRAGMENT,         /* a non-first fragment: no L4 header to classify */
+	DS_CLASS_COUNT
+};
+
+/* Backscatter: replies of victims to packets spoofed with the sensor's addresses.
+ * The reports exclude these classes from access counts and analyse them apart. */
+#define DS_BACKSCATTER_CLASSES                                                       \
+	((1u << DS_CLASS_TCP_SYNACK) | (1u << DS_CLASS_TCP_RST) |                   \
+	 (1u << DS_CLASS_DNS_RESPONSE) | (1u << DS_CLASS_ICMP_ECHO_REPLY) |         \
+	 (1u << DS_CLASS_ICMP_UNREACHABLE) | (1u << DS_CLASS_ICMP_TIME_EXCEEDED))
+#define DS_CLASS_IS_BACKSCATTER(cls) ((DS_BACKSCATTER_CLASSES >> (cls)) & 1u)
+
+/* L4 protocol dimension of the class counters. */
+enum ds_proto {
+	DS_PROTO_TCP = 0,
+	DS_PROTO_UDP,
+	DS_PROTO_ICMP,
+	DS_PROTO_ICMPV6,
+	DS_PROTO_OTHER,
+	DS_PROTO_COUNT
+};
+
+/* Why a frame was passed to the kernel stack without being counted as dark. */
+enum ds_pass_reason {
+	DS_PASS_NON_IP = 0,       /* ARP, LLDP, MPLS, ...: not IPv4/IPv6 */
+	DS_PASS_NOT_DARK,         /* destination outside every monitored prefix */
+	DS_PASS_ALLOWLISTED,      /* source in the operator's allowlist */
+	DS_PASS_COUNT
+};
+
+/* Why a frame was counted as malformed. A malformed frame is never read past its end. */
+enum ds_malformed_reason {
+	DS_MAL_ETH_TRUNCATED = 0, /* shorter than an Ethernet header */
+	DS_MAL_VLAN_TRUNCATED,    /* an 802.1Q/802.1ad tag cut off */
+	DS_MAL_VLAN_TOO_DEEP,     /* more stacked tags than the parser follows */
+	DS_MAL_IPV4_TRUNCATED,    /* IPv4 header (or its options, per IHL) cut off */
+	DS_MAL_IPV4_BAD_IHL,      /* IHL < 5 */
+	DS_MAL_IPV4_BAD_VERSION,  /* ethertype IPv4, version field not 4 */
+	DS_MAL_IPV6_TRUNCATED,    /* fixed IPv6 header cut off */
+	DS_MAL_IPV6_BAD_VERSION,  /* ethertype IPv6, version field not 6 */
+	DS_MAL_IPV6_EXT_TRUNCATED,/* an extension header cut off */
+	DS_MAL_IPV6_EXT_TOO_DEEP, /* more extension headers than the parser follows */
+	DS_MAL_TCP_TRUNCATED,     /* TCP header (per data offset) cut off */
+	DS_MAL_TCP_BAD_OFFSET,    /* TCP data offset < 5 */
+	DS_MAL_UDP_TRUNCATED,
+	DS_MAL_ICMP_TRUNCATED,
+	DS_MAL_MPLS_TRUNCATED,    /* an MPLS label stack cut off or deeper than followed */
+	DS_MAL_COUNT
+};
+
+/* Slots of the per-port counter array: DS_PORT_SLOTS x 65,536 entries. */
+enum ds_port_slot {
+	DS_SLOT_TCP_DST = 0,   /* probe TCP by destination port */
+	DS_SLOT_UDP_DST,       /* probe UDP by destination port */
+	DS_SLOT_TCP_SRC_BACKSCATTER, /* TCP backscatter by source (victim) port */
+	DS_SLOT_UDP_SRC_BACKSCATTER, /* UDP backscatter by source (victim) port */
+	DS_SLOT_ICMP,          /* ICMP: index type << 8 | code */
+	DS_SLOT_ICMPV6,        /* ICMPv6: index type << 8 | code */
+	DS_PORT_SLOTS
+};
+#define DS_PORTS_PER_SLOT 65536u
+#define DS_PORT_INDEX(slot, port) ((__u32)(slot) * DS_PORTS_PER_SLOT + (__u32)(port))
+
+/* Things counted besides the one counter each frame lands in. */
+enum ds_misc {
+	DS_MISC_UNATTRIBUTED = 0, /* dark packets the per-source map had no room for */
+	DS_MISC_FIRST_FRAGMENT,   /* dark first fragments (also counted in their L4 class) */
+	DS_MISC_VLAN_TAGGED,      /* frames that carried at least one 802.1Q/802.1ad tag */
+	DS_MISC_COUNT
+};
+
+/*
+ * Layout of the per-CPU `stats` array. Every frame the program sees adds to
+ * exactly one of the class, pass or malformed entries, so their sum is the
+ * number of frames; the misc entries count properties on top of that.
+ */
+#define DS_STATS_CLASS(proto, cls) ((__u32)(proto) * DS_CLASS_COUNT + (__u32)(cls))
+#define DS_STATS_PASS_BASE ((__u32)DS_PROTO_COUNT * (__u32)DS_CLASS_COUNT)
+#define DS_STATS_PASS(reason) (DS_STATS_PASS_BASE + (__u32)(reason))
+#define DS_STATS_MALFORMED_BASE (DS_STATS_PASS_BASE + (__u32)DS_PASS_COUNT)
+#define DS_STATS_MALFORMED(reason) (DS_STATS_MALFORMED_BASE + (__u32)(reason))
+#define DS_STATS_MISC_BASE (DS_STATS_MALFORMED_BASE + (__u32)DS_MAL_COUNT)
+#define DS_STATS_MISC(what) (DS_STATS_MISC_BASE + (__u32)(what))
+#define DS_STATS_ENTRIES (DS_STATS_MISC_BASE + (__u32)DS_MISC_COUNT)
+
+/* Address families as stored in keys. */
+#define DS_FAMILY_IPV4 4
+#define DS_FAMILY_IPV6 6
+
+/* packets and bytes; the value of every per-CPU counter array. */
+struct ds_counter {
+	__u64 packets;
+	__u64 bytes;
+};
+
+/* Key of a dark-prefix or allowlist LPM trie: both families in one trie,
+ * the family byte first so an IPv4 prefix never matches an IPv6 address. */
+struct ds_lpm_key {
+	__u32 prefixlen;  /* bits, counting the 8-bit family tag: 8 + prefix length */
+	__u8 family;      /* DS_FAMILY_IPV4 or DS_FAMILY_IPV6 */
+	__u8 addr[16];    /* IPv4 in the first 4 bytes */
+} __attribute__((packed));
+
+/* Key of the per-source map: source prefix (masked to the configured length),
+ * IP protocol number and the port that matters: the destination port of a probe,
+ * the source (victim) port of TCP/UDP backscatter, type << 8 | code for ICMP,
+ * 0 for other protocols and non-first fragments. */
+struct ds_source_key {
+	__u8 addr[16];   /* IPv4 in the first 4 bytes, rest zero */
+	__u16 port;      /* host byte order */
+	__u8 proto;      /* IP protocol number (6, 17, 1, 58, ...) */
+	__u8 info;       /* DS_FAMILY_IPV4/6, | DS_KEY_BACKSCATTER for backscatter */
+};
+#define DS_KEY_BACKSCATTER 0x80
+#define DS_KEY_FAMILY(info) ((info) & 0x0f)
+
+struct ds_source_value {
+	__u64 packets;
+	__u64 bytes;
+	__u64 first_seen_ns; /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+	__u64 last_seen_ns;
+};
+
+/* Control words shared between the program and the agent (a plain array map). */
+enum ds_control_index {
+	DS_CTL_DRAIN_GENERATION = 0,  /* last drain the agent completed (crash recovery) */
+	DS_CTL_COUNT
+};
+
+/* Default sizes; the agent may change max_entries before load. */
+#define DS_SOURCE_MAP_DEFAULT_ENTRIES 262144u
+#define DS_PREFIX_MAP_ENTRIES 4096u
+
+/* Parser depth limits (bounded loops the verifier accepts). */
+#define DS_MAX_VLAN_TAGS 3
+#define DS_MAX_IPV6_EXT_HEADERS 6
+#define DS_MAX_MPLS_LABELS 4
+
+#endif /* DARKSCOPE_ABI_H */

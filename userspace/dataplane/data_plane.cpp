@@ -1,0 +1,286 @@
+#include "dataplane/data_plane.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/if_link.h>
+#include <net/if.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+#include "darkscope.skel.h"
+
+namespace darkscope {
+namespace {
+
+std::runtime_error error(const std::string& what, int err) {
+    return std::runtime_error(what + ": " + std::strerror(err < 0 ? -err : err));
+}
+
+// Sums a per-CPU array into one value per index.
+std::vector<ds_counter> read_percpu_counters(int fd, uint32_t entries) {
+    const int ncpu = libbpf_num_possible_cpus();
+    std::vector<ds_counter> out(entries);
+    std::vector<uint32_t> keys(entries);
+    std::vector<ds_counter> values(static_cast<size_t>(entries) * ncpu);
+    uint32_t count = entries, out_batch = 0;
+    LIBBPF_OPTS(bpf_map_batch_opts, opts);
+    // One batch call reads the whole array (arrays never return ENOSPC).
+    int err = bpf_map_lookup_batch(fd, nullptr, &out_batch, keys.data(), values.data(), &count, &opts);
+    if (err && errno != ENOENT) throw error("reading per-CPU counters", errno);
+    for (uint32_t i = 0; i < count; ++i) {
+        ds_counter sum{};
+        for (int c = 0; c < ncpu; ++c) {
+            sum.packets += values[static_cast<size_t>(i) * ncpu + c].packets;
+            sum.bytes += values[static_cast<size_t>(i) * ncpu + c].bytes;
+        }
+        if (keys[i] < entries) out[keys[i]] = sum;
+    }
+    return out;
+}
+
+void mkdir_p(const std::string& dir) {
+    for (size_t pos = 1; pos <= dir.size(); ++pos) {
+        if (pos == dir.size() || dir[pos] == '/') {
+            std::string part = dir.substr(0, pos);
+            if (mkdir(part.c_str(), 0700) && errno != EEXIST) throw error("creating " + part, errno);
+        }
+    }
+}
+
+}  // namespace
+
+DataPlane::DataPlane(const DataPlaneConfig& config) : config_(config) {
+    if (config_.source_prefix_v4 > 32 || config_.source_prefix_v6 > 128)
+        throw std::runtime_error("source prefix length out of range (IPv4 0-32, IPv6 0-128)");
+    if (config_.source_map_entries == 0) throw std::runtime_error("source map size must be at least 1");
+
+    skel_ = darkscope_bpf__open();
+    if (!skel_) throw error("opening the darkscope BPF object", errno);
+
+    skel_->rodata->cfg_pass_dark = config_.pass_dark;
+    skel_->rodata->cfg_have_allowlist = !config_.allowed_sources.empty();
+    skel_->rodata->cfg_src_prefix_v4 = config_.source_prefix_v4;
+    skel_->rodata->cfg_src_prefix_v6 = config_.source_prefix_v6;
+
+    bpf_map__set_max_entries(skel_->maps.sources_a, config_.source_map_entries);
+    bpf_map__set_max_entries(skel_->maps.sources_b, config_.source_map_entries);
+    // The outer map's inner template keeps its default size: the kernel compares
+    // hash-map inner maps by type, key, value and flags, not by max_entries.
+
+    if (!config_.pin_dir.empty()) {
+        mkdir_p(config_.pin_dir);
+        for (bpf_map* m : {skel_->maps.stats, skel_->maps.port_stats, skel_->maps.sources_a,
+                           skel_->maps.sources_b, skel_->maps.active_sources, skel_->maps.control}) {
+            std::string path = config_.pin_dir + "/" + bpf_map__name(m);
+            bpf_map__set_pin_path(m, path.c_str());
+        }
+    }
+
+    if (int err = darkscope_bpf__load(skel_)) {
+        darkscope_bpf__destroy(skel_);
+        skel_ = nullptr;
+        throw error("loading the darkscope XDP program (are you root, with BPF support?)", err);
+    }
+
+    try {
+        fill_prefixes(bpf_map__fd(skel_->maps.dark_prefixes), config_.dark_prefixes, "dark prefix");
+        fill_prefixes(bpf_map__fd(skel_->maps.allowed_sources), config_.allowed_sources, "allowed source");
+        // Which buffer is active survives in the pinned outer map; start on A otherwise.
+        uint32_t zero = 0, inner_id = 0;
+        const int outer = bpf_map__fd(skel_->maps.active_sources);
+        const int fd_a = bpf_map__fd(skel_->maps.sources_a);
+        bpf_map_info info{};
+        uint32_t info_len = sizeof info;
+        bpf_obj_get_info_by_fd(bpf_map__fd(skel_->maps.sources_b), &info, &info_len);
+        if (bpf_map_lookup_elem(outer, &zero, &inner_id) == 0 && inner_id == info.id) {
+            active_buffer_ = 1;
+        } else {
+            active_buffer_ = 0;
+            if (bpf_map_update_elem(outer, &zero, &fd_a, BPF_ANY))
+                throw error("activating the per-source map", errno);
+        }
+    } catch (...) {
+        darkscope_bpf__destroy(skel_);
+        skel_ = nullptr;
+        throw;
+    }
+}
+
+DataPlane::~DataPlane() {
+    release_attachments();
+    if (skel_) darkscope_bpf__destroy(skel_);
+}
+
+int DataPlane::prog_fd() const { return bpf_program__fd(skel_->progs.darkscope_xdp); }
+
+void DataPlane::fill_prefixes(int map_fd, const std::vector<Prefix>& prefixes, const char* what) {
+    if (prefixes.size() > DS_PREFIX_MAP_ENTRIES)
+        throw std::runtime_error(std::string("too many ") + what + "es (at most " +
+                                 std::to_string(DS_PREFIX_MAP_ENTRIES) + ")");
+    const uint8_t one = 1;
+    for (const Prefix& p : prefixes) {
+        ds_lpm_key key = p.lpm_key();
+        if (bpf_map_update_elem(map_fd, &key, &one, BPF_ANY))
+            throw error(std::string("adding ") + what + " " + p.str(), errno);
+    }
+}
+
+std::vector<ds_counter> DataPlane::read_stats() const {
+    return read_percpu_counters(bpf_map__fd(skel_->maps.stats), DS_STATS_ENTRIES);
+}
+
+std::vector<ds_counter> DataPlane::read_port_stats() const {
+    return read_percpu_counters(bpf_map__fd(skel_->maps.port_stats), DS_PORT_SLOTS * DS_PORTS_PER_SLOT);
+}
+
+std::vector<SourceEntry> DataPlane::drain_map(int fd) {
+    const int ncpu = libbpf_num_possible_cpus();
+    std::vector<SourceEntry> out;
+    uint32_t batch = 4096;
+    std::vector<ds_source_key> keys;
+    std::vector<ds_source_value> values;
+    uint32_t in_batch = 0, out_batch = 0;
+    bool first = true;
+    LIBBPF_OPTS(bpf_map_batch_opts, opts);
+    for (;;) {
+        keys.resize(batch);
+        values.resize(static_cast<size_t>(batch) * ncpu);
+        uint32_t count = batch;
+        int err = bpf_map_lookup_and_delete_batch(fd, first ? nullptr : &in_batch, &out_batch, keys.data(),
+                                                  values.data(), &count, &opts);
+        int e = err ? errno : 0;
+        if (err && e == ENOSPC && count == 0) {  // a bucket larger than the batch
+            batch *= 2;
+            continue;
+        }
+        if (err && e != ENOENT) throw error("draining the per-source map", e);
+        for (uint32_t i = 0; i < count; ++i) {
+            SourceEntry entry{keys[i], {}};
+            for (int c = 0; c < ncpu; ++c) {
+                const ds_source_value& v = values[static_cast<size_t>(i) * ncpu + c];
+                if (!v.packets) continue;
+                entry.value.packets += v.packets;
+                entry.value.bytes += v.bytes;
+                if (!entry.value.first_seen_ns || v.first_seen_ns < entry.value.first_seen_ns)
+                    entry.value.first_seen_ns = v.first_seen_ns;
+                entry.value.last_seen_ns = std::max(entry.value.last_seen_ns, v.last_seen_ns);
+            }
+            if (entry.value.packets) out.push_back(entry);
+        }
+        if (e == ENOENT) break;
+        in_batch = out_batch;
+        first = false;
+    }
+    return out;
+}
+
+std::vector<SourceEntry> DataPlane::drain_sources(bool swap) {
+    bpf_map* maps[2] = {skel_->maps.sources_a, skel_->maps.sources_b};
+    if (swap) {
+        const int next = 1 - active_buffer_;
+        uint32_t zero = 0;
+        int next_fd = bpf_map__fd(maps[next]);
+        // Updating a map-in-map slot from userspace returns only after an RCU grace
+        // period: no program still holds the old buffer when we drain it.
+        if (bpf_map_update_elem(bpf_map__fd(skel_->maps.active_sources), &zero, &next_fd, BPF_ANY))
+            throw error("switching the per-source map", errno);
+        active_buffer_ = next;
+        return drain_map(bpf_map__fd(maps[1 - next]));
+    }
+    std::vector<SourceEntry> out = drain_map(bpf_map__fd(maps[active_buffer_]));
+    std::vector<SourceEntry> idle = drain_map(bpf_map__fd(maps[1 - active_buffer_]));
+    out.insert(out.end(), idle.begin(), idle.end());
+    return out;
+}
+
+int DataPlane::test_run(const void* frame, uint32_t len, uint32_t repeat, uint32_t* duration_ns) {
+    LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = len, .repeat = static_cast<int>(repeat));
+    if (int err = bpf_prog_test_run_opts(prog_fd(), &opts)) throw error("BPF_PROG_TEST_RUN", err);
+    if (duration_ns) *duration_ns = opts.duration;
+    return static_cast<int>(opts.retval);
+}
+
+Attachment DataPlane::attach(const std::string& ifname, XdpMode mode) {
+    const unsigned ifindex = if_nametoindex(ifname.c_str());
+    if (!ifindex) throw std::runtime_error("interface '" + ifname + "' does not exist");
+    Attachment a{ifname, static_cast<int>(ifindex), ""};
+
+    // A restarted agent finds its link pinned: swap the new program in atomically,
+    // so the interface is never without a counting program.
+    const std::string pin = config_.pin_dir.empty() ? "" : config_.pin_dir + "/link_" + ifname;
+    if (!pin.empty()) {
+        int fd = bpf_obj_get(pin.c_str());
+        if (fd >= 0) {
+            if (bpf_link_update(fd, prog_fd(), nullptr)) {
+                int e = errno;
+                close(fd);
+                throw error("replacing the program on " + ifname, e);
+            }
+            LIBBPF_OPTS(bpf_xdp_query_opts, q);
+            bpf_xdp_query(static_cast<int>(ifindex), 0, &q);
+            a.mode = q.attach_mode == XDP_ATTACHED_SKB ? "generic" : "native";
+            link_fds_.push_back(fd);
+            attachments_.push_back(a);
+            return a;
+        }
+    }
+
+    auto try_attach = [&](uint32_t flags) {
+        LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = flags);
+        int fd = bpf_link_create(prog_fd(), static_cast<int>(ifindex), BPF_XDP, &opts);
+        return fd < 0 ? -errno : fd;
+    };
+    int fd = -EINVAL;
+    if (mode != XdpMode::Generic) {
+        fd = try_attach(XDP_FLAGS_DRV_MODE);
+        a.mode = "native";
+    }
+    if (fd < 0 && (mode == XdpMode::Generic || (mode == XdpMode::Auto && fd != -EBUSY && fd != -EEXIST))) {
+        if (mode == XdpMode::Auto) native_fallback_error_ = -fd;
+        fd = try_attach(XDP_FLAGS_SKB_MODE);
+        a.mode = "generic";
+    }
+    if (fd < 0) {
+        if (fd == -EBUSY || fd == -EEXIST)
+            throw std::runtime_error("interface '" + ifname + "' already runs another XDP program; detach it first (ip link set dev " + ifname + " xdp off)");
+        throw error("attaching XDP (" + a.mode + ") to " + ifname, -fd);
+    }
+    if (!pin.empty() && bpf_obj_pin(fd, pin.c_str())) {
+        int e = errno;
+        close(fd);
+        throw error("pinning the XDP link at " + pin, e);
+    }
+    link_fds_.push_back(fd);
+    attachments_.push_back(a);
+    return a;
+}
+
+void DataPlane::detach_all() {
+    // Closing the last reference to an unpinned link detaches the program.
+    for (const Attachment& a : attachments_)
+        if (!config_.pin_dir.empty()) unlink((config_.pin_dir + "/link_" + a.ifname).c_str());
+    for (int fd : link_fds_) close(fd);
+    link_fds_.clear();
+    attachments_.clear();
+}
+
+void DataPlane::release_attachments() {
+    for (int fd : link_fds_) close(fd);  // pinned links stay attached
+    link_fds_.clear();
+    attachments_.clear();
+}
+
+void DataPlane::unpin_maps() {
+    if (config_.pin_dir.empty()) return;
+    for (bpf_map* m : {skel_->maps.stats, skel_->maps.port_stats, skel_->maps.sources_a, skel_->maps.sources_b,
+                       skel_->maps.active_sources, skel_->maps.control})
+        bpf_map__unpin(m, nullptr);
+    rmdir(config_.pin_dir.c_str());
+}
+
+}  // namespace darkscope

@@ -1,0 +1,100 @@
+// RAII owner of the loaded darkscope XDP program and its maps (libbpf skeleton):
+// open, set the .rodata knobs, load, fill the prefix tries; read and drain the
+// counters; attach to interfaces; run single frames through the program.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "darkscope/abi.h"
+#include "dataplane/prefix.h"
+
+struct darkscope_bpf;
+
+namespace darkscope {
+
+struct DataPlaneConfig {
+    std::vector<Prefix> dark_prefixes;
+    std::vector<Prefix> allowed_sources;
+    bool pass_dark = false;          // XDP_PASS dark packets instead of dropping them
+    uint8_t source_prefix_v4 = 32;   // per-source aggregation, bits
+    uint8_t source_prefix_v6 = 64;
+    uint32_t source_map_entries = DS_SOURCE_MAP_DEFAULT_ENTRIES;  // per buffer
+    // bpffs directory for the counter maps; empty: nothing pinned. Maps already
+    // pinned there are reused, so a restarted agent continues the counts.
+    std::string pin_dir;
+};
+
+// One drained per-source entry, its per-CPU values summed.
+struct SourceEntry {
+    ds_source_key key;
+    ds_source_value value;
+};
+
+enum class XdpMode { Native, Generic, Auto };
+
+struct Attachment {
+    std::string ifname;
+    int ifindex = 0;
+    std::string mode;  // "native" or "generic": what the kernel accepted
+};
+
+class DataPlane {
+public:
+    explicit DataPlane(const DataPlaneConfig& config);  // throws std::runtime_error
+    ~DataPlane();
+    DataPlane(const DataPlane&) = delete;
+    DataPlane& operator=(const DataPlane&) = delete;
+
+    const DataPlaneConfig& config() const { return config_; }
+    int prog_fd() const;
+    darkscope_bpf* skeleton() { return skel_; }
+
+    // Cumulative counters, summed over CPUs: DS_STATS_ENTRIES and
+    // DS_PORT_SLOTS * DS_PORTS_PER_SLOT entries (layouts in abi.h).
+    std::vector<ds_counter> read_stats() const;
+    std::vector<ds_counter> read_port_stats() const;
+
+    // Returns and deletes every per-source entry collected since the last drain.
+    // With swap (the live case) the program is first switched to the other buffer
+    // and the kernel waits for running programs, so no packet is counted into an
+    // entry being deleted. Without swap (replay: nothing runs concurrently) the
+    // active buffer is drained in place. Entries still in the idle buffer (left by
+    // a crashed agent) are returned too.
+    std::vector<SourceEntry> drain_sources(bool swap = true);
+    uint32_t source_map_capacity() const { return config_.source_map_entries; }
+
+    // Runs one frame through the program (BPF_PROG_TEST_RUN); returns the XDP verdict.
+    // With repeat > 1, duration_ns receives the kernel's mean time per run.
+    int test_run(const void* frame, uint32_t len, uint32_t repeat = 1, uint32_t* duration_ns = nullptr);
+
+    // Attaches to an interface through a bpf_link (pinned under pin_dir when set;
+    // a link already pinned there gets this program swapped in). Auto tries native
+    // and falls back to generic (native_fallback_error() says why). Throws
+    // std::runtime_error with a one-line message (unknown interface, another XDP
+    // program there, no native support).
+    Attachment attach(const std::string& ifname, XdpMode mode);
+    // Detaches from every interface and removes the pinned links.
+    void detach_all();
+    // Closes our references but leaves pinned links attached (crash-like exit, tests).
+    void release_attachments();
+    // Removes the pinned maps and the pin directory (after detach_all).
+    void unpin_maps();
+    const std::vector<Attachment>& attachments() const { return attachments_; }
+    int native_fallback_error() const { return native_fallback_error_; }
+
+private:
+    void fill_prefixes(int map_fd, const std::vector<Prefix>& prefixes, const char* what);
+    std::vector<SourceEntry> drain_map(int map_fd);
+
+    DataPlaneConfig config_;
+    darkscope_bpf* skel_ = nullptr;
+    int active_buffer_ = 0;  // which of sources_a/sources_b the program fills
+    std::vector<Attachment> attachments_;
+    std::vector<int> link_fds_;
+    int native_fallback_error_ = 0;
+};
+
+}  // namespace darkscope

@@ -1,0 +1,40 @@
+#include "dataplane/names.h"
+
+#include "darkscope/abi.h"
+
+namespace darkscope {
+
+const char* class_name(uint32_t cls) {
+    static const char* const names[DS_CLASS_COUNT] = {
+        "syn", "synack", "rst", "ack", "fin", "null", "xmas", "tcp_other",
+        "udp", "dns_response",
+        "echo_request", "echo_reply", "unreachable", "time_exceeded", "icmp_other",
+        "other_proto", "fragment",
+    };
+    return cls < DS_CLASS_COUNT ? names[cls] : "unknown";
+}
+
+const char* proto_name(uint32_t proto) {
+    static const char* const names[DS_PROTO_COUNT] = {"tcp", "udp", "icmp", "icmpv6", "other"};
+    return proto < DS_PROTO_COUNT ? names[proto] : "unknown";
+}
+
+const char* pass_reason_name(uint32_t reason) {
+    static const char* const names[DS_PASS_COUNT] = {"non_ip", "not_dark", "allowlisted"};
+    return reason < DS_PASS_COUNT ? names[reason] : "unknown";
+}
+
+const char* malformed_reason_name(uint32_t reason) {
+    static const char* const names[DS_MAL_COUNT] = {
+        "eth_truncated", "vlan_truncated", "vlan_too_deep",
+        "ipv4_truncated", "ipv4_bad_ihl", "ipv4_bad_version",
+        "ipv6_truncated", "ipv6_bad_version", "ipv6_ext_truncated", "ipv6_ext_too_deep",
+        "tcp_truncated", "tcp_bad_offset", "udp_truncated", "icmp_truncated",
+        "mpls_truncated",
+    };
+    return reason < DS_MAL_COUNT ? names[reason] : "unknown";
+}
+
+bool class_is_backscatter(uint32_t cls) { return cls < DS_CLASS_COUNT && DS_CLASS_IS_BACKSCATTER(cls); }
+
+}  // namespace darkscope
