@@ -1,0 +1,111 @@
+// Turns what the data plane counts into the numbers the reports are made of:
+// cumulative per-class/port counters that only ever grow, per-country packets,
+// and unique sources per day (overall, per tracked port, per country).
+// Used alike by `darkscope run` (live) and `darkscope replay` (captures).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "darkscope/abi.h"
+#include "dataplane/data_plane.h"
+
+namespace darkscope {
+
+// A bounded port label: a tracked port number, or "other".
+struct PortLabel {
+    std::string protocol;  // "tcp", "udp", "icmp" (port = ICMP type), "icmpv6"
+    std::string port;      // "445" or "other"
+    auto operator<=>(const PortLabel&) const = default;
+};
+
+struct AccumulatorConfig {
+    // Ports always exported with their own series (TCP and UDP alike).
+    std::vector<uint16_t> tracked_ports;
+    // Further ports admitted automatically once they reach this many probe
+    // packets, up to max_auto_ports per protocol; the rest go to port="other".
+    uint64_t auto_admit_packets = 100;
+    size_t max_auto_ports = 50;
+    // IANA zone name in which days begin ("UTC", "Asia/Tokyo").
+    std::string day_timezone = "UTC";
+};
+
+// What a drained source resolves to; supplied by the GeoIP layer.
+using CountryLookup = std::function<std::string(uint8_t family, const uint8_t* addr)>;
+
+struct DayTotals {
+    uint64_t packets = 0;  // attributed dark probe+backscatter packets that day
+    uint64_t sources = 0;  // distinct source prefixes that day
+};
+
+// A consistent copy of everything exported, taken under the lock.
+struct Snapshot {
+    std::vector<ds_counter> stats;  // DS_STATS_ENTRIES, cumulative (abi.h layout)
+    std::map<PortLabel, ds_counter> port_packets;  // probe packets by destination port
+    std::map<PortLabel, uint64_t> port_sources;    // distinct sources today
+    std::map<uint16_t, ds_counter> backscatter_tcp_ports;  // by victim (source) port, exact
+    std::map<std::string, ds_counter> country_packets;  // attributed packets by country
+    std::map<std::string, uint64_t> country_sources;    // distinct sources today
+    uint64_t sources_today = 0;
+    std::string today;                           // "2026-11-22" in the day timezone
+    std::map<std::string, DayTotals> days;       // every day seen since start
+    uint64_t drained_entries_last = 0;           // per-source entries in the last drain
+};
+
+class Accumulator {
+public:
+    explicit Accumulator(AccumulatorConfig config);
+
+    // Replaces the kernel snapshot of the cumulative per-CPU arrays (summed).
+    void update_counters(const std::vector<ds_counter>& stats, const std::vector<ds_counter>& port_stats);
+
+    // Folds drained per-source entries. to_unix_ns maps an entry's
+    // bpf_ktime_get_coarse_ns() timestamp to wall-clock (live) or capture time (replay).
+    void add_sources(const std::vector<SourceEntry>& entries, const std::function<int64_t(uint64_t)>& to_unix_ns,
+                     const CountryLookup& country);
+
+    // Moves "today" forward when the wall clock passes a day boundary even if no
+    // packet arrived (live agent: called every poll).
+    void advance_to(int64_t unix_ns);
+
+    Snapshot snapshot() const;
+    std::string day_of(int64_t unix_ns) const;  // "YYYY-MM-DD" in the configured zone
+
+private:
+    struct SourceDay {
+        std::string country;
+        std::unordered_set<uint32_t> ports;  // packed (slot << 16 | port) of labelled ports
+    };
+    struct AddrKey {
+        uint8_t family;
+        uint8_t addr[16];
+        bool operator==(const AddrKey& o) const;
+    };
+    struct AddrHash {
+        size_t operator()(const AddrKey& k) const;
+    };
+    void roll_day(const std::string& day);
+    PortLabel label_for(uint32_t slot, uint16_t port) const;
+
+    AccumulatorConfig config_;
+    mutable std::mutex mu_;
+    std::vector<ds_counter> stats_;
+    std::vector<ds_counter> port_stats_;
+    // Per protocol slot: admitted port -> kernel count at admission (so "other"
+    // keeps what it had and never shrinks).
+    std::map<uint32_t, std::map<uint16_t, ds_counter>> admitted_;
+    std::map<std::string, ds_counter> country_packets_;
+    std::unordered_map<AddrKey, SourceDay, AddrHash> today_sources_;
+    std::string today_;
+    std::map<std::string, DayTotals> days_;
+    std::map<std::string, std::unordered_set<AddrKey, AddrHash>> day_sources_;  // past days seen late
+    uint64_t drained_last_ = 0;
+};
+
+}  // namespace darkscope
