@@ -32,7 +32,8 @@ struct AccumulatorConfig {
     // packets, up to max_auto_ports per protocol; the rest go to port="other".
     uint64_t auto_admit_packets = 100;
     size_t max_auto_ports = 50;
-    // IANA zone name in which days begin ("UTC", "Asia/Tokyo").
+    // IANA zone name in which days begin ("UTC", "Asia/Tokyo"). The process's
+    // local time zone is set to it (one sensor, one day boundary).
     std::string day_timezone = "UTC";
 };
 
@@ -79,8 +80,8 @@ public:
 
 private:
     struct SourceDay {
-        std::string country;
-        std::unordered_set<uint32_t> ports;  // packed (slot << 16 | port) of labelled ports
+        uint16_t country = 0;         // index in countries_
+        std::vector<uint32_t> labels;  // port labels hit today (label_id), usually few
     };
     struct AddrKey {
         uint8_t family;
@@ -91,7 +92,10 @@ private:
         size_t operator()(const AddrKey& k) const;
     };
     void roll_day(const std::string& day);
-    PortLabel label_for(uint32_t slot, uint16_t port) const;
+    uint32_t label_id(uint32_t slot, uint16_t port) const;  // bit 31: the slot's "other"
+    PortLabel label_of(uint32_t id) const;
+    bool is_labelled(uint32_t slot, uint16_t port) const;
+    void admit_busy_ports();
 
     AccumulatorConfig config_;
     mutable std::mutex mu_;
@@ -100,11 +104,18 @@ private:
     // Per protocol slot: admitted port -> kernel count at admission (so "other"
     // keeps what it had and never shrinks).
     std::map<uint32_t, std::map<uint16_t, ds_counter>> admitted_;
+    std::vector<std::string> countries_;               // index -> ISO code
+    std::unordered_map<std::string, uint16_t> country_index_;
     std::map<std::string, ds_counter> country_packets_;
     std::unordered_map<AddrKey, SourceDay, AddrHash> today_sources_;
+    std::unordered_map<uint32_t, uint64_t> label_sources_;  // label_id -> sources today
+    std::unordered_map<uint16_t, uint64_t> country_sources_;
+    std::unordered_set<uint32_t> labels_seen_;  // exported once, exported for good
+    std::unordered_set<uint16_t> countries_seen_;
     std::string today_;
     std::map<std::string, DayTotals> days_;
-    std::map<std::string, std::unordered_set<AddrKey, AddrHash>> day_sources_;  // past days seen late
+    std::unordered_set<AddrKey, AddrHash> yesterday_sources_;  // for entries that arrive late
+    std::string yesterday_;
     uint64_t drained_last_ = 0;
 };
 

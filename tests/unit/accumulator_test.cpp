@@ -1,0 +1,97 @@
+// The accumulator's arithmetic, on hand-made drained entries (no kernel needed).
+#include <gtest/gtest.h>
+
+#include <arpa/inet.h>
+
+#include "agent/accumulator.h"
+
+using namespace darkscope;
+
+namespace {
+
+SourceEntry entry(const char* v4, uint8_t proto, uint16_t port, uint64_t packets, uint64_t ts_ns,
+                  bool backscatter = false) {
+    SourceEntry e{};
+    inet_pton(AF_INET, v4, e.key.addr);
+    e.key.proto = proto;
+    e.key.port = port;
+    e.key.info = DS_FAMILY_IPV4 | (backscatter ? DS_KEY_BACKSCATTER : 0);
+    e.value = {packets, packets * 60, ts_ns, ts_ns};
+    return e;
+}
+
+const auto identity = [](uint64_t ns) { return static_cast<int64_t>(ns); };
+const auto country = [](uint8_t, const uint8_t* a) { return a[3] < 128 ? std::string("JP") : std::string("US"); };
+constexpr uint64_t kDay = 86400ull * 1000000000ull;
+constexpr uint64_t kNoon = 20000 * kDay + kDay / 2;  // 2024-10-04 12:00 UTC
+
+}  // namespace
+
+TEST(Accumulator, UniqueSourcesPerDayPortAndCountry) {
+    Accumulator acc({.tracked_ports = {445, 23}});
+    acc.add_sources({entry("203.0.113.1", 6, 445, 3, kNoon), entry("203.0.113.1", 6, 23, 1, kNoon),
+                     entry("203.0.113.200", 6, 445, 2, kNoon), entry("203.0.113.200", 6, 8081, 5, kNoon),
+                     entry("198.51.100.9", 6, 80, 4, kNoon, /*backscatter=*/true)},
+                    identity, country);
+    Snapshot s = acc.snapshot();
+    EXPECT_EQ(s.today, "2024-10-04");
+    EXPECT_EQ(s.sources_today, 2u);  // backscatter sources are not accesses
+    EXPECT_EQ((s.port_sources[{"tcp", "445"}]), 2u);
+    EXPECT_EQ((s.port_sources[{"tcp", "23"}]), 1u);
+    EXPECT_EQ((s.port_sources[{"tcp", "other"}]), 1u);
+    EXPECT_EQ(s.country_sources["JP"], 1u);
+    EXPECT_EQ(s.country_sources["US"], 1u);
+    EXPECT_EQ(s.country_packets["JP"].packets, 4u);
+    EXPECT_EQ(s.country_packets["US"].packets, 7u);
+    EXPECT_EQ(s.days["2024-10-04"].packets, 11u);
+    EXPECT_EQ(s.days["2024-10-04"].sources, 2u);
+
+    // The next day starts from zero sources; the counters keep growing.
+    acc.add_sources({entry("203.0.113.1", 6, 445, 1, kNoon + kDay)}, identity, country);
+    s = acc.snapshot();
+    EXPECT_EQ(s.today, "2024-10-05");
+    EXPECT_EQ(s.sources_today, 1u);
+    EXPECT_EQ((s.port_sources[{"tcp", "23"}]), 0u);  // still exported, now zero
+    EXPECT_EQ(s.country_packets["JP"].packets, 5u);
+    EXPECT_EQ(s.days.size(), 2u);
+}
+
+TEST(Accumulator, DayBoundaryFollowsTheConfiguredZone) {
+    Accumulator acc({.day_timezone = "Asia/Tokyo"});
+    // 15:30 UTC is 00:30 the next day in JST.
+    EXPECT_EQ(acc.day_of(static_cast<int64_t>(20000 * kDay + 15 * 3600ull * 1000000000ull + 1800ull * 1000000000ull)),
+              "2024-10-05");
+    Accumulator utc({.day_timezone = "UTC"});
+    EXPECT_EQ(utc.day_of(static_cast<int64_t>(20000 * kDay + 15 * 3600ull * 1000000000ull)), "2024-10-04");
+    EXPECT_THROW(Accumulator({.day_timezone = "Mars/Olympus"}), std::invalid_argument);
+}
+
+TEST(Accumulator, PortCountersSumToTheTotalAndNeverShrink) {
+    Accumulator acc({.tracked_ports = {445}, .auto_admit_packets = 10, .max_auto_ports = 1});
+    std::vector<ds_counter> stats(DS_STATS_ENTRIES), ports(DS_PORT_SLOTS * DS_PORTS_PER_SLOT);
+    ports[DS_PORT_INDEX(DS_SLOT_TCP_DST, 445)] = {5, 300};
+    ports[DS_PORT_INDEX(DS_SLOT_TCP_DST, 2967)] = {4, 240};
+    ports[DS_PORT_INDEX(DS_SLOT_TCP_DST, 1433)] = {3, 180};
+    acc.update_counters(stats, ports);
+    Snapshot s = acc.snapshot();
+    EXPECT_EQ((s.port_packets[{"tcp", "445"}].packets), 5u);
+    EXPECT_EQ((s.port_packets[{"tcp", "other"}].packets), 7u);
+
+    // 2967 gets busy: it is admitted, "other" keeps what it had, the sum stays exact.
+    ports[DS_PORT_INDEX(DS_SLOT_TCP_DST, 2967)] = {20, 1200};
+    ports[DS_PORT_INDEX(DS_SLOT_TCP_DST, 1433)] = {30, 1800};  // also busy, but the cap is 1
+    acc.update_counters(stats, ports);
+    s = acc.snapshot();
+    const uint64_t other_before = 7;
+    EXPECT_EQ((s.port_packets[{"tcp", "1433"}].packets), 0u);  // busiest admitted first: 1433
+    EXPECT_EQ((s.port_packets[{"tcp", "other"}].packets), 20u + 30u);
+    EXPECT_GE((s.port_packets[{"tcp", "other"}].packets), other_before);
+    ports[DS_PORT_INDEX(DS_SLOT_TCP_DST, 1433)] = {31, 1860};
+    acc.update_counters(stats, ports);
+    s = acc.snapshot();
+    EXPECT_EQ((s.port_packets[{"tcp", "1433"}].packets), 1u);
+    uint64_t sum = 0;
+    for (auto& [label, c] : s.port_packets)
+        if (label.protocol == "tcp") sum += c.packets;
+    EXPECT_EQ(sum, 5u + 20u + 31u);
+}

@@ -1,0 +1,239 @@
+#include "agent/accumulator.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <stdexcept>
+
+#include "dataplane/names.h"
+
+namespace darkscope {
+namespace {
+
+constexpr uint32_t kOtherBit = 1u << 31;
+
+// The port-array slots exported as darkscope_port_* (probe traffic only).
+constexpr uint32_t kProbeSlots[] = {DS_SLOT_TCP_DST, DS_SLOT_UDP_DST, DS_SLOT_ICMP, DS_SLOT_ICMPV6};
+
+bool is_icmp_slot(uint32_t slot) { return slot == DS_SLOT_ICMP || slot == DS_SLOT_ICMPV6; }
+
+const char* slot_protocol(uint32_t slot) {
+    switch (slot) {
+    case DS_SLOT_TCP_DST: return "tcp";
+    case DS_SLOT_UDP_DST: return "udp";
+    case DS_SLOT_ICMP: return "icmp";
+    case DS_SLOT_ICMPV6: return "icmpv6";
+    }
+    return "other";
+}
+
+// The port slot a per-source key falls in, or DS_PORT_SLOTS for none.
+uint32_t key_slot(const ds_source_key& k) {
+    if (k.info & DS_KEY_BACKSCATTER) return DS_PORT_SLOTS;
+    switch (k.proto) {
+    case 6: return DS_SLOT_TCP_DST;
+    case 17: return DS_SLOT_UDP_DST;
+    case 1: return DS_KEY_FAMILY(k.info) == DS_FAMILY_IPV4 ? DS_SLOT_ICMP : DS_PORT_SLOTS;
+    case 58: return DS_KEY_FAMILY(k.info) == DS_FAMILY_IPV6 ? DS_SLOT_ICMPV6 : DS_PORT_SLOTS;
+    }
+    return DS_PORT_SLOTS;
+}
+
+}  // namespace
+
+bool Accumulator::AddrKey::operator==(const AddrKey& o) const {
+    return family == o.family && std::memcmp(addr, o.addr, 16) == 0;
+}
+
+size_t Accumulator::AddrHash::operator()(const AddrKey& k) const {
+    uint64_t a, b;
+    std::memcpy(&a, k.addr, 8);
+    std::memcpy(&b, k.addr + 8, 8);
+    uint64_t h = a * 0x9E3779B97F4A7C15ull ^ (b + k.family) * 0xC2B2AE3D27D4EB4Full;
+    return static_cast<size_t>(h ^ (h >> 29));
+}
+
+Accumulator::Accumulator(AccumulatorConfig config) : config_(std::move(config)) {
+    const std::string& tz = config_.day_timezone;
+    if (tz != "UTC" && !std::filesystem::exists("/usr/share/zoneinfo/" + tz))
+        throw std::invalid_argument("unknown time zone '" + tz + "' (use an IANA name such as UTC or Asia/Tokyo)");
+    setenv("TZ", tz.c_str(), 1);
+    tzset();
+    stats_.assign(DS_STATS_ENTRIES, ds_counter{});
+    port_stats_.assign(DS_PORT_SLOTS * DS_PORTS_PER_SLOT, ds_counter{});
+    countries_.push_back("");  // index 0: not looked up
+}
+
+std::string Accumulator::day_of(int64_t unix_ns) const {
+    time_t t = static_cast<time_t>(unix_ns / 1000000000);
+    if (unix_ns < 0 && unix_ns % 1000000000) --t;
+    struct tm tm {};
+    localtime_r(&t, &tm);
+    char buf[16];
+    strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+    return buf;
+}
+
+bool Accumulator::is_labelled(uint32_t slot, uint16_t port) const {
+    if (is_icmp_slot(slot)) return true;  // ICMP types are a small fixed set: all labelled
+    if (std::find(config_.tracked_ports.begin(), config_.tracked_ports.end(), port) != config_.tracked_ports.end())
+        return true;
+    auto it = admitted_.find(slot);
+    return it != admitted_.end() && it->second.count(port);
+}
+
+uint32_t Accumulator::label_id(uint32_t slot, uint16_t port) const {
+    if (is_icmp_slot(slot)) return (slot << 16) | (port >> 8);  // by type, codes summed
+    return is_labelled(slot, port) ? (slot << 16) | port : (kOtherBit | slot);
+}
+
+PortLabel Accumulator::label_of(uint32_t id) const {
+    const uint32_t slot = (id & ~kOtherBit) >> 16;
+    if (id & kOtherBit) return {slot_protocol(id & ~kOtherBit), "other"};
+    return {slot_protocol(slot), std::to_string(id & 0xffff)};
+}
+
+void Accumulator::admit_busy_ports() {
+    for (uint32_t slot : {DS_SLOT_TCP_DST, DS_SLOT_UDP_DST}) {
+        auto& admitted = admitted_[slot];
+        if (admitted.size() >= config_.max_auto_ports) continue;
+        // Busiest first, so the cap keeps the ports that matter.
+        std::vector<std::pair<uint64_t, uint16_t>> busy;
+        for (uint32_t port = 0; port < DS_PORTS_PER_SLOT; ++port) {
+            const ds_counter& c = port_stats_[DS_PORT_INDEX(slot, port)];
+            if (c.packets >= config_.auto_admit_packets && !is_labelled(slot, static_cast<uint16_t>(port)))
+                busy.emplace_back(c.packets, static_cast<uint16_t>(port));
+        }
+        std::sort(busy.rbegin(), busy.rend());
+        for (auto& [packets, port] : busy) {
+            if (admitted.size() >= config_.max_auto_ports) break;
+            // What the port had before it was admitted stays in "other".
+            admitted[port] = port_stats_[DS_PORT_INDEX(slot, port)];
+        }
+    }
+}
+
+void Accumulator::update_counters(const std::vector<ds_counter>& stats, const std::vector<ds_counter>& port_stats) {
+    std::lock_guard lock(mu_);
+    if (stats.size() == stats_.size()) stats_ = stats;
+    if (port_stats.size() == port_stats_.size()) port_stats_ = port_stats;
+    admit_busy_ports();
+}
+
+void Accumulator::roll_day(const std::string& day) {
+    // Keep yesterday's set so that entries drained just after midnight still count
+    // as distinct sources of the day they arrived in.
+    yesterday_sources_.clear();
+    for (auto& [addr, _] : today_sources_) yesterday_sources_.insert(addr);
+    yesterday_ = today_;
+    today_sources_.clear();
+    label_sources_.clear();
+    country_sources_.clear();
+    today_ = day;
+    days_[day];
+}
+
+void Accumulator::advance_to(int64_t unix_ns) {
+    std::lock_guard lock(mu_);
+    std::string day = day_of(unix_ns);
+    if (today_.empty() || day > today_) roll_day(day);
+}
+
+void Accumulator::add_sources(const std::vector<SourceEntry>& entries,
+                              const std::function<int64_t(uint64_t)>& to_unix_ns, const CountryLookup& country) {
+    std::lock_guard lock(mu_);
+    drained_last_ = entries.size();
+    for (const SourceEntry& e : entries) {
+        if (e.key.info & DS_KEY_BACKSCATTER) continue;  // accesses exclude backscatter
+        const std::string day = day_of(to_unix_ns(e.value.last_seen_ns));
+        if (today_.empty() || day > today_) roll_day(day);
+        days_[day].packets += e.value.packets;
+
+        AddrKey addr{DS_KEY_FAMILY(e.key.info), {}};
+        std::memcpy(addr.addr, e.key.addr, 16);
+        if (day < today_) {  // late: only yesterday's distinct set is kept
+            if (day == yesterday_ && yesterday_sources_.insert(addr).second) days_[day].sources++;
+            continue;
+        }
+        auto [it, is_new] = today_sources_.try_emplace(addr);
+        SourceDay& sd = it->second;
+        if (is_new) {
+            std::string cc = country ? country(addr.family, addr.addr) : std::string("ZZ");
+            auto [ci, added] = country_index_.try_emplace(cc, static_cast<uint16_t>(countries_.size()));
+            if (added) countries_.push_back(cc);
+            sd.country = ci->second;
+            country_sources_[sd.country]++;
+            countries_seen_.insert(sd.country);
+            days_[day].sources++;
+        }
+        ds_counter& cp = country_packets_[countries_[sd.country]];
+        cp.packets += e.value.packets;
+        cp.bytes += e.value.bytes;
+
+        const uint32_t slot = key_slot(e.key);
+        if (slot == DS_PORT_SLOTS) continue;
+        const uint32_t id = label_id(slot, e.key.port);
+        if (std::find(sd.labels.begin(), sd.labels.end(), id) == sd.labels.end()) {
+            sd.labels.push_back(id);
+            label_sources_[id]++;
+            labels_seen_.insert(id);
+        }
+    }
+}
+
+Snapshot Accumulator::snapshot() const {
+    std::lock_guard lock(mu_);
+    Snapshot s;
+    s.stats = stats_;
+    for (uint32_t slot : kProbeSlots) {
+        ds_counter other{};
+        const auto admitted_it = admitted_.find(slot);
+        for (uint32_t port = 0; port < DS_PORTS_PER_SLOT; ++port) {
+            const ds_counter& c = port_stats_[DS_PORT_INDEX(slot, port)];
+            const uint16_t p = static_cast<uint16_t>(port);
+            if (is_icmp_slot(slot)) {
+                if (!c.packets) continue;
+                ds_counter& dst = s.port_packets[label_of(label_id(slot, p))];
+                dst.packets += c.packets;
+                dst.bytes += c.bytes;
+                continue;
+            }
+            if (!is_labelled(slot, p)) {
+                other.packets += c.packets;
+                other.bytes += c.bytes;
+                continue;
+            }
+            ds_counter base{};
+            if (admitted_it != admitted_.end())
+                if (auto a = admitted_it->second.find(p); a != admitted_it->second.end()) base = a->second;
+            other.packets += base.packets;
+            other.bytes += base.bytes;
+            s.port_packets[label_of(label_id(slot, p))] = {c.packets - base.packets, c.bytes - base.bytes};
+        }
+        if (!is_icmp_slot(slot)) s.port_packets[{slot_protocol(slot), "other"}] = other;
+    }
+    for (uint32_t id : labels_seen_) {
+        auto it = label_sources_.find(id);
+        s.port_sources[label_of(id)] = it == label_sources_.end() ? 0 : it->second;
+        s.port_packets.try_emplace(label_of(id));
+    }
+    for (const auto& [label, _] : s.port_packets) s.port_sources.try_emplace(label, 0);
+    for (uint32_t port = 0; port < DS_PORTS_PER_SLOT; ++port) {
+        const ds_counter& c = port_stats_[DS_PORT_INDEX(DS_SLOT_TCP_SRC_BACKSCATTER, port)];
+        if (c.packets) s.backscatter_tcp_ports[static_cast<uint16_t>(port)] = c;
+    }
+    s.country_packets = country_packets_;
+    for (uint16_t ci : countries_seen_) {
+        auto it = country_sources_.find(ci);
+        s.country_sources[countries_[ci]] = it == country_sources_.end() ? 0 : it->second;
+    }
+    s.sources_today = today_sources_.size();
+    s.today = today_;
+    s.days = days_;
+    s.drained_entries_last = drained_last_;
+    return s;
+}
+
+}  // namespace darkscope
