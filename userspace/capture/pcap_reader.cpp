@@ -40,4 +40,10 @@ bool PcapReader::next(CaptureFrame& frame) {
     return true;
 }
 
+uint64_t PcapReader::bytes_read() const {
+    FILE* f = handle_ ? pcap_file(handle_) : nullptr;
+    long pos = f ? ftell(f) : -1;
+    return pos < 0 ? 0 : static_cast<uint64_t>(pos);
+}
+
 }  // namespace darkscope

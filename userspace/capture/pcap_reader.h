@@ -31,6 +31,8 @@ public:
 
     const std::string& path() const { return path_; }
     uint64_t frames_read() const { return frames_; }
+    // How far into the file reading has got, in bytes (for progress reports).
+    uint64_t bytes_read() const;
 
 private:
     std::string path_;

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# test.sh — set up, build and run darkscope's whole test suite (as root: the tests
+# load the XDP program into the kernel and create network namespaces).
+#   sudo scripts/test.sh            # everything
+#   sudo scripts/test.sh -R Replay  # only tests matching a regex (passed to ctest)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+if [ "$(id -u)" -ne 0 ]; then
+  echo "test.sh: the tests load BPF programs and create network namespaces: run as root (sudo $0)" >&2
+  exit 1
+fi
+"$root/scripts/setup.sh"
+cmake -S "$root" -B "$root/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$root/build" -j"$(nproc)"
+cd "$root/build"
+ctest --output-on-failure --timeout 600 "$@"

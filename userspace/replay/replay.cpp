@@ -1,0 +1,139 @@
+#include "replay/replay.h"
+
+#include <sys/stat.h>
+
+#include <cstring>
+#include <stdexcept>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "capture/pcap_reader.h"
+
+namespace darkscope {
+namespace {
+
+// BPF_PROG_TEST_RUN takes at least an Ethernet header and at most what fits in a
+// page with the XDP headroom; the program reads headers only, so a longer frame
+// is passed cut to that size (its byte count is then the cut size).
+constexpr uint32_t kMinFrame = 14;
+constexpr uint32_t kMaxFrame = 3500;
+
+std::string addr_key(const ds_source_key& k) {
+    std::string s(17, '\0');
+    s[0] = static_cast<char>(DS_KEY_FAMILY(k.info));
+    std::memcpy(s.data() + 1, k.addr, 16);
+    return s;
+}
+
+// Whole-capture distinct counts, beside the accumulator's per-day ones.
+class CaptureTotals {
+public:
+    void add(const std::vector<SourceEntry>& entries, const CountryLookup& country) {
+        for (const SourceEntry& e : entries) {
+            if (e.key.info & DS_KEY_BACKSCATTER) continue;
+            const std::string addr = addr_key(e.key);
+            auto [it, is_new] = countries_.try_emplace(addr);
+            if (is_new) {
+                it->second = country ? country(DS_KEY_FAMILY(e.key.info), e.key.addr) : std::string("ZZ");
+                country_detail_[it->second].sources++;
+            }
+            PortDetail& cd = country_detail_[it->second];
+            cd.packets += e.value.packets;
+            cd.bytes += e.value.bytes;
+            if (e.key.proto != 6 && e.key.proto != 17) continue;
+            std::pair<std::string, uint16_t> port{e.key.proto == 6 ? "tcp" : "udp", e.key.port};
+            PortDetail& pd = ports_[port];
+            pd.packets += e.value.packets;
+            pd.bytes += e.value.bytes;
+            if (port_sources_[port].insert(addr).second) pd.sources++;
+        }
+    }
+    void finish(ReplayResult& r) {
+        r.ports = std::move(ports_);
+        r.countries = std::move(country_detail_);
+        r.distinct_sources = countries_.size();
+    }
+
+private:
+    std::unordered_map<std::string, std::string> countries_;  // source -> country
+    std::map<std::string, PortDetail> country_detail_;
+    std::map<std::pair<std::string, uint16_t>, PortDetail> ports_;
+    std::map<std::pair<std::string, uint16_t>, std::unordered_set<std::string>> port_sources_;
+};
+
+uint64_t file_size(const std::string& path) {
+    struct stat st {};
+    return stat(path.c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
+}
+
+}  // namespace
+
+ReplayResult replay(const std::vector<std::string>& files, const ReplayOptions& options) {
+    DataPlane dp(options.dataplane);
+    Accumulator acc(options.accumulator);
+    CaptureTotals totals;
+    ReplayResult result;
+    result.files = files;
+
+    uint64_t runts = 0;  // frames shorter than an Ethernet header: malformed, never run
+    int64_t interval_end = 0, last_ts = 0;
+    // Everything drained at a flush happened in the interval that just ended, so it
+    // is dated with the last frame's capture time (the kernel's clock means nothing here).
+    auto flush = [&]() {
+        std::vector<SourceEntry> entries = dp.drain_sources(/*swap=*/false);
+        const int64_t ts = last_ts;
+        acc.add_sources(entries, [ts](uint64_t) { return ts; }, options.country);
+        totals.add(entries, options.country);
+        std::vector<ds_counter> stats = dp.read_stats();
+        stats[DS_STATS_MALFORMED(DS_MAL_ETH_TRUNCATED)].packets += runts;
+        acc.update_counters(stats, dp.read_port_stats());
+        acc.advance_to(ts);
+        if (options.on_interval) options.on_interval(ts, acc);
+    };
+
+    uint64_t total_bytes = 0, done_bytes = 0;
+    for (const auto& f : files) total_bytes += file_size(f);
+
+    for (const std::string& path : files) {
+        try {
+            PcapReader reader(path);
+            CaptureFrame frame;
+            while (reader.next(frame)) {
+                const int64_t ts = frame.timestamp_ns;
+                if (result.frames == 0) {
+                    result.first_ts_ns = ts;
+                    interval_end = ts - ts % options.interval_ns + options.interval_ns;
+                }
+                // A new interval, or a new day (merged captures jump years): flush
+                // what belongs to the previous one before counting this frame.
+                if (result.frames > 0 && (ts >= interval_end || acc.day_of(ts) != acc.day_of(last_ts))) {
+                    flush();
+                    interval_end = ts - ts % options.interval_ns + options.interval_ns;
+                }
+                last_ts = result.frames == 0 ? ts : std::max(last_ts, ts);
+                result.frames++;
+                result.last_ts_ns = std::max(result.last_ts_ns, ts);
+                const uint32_t len = static_cast<uint32_t>(frame.bytes.size());
+                if (len < kMinFrame) {
+                    runts++;
+                } else {
+                    dp.test_run(frame.bytes.data(), std::min(len, kMaxFrame));
+                }
+                if (options.progress && (result.frames & 0x3fff) == 0)
+                    options.progress(done_bytes + reader.bytes_read(), total_bytes);
+            }
+        } catch (const std::exception& e) {
+            result.error = e.what();
+            break;
+        }
+        done_bytes += file_size(path);
+        if (options.progress) options.progress(done_bytes, total_bytes);
+    }
+    if (result.frames > 0) flush();
+    totals.finish(result);
+    result.snapshot = acc.snapshot();
+    result.port_stats = dp.read_port_stats();
+    return result;
+}
+
+}  // namespace darkscope

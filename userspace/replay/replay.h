@@ -1,0 +1,54 @@
+// `darkscope replay`: runs captures through the very XDP program and accumulator
+// the live sensor uses (BPF_PROG_TEST_RUN, no interface), the capture's own
+// timestamps driving the days.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "agent/accumulator.h"
+#include "dataplane/data_plane.h"
+
+namespace darkscope {
+
+struct ReplayOptions {
+    DataPlaneConfig dataplane;        // prefixes, allowlist, source prefix lengths
+    AccumulatorConfig accumulator;    // tracked ports, day time zone
+    CountryLookup country;            // GeoIP; empty: every source is "ZZ"
+    int64_t interval_ns = 60'000'000'000;  // capture time between counter snapshots
+    // Called with (bytes read so far, total bytes) now and then: the progress bar.
+    std::function<void(uint64_t, uint64_t)> progress;
+    // Called at the end of each interval with the capture time and the accumulator:
+    // the OpenMetrics writer samples the metric families there.
+    std::function<void(int64_t, const Accumulator&)> on_interval;
+};
+
+// Exact, unbounded per-port numbers of a capture (the live exporter bounds them).
+struct PortDetail {
+    uint64_t packets = 0;
+    uint64_t bytes = 0;
+    uint64_t sources = 0;
+};
+
+struct ReplayResult {
+    std::vector<std::string> files;
+    uint64_t frames = 0;
+    int64_t first_ts_ns = 0, last_ts_ns = 0;
+    Snapshot snapshot;                               // the same numbers `run` exports
+    std::map<std::pair<std::string, uint16_t>, PortDetail> ports;  // probe ("tcp"/"udp", dst port)
+    std::map<std::string, PortDetail> countries;     // probe packets and sources, whole capture
+    uint64_t distinct_sources = 0;                   // probe sources, whole capture
+    std::vector<ds_counter> port_stats;              // raw kernel port array (ICMP types, backscatter)
+    std::string error;                               // set when a file failed part-way
+};
+
+// Throws std::runtime_error when the data plane cannot load. A capture that
+// cannot be read stops the replay: result.error says why, and what was counted
+// before is in the result.
+ReplayResult replay(const std::vector<std::string>& files, const ReplayOptions& options);
+
+}  // namespace darkscope

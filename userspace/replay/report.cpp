@@ -1,0 +1,222 @@
+#include "replay/report.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <ctime>
+#include <sstream>
+#include <vector>
+
+#include "dataplane/names.h"
+
+namespace darkscope {
+namespace {
+
+struct Totals {
+    ds_counter dark{}, probe{}, backscatter{}, passed{}, malformed{};
+    uint64_t unattributed = 0, vlan_tagged = 0, first_fragments = 0;
+};
+
+Totals totals_of(const Snapshot& s) {
+    Totals t;
+    for (uint32_t p = 0; p < DS_PROTO_COUNT; ++p)
+        for (uint32_t c = 0; c < DS_CLASS_COUNT; ++c) {
+            const ds_counter& v = s.stats[DS_STATS_CLASS(p, c)];
+            ds_counter& group = class_is_backscatter(c) ? t.backscatter : t.probe;
+            group.packets += v.packets;
+            group.bytes += v.bytes;
+            t.dark.packets += v.packets;
+            t.dark.bytes += v.bytes;
+        }
+    for (uint32_t r = 0; r < DS_PASS_COUNT; ++r) t.passed.packets += s.stats[DS_STATS_PASS(r)].packets;
+    for (uint32_t r = 0; r < DS_MAL_COUNT; ++r) t.malformed.packets += s.stats[DS_STATS_MALFORMED(r)].packets;
+    t.unattributed = s.stats[DS_STATS_MISC(DS_MISC_UNATTRIBUTED)].packets;
+    t.vlan_tagged = s.stats[DS_STATS_MISC(DS_MISC_VLAN_TAGGED)].packets;
+    t.first_fragments = s.stats[DS_STATS_MISC(DS_MISC_FIRST_FRAGMENT)].packets;
+    return t;
+}
+
+std::string iso_time(int64_t ns) {
+    time_t t = static_cast<time_t>(ns / 1000000000);
+    struct tm tm {};
+    localtime_r(&t, &tm);
+    char buf[40];
+    strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S%z", &tm);
+    return buf;
+}
+
+// Ports sorted by a key, descending, ties by protocol then port ascending.
+template <typename Key>
+std::vector<std::pair<std::pair<std::string, uint16_t>, PortDetail>> ranked_ports(const ReplayResult& r, Key key) {
+    std::vector<std::pair<std::pair<std::string, uint16_t>, PortDetail>> v(r.ports.begin(), r.ports.end());
+    std::stable_sort(v.begin(), v.end(), [&](auto& a, auto& b) { return key(a.second) > key(b.second); });
+    return v;
+}
+
+template <typename Key>
+std::vector<std::pair<std::string, PortDetail>> ranked_countries(const ReplayResult& r, Key key) {
+    std::vector<std::pair<std::string, PortDetail>> v(r.countries.begin(), r.countries.end());
+    std::stable_sort(v.begin(), v.end(), [&](auto& a, auto& b) { return key(a.second) > key(b.second); });
+    return v;
+}
+
+std::string pct(uint64_t part, uint64_t whole) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%5.1f%%", whole ? 100.0 * static_cast<double>(part) / static_cast<double>(whole) : 0.0);
+    return buf;
+}
+
+}  // namespace
+
+std::string format_summary(const ReplayResult& r, size_t top_n) {
+    const Snapshot& s = r.snapshot;
+    const Totals t = totals_of(s);
+    std::ostringstream o;
+    char line[160];
+    o << "darkscope replay: " << r.frames << " frames";
+    if (r.frames) o << ", " << iso_time(r.first_ts_ns) << " to " << iso_time(r.last_ts_ns);
+    o << "\n\n";
+    std::snprintf(line, sizeof line, "%-28s %12s\n", "", "packets");
+    o << line;
+    auto row = [&](const char* name, uint64_t v) {
+        std::snprintf(line, sizeof line, "%-28s %12llu\n", name, static_cast<unsigned long long>(v));
+        o << line;
+    };
+    row("dark (counted, dropped)", t.dark.packets);
+    row("  probes (accesses)", t.probe.packets);
+    row("  backscatter", t.backscatter.packets);
+    row("passed (not dark)", t.passed.packets);
+    row("malformed", t.malformed.packets);
+    row("unattributed (map full)", t.unattributed);
+    row("unique sources (probes)", r.distinct_sources);
+
+    o << "\nPer day (" << (s.today.empty() ? "no packets" : "probe packets and unique sources") << ")\n";
+    for (const auto& [day, d] : s.days) {
+        std::snprintf(line, sizeof line, "  %-12s %12llu packets %10llu sources\n", day.c_str(),
+                      static_cast<unsigned long long>(d.packets), static_cast<unsigned long long>(d.sources));
+        o << line;
+    }
+
+    o << "\nDark packets by class\n";
+    for (uint32_t p = 0; p < DS_PROTO_COUNT; ++p)
+        for (uint32_t c = 0; c < DS_CLASS_COUNT; ++c) {
+            const ds_counter& v = s.stats[DS_STATS_CLASS(p, c)];
+            if (!v.packets) continue;
+            std::snprintf(line, sizeof line, "  %-7s %-15s %-12s %12llu\n", proto_name(p), class_name(c),
+                          class_is_backscatter(c) ? "backscatter" : "probe", static_cast<unsigned long long>(v.packets));
+            o << line;
+        }
+
+    uint64_t probe_port_packets = 0;
+    for (auto& [_, d] : r.ports) probe_port_packets += d.packets;
+    auto port_table = [&](const char* title, auto key, uint64_t whole, const char* unit) {
+        o << "\n" << title << "\n  rank  port        " << unit << "    share\n";
+        size_t rank = 0;
+        for (auto& [port, d] : ranked_ports(r, key)) {
+            if (++rank > top_n) break;
+            std::snprintf(line, sizeof line, "  %4zu  %5u/%-4s %10llu  %s\n", rank, port.second, port.first.c_str(),
+                          static_cast<unsigned long long>(key(d)), pct(key(d), whole).c_str());
+            o << line;
+        }
+        if (!rank) o << "  (none)\n";
+    };
+    port_table("Top destination ports by packets (probes)", [](const PortDetail& d) { return d.packets; },
+               probe_port_packets, "packets");
+    port_table("Top destination ports by unique sources", [](const PortDetail& d) { return d.sources; },
+               r.distinct_sources, "sources");
+
+    auto country_table = [&](const char* title, auto key, uint64_t whole, const char* unit) {
+        o << "\n" << title << "\n  rank  country  " << unit << "    share\n";
+        size_t rank = 0;
+        for (auto& [cc, d] : ranked_countries(r, key)) {
+            if (++rank > top_n) break;
+            std::snprintf(line, sizeof line, "  %4zu  %-7s %10llu  %s\n", rank, cc.c_str(),
+                          static_cast<unsigned long long>(key(d)), pct(key(d), whole).c_str());
+            o << line;
+        }
+        if (!rank) o << "  (none)\n";
+    };
+    uint64_t country_packets = 0;
+    for (auto& [_, d] : r.countries) country_packets += d.packets;
+    country_table("Top source countries by packets", [](const PortDetail& d) { return d.packets; }, country_packets,
+                  "packets");
+    country_table("Top source countries by unique sources", [](const PortDetail& d) { return d.sources; },
+                  r.distinct_sources, "sources");
+
+    if (t.malformed.packets) {
+        o << "\nMalformed frames by reason\n";
+        for (uint32_t m = 0; m < DS_MAL_COUNT; ++m)
+            if (uint64_t n = s.stats[DS_STATS_MALFORMED(m)].packets) row((std::string("  ") + malformed_reason_name(m)).c_str(), n);
+    }
+    if (t.passed.packets) {
+        o << "\nPassed frames by reason\n";
+        for (uint32_t p = 0; p < DS_PASS_COUNT; ++p)
+            if (uint64_t n = s.stats[DS_STATS_PASS(p)].packets) row((std::string("  ") + pass_reason_name(p)).c_str(), n);
+    }
+    if (!r.error.empty()) o << "\nerror: " << r.error << " (counts above include the frames read before it)\n";
+    return o.str();
+}
+
+nlohmann::json to_json(const ReplayResult& r) {
+    using nlohmann::json;
+    const Snapshot& s = r.snapshot;
+    const Totals t = totals_of(s);
+    json j;
+    j["files"] = r.files;
+    j["frames"] = r.frames;
+    j["first_timestamp"] = r.frames ? json(iso_time(r.first_ts_ns)) : json(nullptr);
+    j["last_timestamp"] = r.frames ? json(iso_time(r.last_ts_ns)) : json(nullptr);
+    j["totals"] = {
+        {"dark_packets", t.dark.packets},          {"dark_bytes", t.dark.bytes},
+        {"probe_packets", t.probe.packets},        {"backscatter_packets", t.backscatter.packets},
+        {"passed_packets", t.passed.packets},      {"malformed_packets", t.malformed.packets},
+        {"unattributed_packets", t.unattributed},  {"vlan_tagged_frames", t.vlan_tagged},
+        {"first_fragments", t.first_fragments},
+    };
+    json classes = json::array();
+    for (uint32_t p = 0; p < DS_PROTO_COUNT; ++p)
+        for (uint32_t c = 0; c < DS_CLASS_COUNT; ++c) {
+            const ds_counter& v = s.stats[DS_STATS_CLASS(p, c)];
+            if (!v.packets) continue;
+            classes.push_back({{"protocol", proto_name(p)}, {"class", class_name(c)},
+                               {"group", class_is_backscatter(c) ? "backscatter" : "probe"},
+                               {"packets", v.packets}, {"bytes", v.bytes}});
+        }
+    j["classes"] = classes;
+    json ports = json::array();
+    for (auto& [port, d] : ranked_ports(r, [](const PortDetail& d) { return d.packets; }))
+        ports.push_back({{"protocol", port.first}, {"port", port.second}, {"packets", d.packets},
+                         {"bytes", d.bytes}, {"sources", d.sources}});
+    j["ports"] = ports;
+    json icmp = json::array();
+    for (uint32_t slot : {DS_SLOT_ICMP, DS_SLOT_ICMPV6})
+        for (uint32_t tc = 0; tc < DS_PORTS_PER_SLOT; ++tc)
+            if (const ds_counter& v = r.port_stats[DS_PORT_INDEX(slot, tc)]; v.packets)
+                icmp.push_back({{"protocol", slot == DS_SLOT_ICMP ? "icmp" : "icmpv6"}, {"type", tc >> 8},
+                                {"code", tc & 0xff}, {"packets", v.packets}, {"bytes", v.bytes}});
+    j["icmp"] = icmp;
+    json backscatter = json::array();
+    for (uint32_t slot : {DS_SLOT_TCP_SRC_BACKSCATTER, DS_SLOT_UDP_SRC_BACKSCATTER})
+        for (uint32_t port = 0; port < DS_PORTS_PER_SLOT; ++port)
+            if (const ds_counter& v = r.port_stats[DS_PORT_INDEX(slot, port)]; v.packets)
+                backscatter.push_back({{"protocol", slot == DS_SLOT_TCP_SRC_BACKSCATTER ? "tcp" : "udp"},
+                                       {"source_port", port}, {"packets", v.packets}, {"bytes", v.bytes}});
+    j["backscatter_ports"] = backscatter;
+    json countries = json::array();
+    for (auto& [cc, d] : ranked_countries(r, [](const PortDetail& d) { return d.packets; }))
+        countries.push_back({{"country", cc}, {"packets", d.packets}, {"bytes", d.bytes}, {"sources", d.sources}});
+    j["countries"] = countries;
+    j["sources"] = {{"distinct", r.distinct_sources}};
+    json days = json::array();
+    for (auto& [day, d] : s.days) days.push_back({{"day", day}, {"packets", d.packets}, {"sources", d.sources}});
+    j["days"] = days;
+    json malformed = json::object(), passed = json::object();
+    for (uint32_t m = 0; m < DS_MAL_COUNT; ++m) malformed[malformed_reason_name(m)] = s.stats[DS_STATS_MALFORMED(m)].packets;
+    for (uint32_t p = 0; p < DS_PASS_COUNT; ++p) passed[pass_reason_name(p)] = s.stats[DS_STATS_PASS(p)].packets;
+    j["malformed"] = malformed;
+    j["passed"] = passed;
+    j["unattributed"] = t.unattributed;
+    if (!r.error.empty()) j["error"] = r.error;
+    return j;
+}
+
+}  // namespace darkscope
