@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# demo.sh — set up, build and run darkscope on an embedded default: a sensor
+# namespace whose dark prefix 203.0.113.0/24 receives real scans (nmap, hping3)
+# from a scanner namespace; prints what the sensor saw and leaves the metrics
+# endpoint up for DEMO_SECONDS (default 180) seconds. Bounded and self-cleaning:
+# Ctrl-C or the end of the wait removes the namespaces, links and pins it made.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+if [ "$(id -u)" -ne 0 ]; then
+  echo "demo.sh: darkscope attaches an XDP program and creates network namespaces: run as root (sudo $0)" >&2
+  exit 1
+fi
+DEMO_SECONDS=${DEMO_SECONDS:-180}
+
+"$root/scripts/setup.sh"
+cmake -S "$root" -B "$root/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$root/build" -j"$(nproc)" --target darkscope
+bin="$root/build/userspace/darkscope"
+
+tag=$$
+sensor_ns="ds-demo-sensor-$tag"
+scanner_ns="ds-demo-scanner-$tag"
+sensor_if="dsdemo$tag"
+listen="127.0.0.1:9817"
+agent_pid=""
+
+cleanup() {
+  trap - EXIT INT TERM
+  if [ -n "$agent_pid" ] && kill -0 "$agent_pid" 2>/dev/null; then
+    kill -TERM "$agent_pid" 2>/dev/null || true
+    wait "$agent_pid" 2>/dev/null || true
+  fi
+  ip netns del "$scanner_ns" 2>/dev/null || true
+  ip netns del "$sensor_ns" 2>/dev/null || true
+  rm -rf "/sys/fs/bpf/darkscope/demo-$tag" 2>/dev/null || true
+  echo "demo: cleaned up (namespaces $sensor_ns, $scanner_ns removed)"
+}
+trap cleanup EXIT INT TERM
+
+# Two hosts joined by a veth pair: the sensor owns 198.51.100.1 and is the
+# scanner's route to the dark prefix 203.0.113.0/24, which hosts nothing.
+ip netns add "$sensor_ns"
+ip netns add "$scanner_ns"
+ip link add "$sensor_if" netns "$sensor_ns" type veth peer name eth0 netns "$scanner_ns"
+ip -n "$sensor_ns" link set lo up
+ip -n "$sensor_ns" addr add 198.51.100.1/24 dev "$sensor_if"
+ip -n "$sensor_ns" link set "$sensor_if" up
+ip -n "$scanner_ns" link set lo up
+ip -n "$scanner_ns" addr add 198.51.100.2/24 dev eth0
+ip -n "$scanner_ns" link set eth0 up
+ip -n "$scanner_ns" route add 203.0.113.0/24 via 198.51.100.1
+
+ip netns exec "$sensor_ns" "$bin" run --interface "$sensor_if" --dark-prefix 203.0.113.0/24 \
+  --web.listen-address "$listen" --poll-interval 1 --sensor-name "demo-$tag" &
+agent_pid=$!
+for _ in $(seq 1 50); do
+  ip netns exec "$sensor_ns" curl -sf "http://$listen/metrics" >/dev/null 2>&1 && break
+  kill -0 "$agent_pid" 2>/dev/null || { echo "demo: the sensor did not start" >&2; exit 1; }
+  sleep 0.2
+done
+
+echo "demo: scanning 203.0.113.0/24 from $scanner_ns"
+# nmap SYN scan of a few classic darknet ports on 16 dark addresses (bounded).
+ip netns exec "$scanner_ns" nmap -sS -Pn -n --max-retries 0 -p 22,23,80,445,3389 203.0.113.0/28 >/dev/null 2>&1 || true
+# hping3: 20 SYNs to 2967/tcp (the Symantec worm port) and 10 UDP probes to 1434.
+ip netns exec "$scanner_ns" hping3 -q -S -p 2967 -c 20 -i u2000 203.0.113.77 >/dev/null 2>&1 || true
+ip netns exec "$scanner_ns" hping3 -q -2 -p 1434 -c 10 -i u2000 203.0.113.78 >/dev/null 2>&1 || true
+sleep 2
+
+echo
+echo "demo: what the sensor saw (darkscope status):"
+ip netns exec "$sensor_ns" "$bin" status --sensor-name "demo-$tag" || true
+echo
+echo "demo: a few of its metrics:"
+ip netns exec "$sensor_ns" curl -s "http://$listen/metrics" |
+  grep -E '^darkscope_(packets_total|port_packets_total|sources|country_packets_total)' | grep -v ' 0$' || true
+echo
+echo "demo: the metrics endpoint is http://$listen/metrics inside namespace $sensor_ns:"
+echo "        sudo ip netns exec $sensor_ns curl -s http://$listen/metrics"
+echo "demo: it stays up for $DEMO_SECONDS s (Ctrl-C ends it sooner)."
+sleep "$DEMO_SECONDS" &
+wait $! || true
