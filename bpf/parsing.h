@@ -190,7 +190,7 @@ static __always_inline int parse_ipv6_ext(struct cursor *c, struct l3_info *l3)
 			len = 8;
 			if (off & 0xfff8)
 				l3->non_first_fragment = 1;
-			else
+			else if (off & 1) /* M set; offset 0, M clear is an atomic fragment (RFC 6946) */
 				l3->first_fragment = 1;
 		} else {
 			len = ((__u32)ext->hdrlen + 1) * 8;
