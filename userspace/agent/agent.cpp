@@ -1,0 +1,391 @@
+#include "agent/agent.h"
+
+#include <arpa/inet.h>
+#include <bpf/libbpf.h>
+#include <linux/capability.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <prometheus/exposer.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstring>
+#include <ctime>
+#include <memory>
+#include <stdexcept>
+
+#include "agent/accumulator.h"
+#include "dataplane/data_plane.h"
+#include "exposition/collector.h"
+#include "geoip/geoip.h"
+
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+#ifndef BPF_FS_MAGIC
+#define BPF_FS_MAGIC 0xcafe4a11
+#endif
+
+namespace darkscope {
+namespace {
+
+// "1s", "250ms", "2m" or a plain number of seconds.
+double parse_duration(const std::string& text) {
+    size_t used = 0;
+    double v = 0;
+    try {
+        v = std::stod(text, &used);
+    } catch (const std::exception&) {
+        throw std::invalid_argument("invalid duration '" + text + "' (e.g. 1s, 500ms, 2m)");
+    }
+    const std::string unit = text.substr(used);
+    if (unit == "ms")
+        v /= 1000;
+    else if (unit == "m")
+        v *= 60;
+    else if (!unit.empty() && unit != "s")
+        throw std::invalid_argument("invalid duration '" + text + "' (e.g. 1s, 500ms, 2m)");
+    if (!(v >= 0.01 && v <= 3600)) throw std::invalid_argument("poll interval must be between 10ms and 1h");
+    return v;
+}
+
+XdpMode parse_mode(const std::string& m) {
+    if (m == "native") return XdpMode::Native;
+    if (m == "generic") return XdpMode::Generic;
+    return XdpMode::Auto;
+}
+
+struct ListenAddress {
+    sockaddr_storage addr{};
+    socklen_t len = 0;
+    std::string civetweb;  // the form civetweb's listening_ports takes
+};
+
+// "HOST:PORT" with a numeric IPv4 host or "localhost", "[IPv6]:PORT", or ":PORT" (all IPv4).
+ListenAddress parse_listen_address(const std::string& text) {
+    const auto bad = [&] {
+        return std::invalid_argument("invalid listen address '" + text + "' (HOST:PORT, [IPv6]:PORT or :PORT)");
+    };
+    const size_t colon = text.rfind(':');
+    if (colon == std::string::npos) throw bad();
+    std::string host = text.substr(0, colon);
+    const std::string port_text = text.substr(colon + 1);
+    char* end = nullptr;
+    const unsigned long port = std::strtoul(port_text.c_str(), &end, 10);
+    if (port_text.empty() || *end || port == 0 || port > 65535) throw bad();
+    ListenAddress la;
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+        auto* sin6 = reinterpret_cast<sockaddr_in6*>(&la.addr);
+        sin6->sin6_family = AF_INET6;
+        sin6->sin6_port = htons(static_cast<uint16_t>(port));
+        if (inet_pton(AF_INET6, host.substr(1, host.size() - 2).c_str(), &sin6->sin6_addr) != 1) throw bad();
+        la.len = sizeof(sockaddr_in6);
+        la.civetweb = text;
+        return la;
+    }
+    if (host.empty()) host = "0.0.0.0";
+    if (host == "localhost") host = "127.0.0.1";
+    auto* sin = reinterpret_cast<sockaddr_in*>(&la.addr);
+    sin->sin_family = AF_INET;
+    sin->sin_port = htons(static_cast<uint16_t>(port));
+    if (inet_pton(AF_INET, host.c_str(), &sin->sin_addr) != 1) throw bad();
+    la.len = sizeof(sockaddr_in);
+    la.civetweb = host + ":" + port_text;
+    return la;
+}
+
+// Binds the address once and lets it go, so "address in use" is reported with its
+// real reason before anything is attached.
+void check_can_listen(const ListenAddress& la, const std::string& text) {
+    int fd = socket(la.addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) throw std::runtime_error("cannot listen on " + text + ": " + std::strerror(errno));
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    int rc = bind(fd, reinterpret_cast<const sockaddr*>(&la.addr), la.len);
+    int err = errno;
+    if (rc == 0) rc = listen(fd, 1), err = errno;
+    close(fd);
+    if (rc) throw std::runtime_error("cannot listen on " + text + ": " + std::strerror(err));
+}
+
+void check_privilege() {
+    __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
+    __user_cap_data_struct data[2]{};
+    if (syscall(SYS_capget, &hdr, data)) return;  // let the kernel decide later
+    auto has = [&](int cap) { return (data[cap / 32].effective >> (cap % 32)) & 1u; };
+    if (!((has(CAP_BPF) || has(CAP_SYS_ADMIN)) && has(CAP_NET_ADMIN)))
+        throw std::runtime_error(
+            "not enough privilege: darkscope run needs root (CAP_BPF or CAP_SYS_ADMIN, and CAP_NET_ADMIN)");
+}
+
+bool exists(const std::string& path) {
+    struct stat st {};
+    return stat(path.c_str(), &st) == 0;
+}
+
+int64_t clock_ns(clockid_t clock) {
+    timespec ts{};
+    clock_gettime(clock, &ts);
+    return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+// Everything the agent shares between the poller (main thread) and scrapes.
+struct AgentState {
+    std::mutex mu;
+    std::shared_ptr<GeoIp> geoip;
+    std::vector<Attachment> attachments;
+    double poll_seconds = 0;
+    uint64_t polls = 0;
+    uint64_t drained_last = 0;
+};
+
+std::shared_ptr<GeoIp> open_geoip(const CommonOptions& common) {
+    auto geo = std::make_shared<GeoIp>(geoip_files_or_default(common.geoip_files));
+    if (!geo->has_country())
+        spdlog::warn("no GeoIP country database (--geoip, or {} from scripts/setup.sh): every country is {}",
+                     kDefaultGeoipDatabase, kUnknownCountry);
+    for (const auto& d : geo->databases())
+        spdlog::info("GeoIP {} database {} ({}, {} layout)", d.role, d.path, d.database_type, d.layout);
+    return geo;
+}
+
+void poll_once(DataPlane& dp, Accumulator& acc, AgentState& state) {
+    const auto t0 = std::chrono::steady_clock::now();
+    std::shared_ptr<GeoIp> geo;
+    {
+        std::lock_guard lock(state.mu);
+        geo = state.geoip;
+    }
+    std::vector<SourceEntry> entries = dp.drain_sources(true);
+    acc.update_counters(dp.read_stats(), dp.read_port_stats());
+    // The program stamps entries with CLOCK_MONOTONIC(_COARSE); shift them to wall clock.
+    const int64_t offset = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
+    acc.add_sources(
+        entries, [offset](uint64_t t) { return static_cast<int64_t>(t) + offset; },
+        [&geo](uint8_t family, const uint8_t* addr) { return geo->country(family, addr); });
+    acc.advance_to(clock_ns(CLOCK_REALTIME));
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::lock_guard lock(state.mu);
+    state.poll_seconds = secs;
+    state.polls++;
+    state.drained_last = entries.size();
+}
+
+void setup_logging(const std::string& level) {
+    auto logger = spdlog::get("darkscope");
+    if (!logger) logger = spdlog::stderr_color_mt("darkscope");
+    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %l %v");
+    spdlog::set_default_logger(logger);
+    spdlog::set_level(spdlog::level::from_str(level));
+}
+
+}  // namespace
+
+std::string pin_root() {
+    auto is_bpffs = [](const char* dir) {
+        struct statfs st {};
+        return statfs(dir, &st) == 0 && static_cast<unsigned long>(st.f_type) == BPF_FS_MAGIC;
+    };
+    if (is_bpffs("/sys/fs/bpf")) return kPinRoot;
+    if (is_bpffs("/proc/1/root/sys/fs/bpf")) return std::string("/proc/1/root") + kPinRoot;
+    throw std::runtime_error("no BPF filesystem at /sys/fs/bpf (mount it: mount -t bpf bpf /sys/fs/bpf)");
+}
+
+std::string default_sensor_name(const std::vector<std::string>& interfaces) {
+    std::string name;
+    for (const std::string& i : interfaces) name += (name.empty() ? "" : "_") + i;
+    return name;
+}
+
+void run_agent(const RunOptions& o) {
+    // 1. Everything that can be checked without touching the kernel.
+    if (o.interfaces.empty()) throw std::invalid_argument("no interface given (--interface IF)");
+    for (const std::string& i : o.interfaces)
+        if (!if_nametoindex(i.c_str())) throw std::runtime_error("interface '" + i + "' does not exist");
+    DataPlaneConfig dpc = data_plane_config(o.common);
+    dpc.pass_dark = o.pass;
+    AccumulatorConfig accc = accumulator_config(o.common);
+    const ListenAddress listen = parse_listen_address(o.listen_address);
+    if (o.telemetry_path.empty() || o.telemetry_path[0] != '/')
+        throw std::invalid_argument("telemetry path must begin with '/': " + o.telemetry_path);
+    const std::string sensor = o.sensor_name.empty() ? default_sensor_name(o.interfaces) : o.sensor_name;
+    if (sensor.empty() || sensor.size() > 64 || sensor.find_first_not_of(
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") != std::string::npos || sensor[0] == '.')
+        throw std::invalid_argument("invalid sensor name '" + sensor + "' (letters, digits, _ . -)");
+
+    setup_logging(o.log_level);
+    AgentState state;
+    state.geoip = open_geoip(o.common);
+
+    // 2. What needs privilege, still without changing anything.
+    check_privilege();
+    const std::string root = pin_root();
+    dpc.pin_dir = root + "/" + sensor;
+    const bool resumed = exists(dpc.pin_dir);
+    std::vector<bool> link_pinned_before;
+    for (const std::string& i : o.interfaces) {
+        const bool ours = exists(dpc.pin_dir + "/link_" + i);
+        link_pinned_before.push_back(ours);
+        LIBBPF_OPTS(bpf_xdp_query_opts, q);
+        if (!ours && bpf_xdp_query(static_cast<int>(if_nametoindex(i.c_str())), 0, &q) == 0 && q.prog_id)
+            throw std::runtime_error("interface '" + i + "' already runs another XDP program (id " +
+                                     std::to_string(q.prog_id) + "); detach it first (ip link set dev " + i +
+                                     " xdp off)");
+    }
+    check_can_listen(listen, o.listen_address);
+
+    // Block the signals we handle before any thread starts, so they all come here.
+    sigset_t signals;
+    sigemptyset(&signals);
+    for (int s : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&signals, s);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    std::signal(SIGPIPE, SIG_IGN);
+
+    std::unique_ptr<prometheus::Exposer> exposer;
+    try {
+        exposer = std::make_unique<prometheus::Exposer>(listen.civetweb, 2);
+    } catch (const std::exception& e) {
+        throw std::runtime_error("cannot listen on " + o.listen_address + ": " + e.what());
+    }
+
+    // 3. Load, pin and attach; undo all of it if any step fails.
+    auto dp = std::make_unique<DataPlane>(dpc);
+    try {
+        for (const std::string& i : o.interfaces) {
+            Attachment a = dp->attach(i, parse_mode(o.xdp_mode));
+            if (o.xdp_mode == "auto" && a.mode == "generic")
+                spdlog::warn("native XDP not available on {} ({}); attached in generic mode", i,
+                             std::strerror(dp->native_fallback_error()));
+            spdlog::info("attached to {} ({} mode)", i, a.mode);
+        }
+    } catch (...) {
+        if (resumed) {
+            // Keep the previous agent's state; drop only the links made now.
+            for (size_t k = 0; k < o.interfaces.size(); ++k)
+                if (!link_pinned_before[k]) unlink((dpc.pin_dir + "/link_" + o.interfaces[k]).c_str());
+            dp->release_attachments();
+        } else {
+            dp->detach_all();
+            dp->unpin_maps();
+            rmdir(root.c_str());  // only if no other sensor is pinned
+        }
+        throw;
+    }
+    state.attachments = dp->attachments();
+    spdlog::info("sensor {}: maps pinned in {}{}", sensor, dpc.pin_dir, resumed ? " (continuing the pinned counts)" : "");
+
+    Accumulator acc(accc);
+    const uint64_t capacity = dp->source_map_capacity();
+    const uint64_t dark_count = dpc.dark_prefixes.size(), allow_count = dpc.allowed_sources.size();
+    auto collector = std::make_shared<Collector>(
+        [&acc] { return acc.snapshot(); },
+        [&] {
+            std::lock_guard lock(state.mu);
+            AgentHealth h;
+            h.attachments = state.attachments;
+            h.maps = {{"sources", state.drained_last, capacity},
+                      {"dark_prefixes", dark_count, DS_PREFIX_MAP_ENTRIES},
+                      {"allowed_sources", allow_count, DS_PREFIX_MAP_ENTRIES}};
+            h.poll_duration_seconds = state.poll_seconds;
+            h.polls = state.polls;
+            h.geoip = state.geoip->databases();
+            return h;
+        },
+        accc.tracked_ports);
+    poll_once(*dp, acc, state);
+    exposer->RegisterCollectable(collector, o.telemetry_path);
+    spdlog::info("serving metrics on http://{}{}", o.listen_address, o.telemetry_path);
+
+    // 4. Poll until told to stop.
+    const auto interval = std::chrono::duration_cast<std::chrono::nanoseconds>(
+        std::chrono::duration<double>(o.poll_interval_seconds));
+    auto next = std::chrono::steady_clock::now() + interval;
+    for (;;) {
+        auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(next - std::chrono::steady_clock::now());
+        if (left.count() < 0) left = std::chrono::nanoseconds(0);
+        timespec ts{static_cast<time_t>(left.count() / 1000000000), static_cast<long>(left.count() % 1000000000)};
+        const int sig = sigtimedwait(&signals, nullptr, &ts);
+        if (sig == SIGINT || sig == SIGTERM) {
+            spdlog::info("{}: stopping", strsignal(sig));
+            break;
+        }
+        if (sig == SIGHUP) {
+            try {
+                auto geo = open_geoip(o.common);
+                std::lock_guard lock(state.mu);
+                state.geoip = std::move(geo);
+                spdlog::info("SIGHUP: GeoIP databases reloaded");
+            } catch (const std::exception& e) {
+                spdlog::error("SIGHUP: keeping the previous GeoIP databases: {}", e.what());
+            }
+            continue;
+        }
+        if (sig < 0 && errno != EAGAIN) continue;  // EINTR
+        try {
+            poll_once(*dp, acc, state);
+        } catch (const std::exception& e) {
+            spdlog::error("poll failed: {}", e.what());
+        }
+        next += interval;
+        if (next < std::chrono::steady_clock::now()) next = std::chrono::steady_clock::now() + interval;
+    }
+
+    // 5. Stop serving before the data plane goes away.
+    exposer.reset();
+    if (o.keep_pinned) {
+        dp->release_attachments();
+        spdlog::info("left attached with maps pinned in {} (--keep-pinned)", dpc.pin_dir);
+    } else {
+        dp->detach_all();
+        dp->unpin_maps();
+        rmdir(root.c_str());
+        spdlog::info("detached; pins removed");
+    }
+}
+
+void add_run_command(CLI::App& app) {
+    auto opts = std::make_shared<RunOptions>();
+    auto poll = std::make_shared<std::string>("1s");
+    CLI::App* run = app.add_subcommand("run", "Attach the sensor to interfaces and serve Prometheus metrics");
+    add_config_option(*run);
+    run->add_option("-i,--interface", opts->interfaces, "Interface to attach to; repeatable")
+        ->delimiter(',')
+        ->type_name("IF");
+    add_common_options(*run, opts->common);
+    run->add_option("--xdp-mode", opts->xdp_mode, "native, generic, or auto (native, else generic with a warning)")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"native", "generic", "auto"}));
+    run->add_option("--web.listen-address", opts->listen_address,
+                    "Address of the metrics endpoint: HOST:PORT, [IPv6]:PORT or :PORT")
+        ->capture_default_str();
+    run->add_option("--web.telemetry-path", opts->telemetry_path, "Path of the metrics endpoint")
+        ->capture_default_str();
+    run->add_option("--poll-interval", *poll, "How often the BPF maps are read (e.g. 1s, 500ms)")
+        ->capture_default_str();
+    run->add_flag("--pass", opts->pass, "Count dark packets but pass them on instead of dropping them");
+    run->add_option("--sensor-name", opts->sensor_name,
+                    std::string("Name of this sensor: maps are pinned in ") + kPinRoot +
+                        "/NAME (default: the interface names joined by _)");
+    run->add_flag("--keep-pinned", opts->keep_pinned,
+                  "On SIGINT/SIGTERM leave the program attached and the maps pinned, so a restarted agent "
+                  "continues the counts with no gap");
+    run->add_option("--log-level", opts->log_level, "trace, debug, info, warn, error")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+    run->callback([opts, poll] {
+        opts->poll_interval_seconds = parse_duration(*poll);
+        run_agent(*opts);
+    });
+}
+
+}  // namespace darkscope

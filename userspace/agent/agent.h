@@ -1,0 +1,51 @@
+// `darkscope run`: the live sensor. Validates everything, then attaches the XDP
+// program to each interface with its maps pinned per sensor, polls the maps into an
+// Accumulator, serves /metrics, reloads GeoIP on SIGHUP and detaches on
+// SIGINT/SIGTERM.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "cli/common_options.h"
+
+namespace CLI {
+class App;
+}
+
+namespace darkscope {
+
+// Where each sensor's maps and links are pinned: /sys/fs/bpf/darkscope/<sensor name>.
+inline constexpr const char* kPinRoot = "/sys/fs/bpf/darkscope";
+inline constexpr const char* kDefaultListenAddress = "127.0.0.1:9817";
+
+struct RunOptions {
+    CommonOptions common;
+    std::vector<std::string> interfaces;
+    std::string xdp_mode = "auto";
+    std::string listen_address = kDefaultListenAddress;
+    std::string telemetry_path = "/metrics";
+    double poll_interval_seconds = 1.0;
+    bool pass = false;
+    std::string sensor_name;  // empty: derived from the interfaces
+    bool keep_pinned = false;
+    std::string log_level = "info";
+};
+
+// Registers `run` on the top-level app; its callback runs the agent until a
+// signal stops it and throws std::exception (one line) on any failure.
+void add_run_command(CLI::App& app);
+
+// The agent itself; returns when SIGINT or SIGTERM arrives.
+void run_agent(const RunOptions& opts);
+
+// The directory holding every sensor's pins, as reachable from this process:
+// kPinRoot, or the same directory of the host's mount namespace through
+// /proc/1/root when /sys/fs/bpf is not a BPF filesystem here (`ip netns exec`
+// mounts a fresh sysfs over /sys). Throws when neither is a BPF filesystem.
+std::string pin_root();
+
+// The sensor name derived from interface names ("eth0", "eth0_eth1").
+std::string default_sensor_name(const std::vector<std::string>& interfaces);
+
+}  // namespace darkscope

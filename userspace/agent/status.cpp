@@ -1,0 +1,123 @@
+#include "agent/status.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <dirent.h>
+#include <linux/if_link.h>
+#include <net/if.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "agent/agent.h"
+#include "darkscope/abi.h"
+#include "dataplane/names.h"
+
+namespace darkscope {
+namespace {
+
+std::vector<std::string> list_dir(const std::string& dir) {
+    std::vector<std::string> out;
+    if (DIR* d = opendir(dir.c_str())) {
+        while (dirent* e = readdir(d))
+            if (e->d_name[0] != '.') out.emplace_back(e->d_name);
+        closedir(d);
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+// The pinned per-CPU stats array, summed over CPUs; empty if not pinned.
+std::vector<ds_counter> read_pinned_stats(const std::string& path) {
+    int fd = bpf_obj_get(path.c_str());
+    if (fd < 0) return {};
+    const int ncpu = libbpf_num_possible_cpus();
+    std::vector<ds_counter> out(DS_STATS_ENTRIES), percpu(ncpu);
+    for (uint32_t k = 0; k < DS_STATS_ENTRIES; ++k)
+        if (bpf_map_lookup_elem(fd, &k, percpu.data()) == 0)
+            for (const ds_counter& c : percpu) out[k].packets += c.packets, out[k].bytes += c.bytes;
+    close(fd);
+    return out;
+}
+
+void show_sensor(const std::string& root, const std::string& name) {
+    const std::string dir = root + "/" + name;
+    std::cout << "sensor " << name << " (" << kPinRoot << "/" << name << ")\n";
+    int links = 0;
+    for (const std::string& f : list_dir(dir)) {
+        if (f.rfind("link_", 0) != 0) continue;
+        ++links;
+        std::string ifname = f.substr(5), state = "pinned link, not attached";
+        int fd = bpf_obj_get((dir + "/" + f).c_str());
+        bpf_link_info info{};
+        uint32_t len = sizeof info;
+        if (fd >= 0 && bpf_obj_get_info_by_fd(fd, &info, &len) == 0 && info.xdp.ifindex) {
+            LIBBPF_OPTS(bpf_xdp_query_opts, q);
+            bpf_xdp_query(static_cast<int>(info.xdp.ifindex), 0, &q);
+            const char* mode = q.attach_mode == XDP_ATTACHED_SKB ? "generic"
+                               : q.attach_mode == XDP_ATTACHED_HW ? "offload"
+                                                                   : "native";
+            state = std::string("attached, ") + mode + " mode, program id " + std::to_string(info.prog_id);
+        }
+        if (fd >= 0) close(fd);
+        std::cout << "  interface " << ifname << ": " << state << "\n";
+    }
+    if (!links) std::cout << "  no interface attached\n";
+
+    const std::vector<ds_counter> s = read_pinned_stats(dir + "/stats");
+    if (s.empty()) {
+        std::cout << "  no counters pinned\n";
+        return;
+    }
+    uint64_t dark = 0, bytes = 0, backscatter = 0;
+    std::string by_class;
+    for (uint32_t p = 0; p < DS_PROTO_COUNT; ++p)
+        for (uint32_t c = 0; c < DS_CLASS_COUNT; ++c) {
+            const ds_counter& v = s[DS_STATS_CLASS(p, c)];
+            if (!v.packets) continue;
+            dark += v.packets;
+            bytes += v.bytes;
+            if (class_is_backscatter(c)) backscatter += v.packets;
+            by_class += std::string(by_class.empty() ? "" : ", ") + proto_name(p) + "/" + class_name(c) + " " +
+                        std::to_string(v.packets);
+        }
+    std::cout << "  dark packets: " << dark << " (" << bytes << " bytes; backscatter " << backscatter << ")\n";
+    if (!by_class.empty()) std::cout << "    " << by_class << "\n";
+    std::cout << "  passed:";
+    for (uint32_t r = 0; r < DS_PASS_COUNT; ++r)
+        std::cout << (r ? ", " : " ") << pass_reason_name(r) << " " << s[DS_STATS_PASS(r)].packets;
+    uint64_t malformed = 0;
+    for (uint32_t r = 0; r < DS_MAL_COUNT; ++r) malformed += s[DS_STATS_MALFORMED(r)].packets;
+    std::cout << "\n  malformed: " << malformed << ", unattributed: " << s[DS_STATS_MISC(DS_MISC_UNATTRIBUTED)].packets
+              << "\n";
+}
+
+}  // namespace
+
+void add_status_command(CLI::App& app) {
+    auto name = std::make_shared<std::string>();
+    CLI::App* cmd = app.add_subcommand(
+        "status", std::string("Show each sensor pinned under ") + kPinRoot +
+                      ": interfaces, XDP mode and totals, read from the pinned maps");
+    cmd->add_option("--sensor-name", *name, "Only this sensor");
+    cmd->callback([name] {
+        const std::string root = pin_root();
+        std::vector<std::string> sensors = list_dir(root);
+        if (!name->empty()) {
+            if (std::find(sensors.begin(), sensors.end(), *name) == sensors.end())
+                throw std::runtime_error("no sensor '" + *name + "' pinned under " + kPinRoot);
+            sensors = {*name};
+        }
+        if (sensors.empty()) std::cout << "no darkscope sensor pinned under " << kPinRoot << "\n";
+        for (const std::string& s : sensors) show_sensor(root, s);
+    });
+}
+
+}  // namespace darkscope

@@ -1,0 +1,139 @@
+#include "cli/common_options.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <CLI/CLI.hpp>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace darkscope {
+namespace {
+
+// CLI11 reads config files through a formatter; this one reads YAML. CLI11 itself
+// applies an item only to options the command line left empty, so flags win.
+class YamlConfig : public CLI::Config {
+public:
+    std::string to_config(const CLI::App*, bool, bool, std::string) const override { return {}; }
+
+    std::vector<CLI::ConfigItem> from_config(std::istream& in) const override {
+        YAML::Node root;
+        try {
+            root = YAML::Load(in);
+        } catch (const YAML::Exception& e) {
+            throw CLI::ConversionError("config file is not valid YAML: " + e.msg + " (line " +
+                                       std::to_string(e.mark.line + 1) + ")");
+        }
+        std::vector<CLI::ConfigItem> items;
+        if (root.IsNull()) return items;
+        if (!root.IsMap()) throw CLI::ConversionError("config file: the top level must be a map of option: value");
+        flatten(root, "", items);
+        return items;
+    }
+
+private:
+    static void flatten(const YAML::Node& map, const std::string& prefix, std::vector<CLI::ConfigItem>& items) {
+        for (const auto& kv : map) {
+            const std::string key = prefix + kv.first.as<std::string>();
+            const YAML::Node& v = kv.second;
+            if (v.IsMap()) {
+                flatten(v, key + ".", items);
+                continue;
+            }
+            CLI::ConfigItem item;
+            item.name = key;
+            if (v.IsSequence()) {
+                for (const auto& e : v) {
+                    if (!e.IsScalar()) throw CLI::ConversionError("config file: '" + key + "' must list plain values");
+                    item.inputs.push_back(e.as<std::string>());
+                }
+            } else if (v.IsScalar()) {
+                item.inputs.push_back(v.as<std::string>());
+            } else {
+                continue;  // `key:` with no value: as if absent
+            }
+            items.push_back(std::move(item));
+        }
+    }
+};
+
+bool zone_exists(const std::string& zone) {
+    if (zone == "UTC") return true;
+    if (zone.empty() || zone.find("..") != std::string::npos || zone[0] == '/') return false;
+    std::ifstream f("/usr/share/zoneinfo/" + zone, std::ios::binary);
+    char magic[4] = {};
+    return f.read(magic, 4) && std::string(magic, 4) == "TZif";
+}
+
+std::vector<Prefix> parse_prefixes(const std::vector<std::string>& texts) {
+    std::vector<Prefix> out;
+    for (const std::string& t : texts) out.push_back(Prefix::parse(t));
+    return out;
+}
+
+}  // namespace
+
+const std::vector<uint16_t>& default_tracked_ports() {
+    static const std::vector<uint16_t> ports = {22, 23, 80, 443, 445, 135, 139, 1433, 2967, 3389, 5900, 8080};
+    return ports;
+}
+
+void add_config_option(CLI::App& cmd) {
+    cmd.config_formatter(std::make_shared<YamlConfig>());
+    cmd.set_config("--config", "", "YAML file with the same options as the flags (flags override it)");
+}
+
+void add_common_options(CLI::App& cmd, CommonOptions& o) {
+    cmd.add_option("--dark-prefix", o.dark_prefixes, "Monitored (dark) prefix, IPv4 or IPv6 CIDR; repeatable")
+        ->delimiter(',')
+        ->type_name("CIDR");
+    cmd.add_option("--allow-source", o.allow_sources,
+                   "Source prefix whose packets are passed and not counted as dark; repeatable")
+        ->delimiter(',')
+        ->type_name("CIDR");
+    cmd.add_option("--geoip", o.geoip_files,
+                   std::string("MaxMind-format database: a country DB and optionally an ASN DB; repeatable "
+                               "(default: ") + kDefaultGeoipDatabase + " when installed)")
+        ->type_name("FILE");
+    cmd.add_option("--source-prefix-v4", o.source_prefix_v4, "IPv4 sources are counted per prefix of this length")
+        ->capture_default_str()
+        ->check(CLI::Range(0, 32));
+    cmd.add_option("--source-prefix-v6", o.source_prefix_v6, "IPv6 sources are counted per prefix of this length")
+        ->capture_default_str()
+        ->check(CLI::Range(0, 128));
+    cmd.add_option("--source-map-entries", o.source_map_entries,
+                   "Capacity of each per-source buffer between two polls")
+        ->capture_default_str()
+        ->check(CLI::Range(1u, 1u << 26));
+    cmd.add_option("--day-boundary-timezone", o.day_timezone,
+                   "IANA time zone in which days begin for unique-source counts (e.g. Asia/Tokyo)")
+        ->capture_default_str();
+    cmd.add_option("--track-port", o.tracked_ports,
+                   "TCP/UDP destination port always exported with its own series; repeatable; giving it "
+                   "replaces the default list")
+        ->delimiter(',')
+        ->capture_default_str()
+        ->type_name("PORT");
+}
+
+DataPlaneConfig data_plane_config(const CommonOptions& o) {
+    DataPlaneConfig c;
+    if (o.dark_prefixes.empty()) throw std::invalid_argument("no dark prefix given (--dark-prefix CIDR)");
+    c.dark_prefixes = parse_prefixes(o.dark_prefixes);
+    c.allowed_sources = parse_prefixes(o.allow_sources);
+    c.source_prefix_v4 = static_cast<uint8_t>(o.source_prefix_v4);
+    c.source_prefix_v6 = static_cast<uint8_t>(o.source_prefix_v6);
+    c.source_map_entries = o.source_map_entries;
+    return c;
+}
+
+AccumulatorConfig accumulator_config(const CommonOptions& o) {
+    if (!zone_exists(o.day_timezone))
+        throw std::invalid_argument("unknown time zone '" + o.day_timezone + "' (--day-boundary-timezone)");
+    AccumulatorConfig c;
+    c.tracked_ports = o.tracked_ports;
+    c.day_timezone = o.day_timezone;
+    return c;
+}
+
+}  // namespace darkscope

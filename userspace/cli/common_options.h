@@ -1,0 +1,48 @@
+// Options shared by `darkscope run` and `darkscope replay`: what is dark, whom to
+// ignore, how sources are aggregated, which ports are tracked, when days begin and
+// which GeoIP databases name countries. Each subcommand registers them on itself;
+// a YAML file given with --config supplies the same keys and flags override it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "agent/accumulator.h"
+#include "dataplane/data_plane.h"
+#include "geoip/geoip.h"
+
+namespace CLI {
+class App;
+}
+
+namespace darkscope {
+
+// Classic darknet ports: SSH, Telnet, HTTP, HTTPS, SMB, MS-RPC, NetBIOS, MSSQL,
+// Symantec AV, RDP, VNC, HTTP alternate.
+const std::vector<uint16_t>& default_tracked_ports();
+
+struct CommonOptions {
+    std::vector<std::string> dark_prefixes;
+    std::vector<std::string> allow_sources;
+    std::vector<std::string> geoip_files;  // empty: the default database if installed
+    unsigned source_prefix_v4 = 32;
+    unsigned source_prefix_v6 = 64;
+    uint32_t source_map_entries = DS_SOURCE_MAP_DEFAULT_ENTRIES;
+    std::string day_timezone = "UTC";
+    std::vector<uint16_t> tracked_ports = default_tracked_ports();
+};
+
+// Registers --config FILE (YAML) on a subcommand: each key is a long option name
+// without the dashes; lists give repeatable options; nested maps join their keys
+// with dots (web: {listen-address: ...} is --web.listen-address).
+void add_config_option(CLI::App& cmd);
+
+// Registers the shared options on a subcommand.
+void add_common_options(CLI::App& cmd, CommonOptions& opts);
+
+// Checks and converts; throws std::invalid_argument with a one-line message.
+DataPlaneConfig data_plane_config(const CommonOptions& opts);
+AccumulatorConfig accumulator_config(const CommonOptions& opts);
+
+}  // namespace darkscope

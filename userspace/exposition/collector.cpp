@@ -1,0 +1,193 @@
+#include "exposition/collector.h"
+
+#include <bpf/libbpf.h>
+
+#include <utility>
+
+#include "dataplane/names.h"
+
+#ifndef DARKSCOPE_VERSION
+#define DARKSCOPE_VERSION "unknown"
+#endif
+
+namespace darkscope {
+namespace {
+
+using prometheus::ClientMetric;
+using prometheus::MetricFamily;
+using prometheus::MetricType;
+using Labels = std::vector<ClientMetric::Label>;
+
+MetricFamily family(const char* name, const char* help, MetricType type) {
+    MetricFamily f;
+    f.name = name;
+    f.help = help;
+    f.type = type;
+    return f;
+}
+
+void add(MetricFamily& f, Labels labels, double value) {
+    ClientMetric m;
+    m.label = std::move(labels);
+    if (f.type == MetricType::Counter)
+        m.counter.value = value;
+    else
+        m.gauge.value = value;
+    f.metric.push_back(std::move(m));
+}
+
+template <typename Map, typename Key>
+auto value_or_zero(const Map& map, const Key& key) -> typename Map::mapped_type {
+    auto it = map.find(key);
+    return it == map.end() ? typename Map::mapped_type{} : it->second;
+}
+
+}  // namespace
+
+bool class_combination_possible(uint32_t proto, uint32_t cls) {
+    if (cls == DS_CLASS_FRAGMENT) return true;  // a non-first fragment of any protocol
+    switch (proto) {
+    case DS_PROTO_TCP:
+        return cls <= DS_CLASS_TCP_OTHER;
+    case DS_PROTO_UDP:
+        return cls == DS_CLASS_UDP || cls == DS_CLASS_DNS_RESPONSE;
+    case DS_PROTO_ICMP:
+    case DS_PROTO_ICMPV6:
+        return cls >= DS_CLASS_ICMP_ECHO_REQUEST && cls <= DS_CLASS_ICMP_OTHER;
+    default:
+        return cls == DS_CLASS_OTHER_PROTO;
+    }
+}
+
+Collector::Collector(std::function<Snapshot()> snapshot, std::function<AgentHealth()> health,
+                     std::vector<uint16_t> tracked_ports)
+    : snapshot_(std::move(snapshot)), health_(std::move(health)), tracked_ports_(std::move(tracked_ports)) {
+    for (uint32_t p = 0; p < DS_PROTO_COUNT; ++p)
+        for (uint32_t c = 0; c < DS_CLASS_COUNT; ++c)
+            if (class_combination_possible(p, c)) classes_seen_.emplace(p, c);
+    for (uint16_t port : tracked_ports_)
+        for (const char* proto : {"tcp", "udp"}) ports_seen_.insert(PortLabel{proto, std::to_string(port)});
+}
+
+std::vector<MetricFamily> Collector::Collect() const {
+    const Snapshot s = snapshot_();
+    const AgentHealth h = health_();
+    std::lock_guard lock(mu_);
+    std::vector<MetricFamily> out;
+
+    // Dark packets by protocol and class.
+    auto packets = family("darkscope_packets_total", "Dark packets by L4 protocol and class.", MetricType::Counter);
+    auto bytes = family("darkscope_bytes_total", "Bytes of dark packets (whole frames) by L4 protocol and class.",
+                        MetricType::Counter);
+    for (uint32_t p = 0; p < DS_PROTO_COUNT; ++p)
+        for (uint32_t c = 0; c < DS_CLASS_COUNT; ++c)
+            if (s.stats.size() > DS_STATS_CLASS(p, c) && s.stats[DS_STATS_CLASS(p, c)].packets)
+                classes_seen_.emplace(p, c);
+    for (auto [p, c] : classes_seen_) {
+        const ds_counter v = s.stats.size() > DS_STATS_CLASS(p, c) ? s.stats[DS_STATS_CLASS(p, c)] : ds_counter{};
+        Labels l{{"class", class_name(c)}, {"protocol", proto_name(p)}};
+        add(packets, l, static_cast<double>(v.packets));
+        add(bytes, l, static_cast<double>(v.bytes));
+    }
+    out.push_back(std::move(packets));
+    out.push_back(std::move(bytes));
+
+    // Probes by destination port (ICMP: by type).
+    for (const auto& [label, v] : s.port_packets) ports_seen_.insert(label);
+    for (const auto& [label, v] : s.port_sources) ports_seen_.insert(label);
+    auto port_packets = family("darkscope_port_packets_total",
+                               "Dark probe packets by protocol and destination port (ICMP: type); untracked "
+                               "ports are summed in port=\"other\".",
+                               MetricType::Counter);
+    auto port_sources = family("darkscope_port_sources",
+                               "Distinct source prefixes that probed this port today (day boundary in the "
+                               "configured time zone).",
+                               MetricType::Gauge);
+    for (const PortLabel& label : ports_seen_) {
+        Labels l{{"port", label.port}, {"protocol", label.protocol}};
+        add(port_packets, l, static_cast<double>(value_or_zero(s.port_packets, label).packets));
+        add(port_sources, l, static_cast<double>(value_or_zero(s.port_sources, label)));
+    }
+    out.push_back(std::move(port_packets));
+    out.push_back(std::move(port_sources));
+
+    // Countries.
+    for (const auto& [cc, v] : s.country_packets) countries_seen_.insert(cc);
+    for (const auto& [cc, v] : s.country_sources) countries_seen_.insert(cc);
+    auto country_packets = family("darkscope_country_packets_total",
+                                  "Attributed dark packets by source country (ISO 3166 code, ZZ: unknown).",
+                                  MetricType::Counter);
+    auto country_sources = family("darkscope_country_sources", "Distinct source prefixes today by country.",
+                                  MetricType::Gauge);
+    for (const std::string& cc : countries_seen_) {
+        add(country_packets, {{"country", cc}}, static_cast<double>(value_or_zero(s.country_packets, cc).packets));
+        add(country_sources, {{"country", cc}}, static_cast<double>(value_or_zero(s.country_sources, cc)));
+    }
+    out.push_back(std::move(country_packets));
+    out.push_back(std::move(country_sources));
+
+    auto sources = family("darkscope_sources", "Distinct source prefixes today.", MetricType::Gauge);
+    add(sources, {}, static_cast<double>(s.sources_today));
+    out.push_back(std::move(sources));
+
+    // Frames that were not dark, or could not be parsed.
+    auto passed = family("darkscope_passed_packets_total",
+                         "Frames passed to the kernel without being counted as dark, by reason.",
+                         MetricType::Counter);
+    for (uint32_t r = 0; r < DS_PASS_COUNT; ++r)
+        add(passed, {{"reason", pass_reason_name(r)}},
+            s.stats.size() > DS_STATS_PASS(r) ? static_cast<double>(s.stats[DS_STATS_PASS(r)].packets) : 0);
+    out.push_back(std::move(passed));
+    auto malformed = family("darkscope_malformed_packets_total", "Malformed frames by reason.", MetricType::Counter);
+    for (uint32_t r = 0; r < DS_MAL_COUNT; ++r)
+        add(malformed, {{"reason", malformed_reason_name(r)}},
+            s.stats.size() > DS_STATS_MALFORMED(r) ? static_cast<double>(s.stats[DS_STATS_MALFORMED(r)].packets) : 0);
+    out.push_back(std::move(malformed));
+    auto unattributed = family("darkscope_unattributed_packets_total",
+                               "Dark packets counted but not attributed to a source (per-source map full).",
+                               MetricType::Counter);
+    const uint32_t ua = DS_STATS_MISC(DS_MISC_UNATTRIBUTED);
+    add(unattributed, {}, s.stats.size() > ua ? static_cast<double>(s.stats[ua].packets) : 0);
+    out.push_back(std::move(unattributed));
+
+    // Health of the sensor itself.
+    auto attached = family("darkscope_xdp_attached",
+                           "1 for each interface the XDP program is attached to, with the mode the kernel accepted.",
+                           MetricType::Gauge);
+    for (const Attachment& a : h.attachments) add(attached, {{"interface", a.ifname}, {"mode", a.mode}}, 1);
+    out.push_back(std::move(attached));
+    auto entries = family("darkscope_bpf_map_entries",
+                          "Entries in a BPF map (sources: entries drained at the last poll).", MetricType::Gauge);
+    auto max_entries = family("darkscope_bpf_map_max_entries", "Capacity of a BPF map.", MetricType::Gauge);
+    for (const MapUsage& m : h.maps) {
+        add(entries, {{"map", m.map}}, static_cast<double>(m.entries));
+        add(max_entries, {{"map", m.map}}, static_cast<double>(m.max_entries));
+    }
+    out.push_back(std::move(entries));
+    out.push_back(std::move(max_entries));
+    auto poll = family("darkscope_poll_duration_seconds", "How long the last poll of the BPF maps took.",
+                       MetricType::Gauge);
+    add(poll, {}, h.poll_duration_seconds);
+    out.push_back(std::move(poll));
+    auto polls = family("darkscope_polls_total", "Polls of the BPF maps completed since the agent started.",
+                        MetricType::Counter);
+    add(polls, {}, static_cast<double>(h.polls));
+    out.push_back(std::move(polls));
+    auto build = family("darkscope_build_info", "Always 1; labels name the darkscope and libbpf versions.",
+                        MetricType::Gauge);
+    add(build, {{"libbpf_version", libbpf_version_string()}, {"version", DARKSCOPE_VERSION}}, 1);
+    out.push_back(std::move(build));
+    auto geo = family("darkscope_geoip_database_info", "Always 1 for each GeoIP database in use.", MetricType::Gauge);
+    auto geo_ts = family("darkscope_geoip_database_build_timestamp_seconds",
+                         "When the GeoIP database was built, in seconds since 1970 (from its metadata).",
+                         MetricType::Gauge);
+    for (const GeoIpDatabaseInfo& d : h.geoip) {
+        add(geo, {{"database_type", d.database_type}, {"layout", d.layout}, {"path", d.path}, {"role", d.role}}, 1);
+        add(geo_ts, {{"path", d.path}, {"role", d.role}}, static_cast<double>(d.build_epoch));
+    }
+    out.push_back(std::move(geo));
+    out.push_back(std::move(geo_ts));
+    return out;
+}
+
+}  // namespace darkscope

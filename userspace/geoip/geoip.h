@@ -1,0 +1,72 @@
+// Country (and AS number) of a source address from MaxMind-format databases read
+// with libmaxminddb. Two record layouts are understood: MaxMind's
+// (country.iso_code, autonomous_system_number) and the flat one of the DB-IP lite /
+// ip-location-db databases (country_code). Lookups are cached; a GeoIp never
+// changes once opened, so a reload builds a new one and swaps it in.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+struct MMDB_s;
+
+namespace darkscope {
+
+// The country of addresses no database places: private, documentation and
+// unallocated ranges, or no country database at all. "ZZ" is the ISO 3166
+// user-assigned code conventionally meaning "unknown".
+inline constexpr const char* kUnknownCountry = "ZZ";
+
+// Where scripts/setup.sh installs the DB-IP lite country database (CC BY 4.0).
+inline constexpr const char* kDefaultGeoipDatabase = "/usr/local/share/darkscope/dbip-country.mmdb";
+
+// The files to open: the given ones, else the default database when it exists.
+std::vector<std::string> geoip_files_or_default(const std::vector<std::string>& files);
+
+struct GeoIpDatabaseInfo {
+    std::string path;
+    std::string role;           // "country" or "asn"
+    std::string database_type;  // from the file's metadata
+    std::string layout;         // "maxmind", "flat" or "unknown" (no probe address found)
+    uint64_t build_epoch = 0;   // seconds since 1970, from the metadata
+};
+
+class GeoIp {
+public:
+    // Opens every file; a database whose type names "ASN" answers AS numbers, any
+    // other one countries (the first of each role counts). Throws
+    // std::runtime_error with one line naming the file and the problem.
+    explicit GeoIp(const std::vector<std::string>& files);
+    ~GeoIp();
+    GeoIp(const GeoIp&) = delete;
+    GeoIp& operator=(const GeoIp&) = delete;
+
+    // family is 4 or 6; addr holds 4 or 16 bytes in network order. Thread-safe.
+    std::string country(uint8_t family, const uint8_t* addr) const;
+    std::optional<uint32_t> asn(uint8_t family, const uint8_t* addr) const;
+
+    const std::vector<GeoIpDatabaseInfo>& databases() const { return info_; }
+    bool has_country() const { return country_db_ >= 0; }
+
+private:
+    std::vector<std::unique_ptr<MMDB_s>> dbs_;
+    std::vector<GeoIpDatabaseInfo> info_;
+    int country_db_ = -1;
+    int asn_db_ = -1;
+    mutable std::mutex cache_mu_;
+    mutable std::unordered_map<std::string, std::string> cache_;  // 17-byte key -> country
+};
+
+// A country lookup over the given files (an Accumulator CountryLookup); with no
+// files, over the default database when installed, else every country is "ZZ".
+// Throws like the constructor.
+std::function<std::string(uint8_t family, const uint8_t* addr)> make_country_lookup(
+    const std::vector<std::string>& files);
+
+}  // namespace darkscope

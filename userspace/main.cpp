@@ -1,0 +1,38 @@
+// darkscope: one binary, one subcommand per job. Every failure ends as one line on
+// stderr, "darkscope: error: ...", and a non-zero exit status.
+#include <CLI/CLI.hpp>
+#include <exception>
+#include <iostream>
+
+#include "agent/agent.h"
+#include "agent/status.h"
+#include "replay/replay_command.h"
+
+#ifndef DARKSCOPE_VERSION
+#define DARKSCOPE_VERSION "unknown"
+#endif
+
+int main(int argc, char** argv) {
+    CLI::App app{"darkscope " DARKSCOPE_VERSION
+                 ": an XDP/eBPF darknet sensor. It counts the unsolicited packets that reach dark "
+                 "(unused) prefixes by class, port, source and country, and serves them to Prometheus."};
+    app.set_version_flag("--version", DARKSCOPE_VERSION);
+    app.require_subcommand(1);
+    darkscope::add_run_command(app);
+    darkscope::add_status_command(app);
+    darkscope::add_replay_command(app);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::RuntimeError& e) {
+        return e.get_exit_code();  // a command that reported for itself
+    } catch (const CLI::Success& e) {
+        return app.exit(e);  // --help, --version
+    } catch (const CLI::ParseError& e) {
+        std::cerr << "darkscope: error: " << e.what() << "\n";
+        return e.get_exit_code() ? e.get_exit_code() : 2;
+    } catch (const std::exception& e) {
+        std::cerr << "darkscope: error: " << e.what() << "\n";
+        return 1;
+    }
+    return 0;
+}
