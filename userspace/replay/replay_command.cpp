@@ -1,0 +1,101 @@
+#include "replay/replay_command.h"
+
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+#include "cli/common_options.h"
+#include "exposition/collector.h"
+#include "geoip/geoip.h"
+#include "replay/openmetrics_writer.h"
+#include "replay/replay.h"
+#include "replay/report.h"
+
+namespace darkscope {
+namespace {
+
+struct ReplayArgs {
+    CommonOptions common;
+    std::vector<std::string> files;
+    std::string format = "text";
+    std::string openmetrics;
+    double interval_s = 60;
+    size_t top = 10;
+    bool no_progress = false;
+};
+
+// A progress bar on stderr, only when stderr is a terminal.
+std::function<void(uint64_t, uint64_t)> progress_bar(bool enabled) {
+    if (!enabled || !isatty(STDERR_FILENO)) return {};
+    return [](uint64_t done, uint64_t total) {
+        const int width = 40;
+        const double f = total ? std::min(1.0, static_cast<double>(done) / static_cast<double>(total)) : 1.0;
+        std::fprintf(stderr, "\r[%-*.*s] %3.0f%%", width, static_cast<int>(f * width),
+                     "########################################", f * 100);
+        if (f >= 1.0) std::fprintf(stderr, "\r%*s\r", width + 8, "");
+        std::fflush(stderr);
+    };
+}
+
+int run_replay(ReplayArgs a) {
+    // A capture taken on a darknet holds nothing but dark traffic.
+    if (a.common.dark_prefixes.empty()) a.common.dark_prefixes = {"0.0.0.0/0", "::/0"};
+    ReplayOptions o;
+    o.dataplane = data_plane_config(a.common);
+    o.accumulator = accumulator_config(a.common);
+    o.country = make_country_lookup(a.common.geoip_files);
+    o.interval_ns = static_cast<int64_t>(a.interval_s * 1e9);
+    o.progress = progress_bar(!a.no_progress);
+
+    // The OpenMetrics file carries the families `run` serves, built by the same collector.
+    Snapshot sampled;
+    Collector collector([&sampled] { return sampled; }, [] { return AgentHealth{}; }, o.accumulator.tracked_ports);
+    std::unique_ptr<OpenMetricsWriter> om;
+    if (!a.openmetrics.empty()) {
+        om = std::make_unique<OpenMetricsWriter>([&](const Snapshot& s) {
+            sampled = s;
+            return collector.Collect();
+        });
+        o.on_interval = [&](int64_t ts, const Accumulator& acc) { om->sample(ts, acc.snapshot()); };
+    }
+    ReplayResult r = replay(a.files, o);
+    if (om) om->write(a.openmetrics);
+    if (a.format == "json")
+        std::cout << to_json(r).dump(2) << "\n";
+    else
+        std::cout << format_summary(r, a.top);
+    if (!r.error.empty()) {
+        std::cerr << "darkscope: error: " << r.error << "\n";
+        return 1;
+    }
+    return 0;
+}
+
+}  // namespace
+
+void add_replay_command(CLI::App& app) {
+    auto args = std::make_shared<ReplayArgs>();
+    CLI::App* cmd = app.add_subcommand(
+        "replay", "Run pcap/pcapng captures through the XDP program (no interface needed) and report what it counts");
+    cmd->add_option("files", args->files, "Capture files (pcap or pcapng, Ethernet)")->required()->check(CLI::ExistingFile);
+    add_config_option(*cmd);
+    add_common_options(*cmd, args->common);
+    cmd->add_option("--format", args->format, "Output: text (a report-style summary) or json (docs/replay.md)")
+        ->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+    cmd->add_option("--openmetrics", args->openmetrics,
+                    "Also write the metric families of `run` as OpenMetrics with timestamps, for "
+                    "`promtool tsdb create-blocks-from openmetrics`")
+        ->type_name("FILE");
+    cmd->add_option("--interval", args->interval_s, "Seconds of capture time between OpenMetrics samples")
+        ->check(CLI::PositiveNumber)->capture_default_str();
+    cmd->add_option("--top", args->top, "Rows in each top-N table")->capture_default_str();
+    cmd->add_flag("--no-progress", args->no_progress, "No progress bar, even on a terminal");
+    cmd->footer("Without --dark-prefix, every destination (0.0.0.0/0, ::/0) is dark. See docs/replay.md.");
+    cmd->callback([args] { throw CLI::RuntimeError(run_replay(*args)); });
+}
+
+}  // namespace darkscope
