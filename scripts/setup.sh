@@ -12,7 +12,7 @@ PACKAGES=(
   libpsl-dev publicsuffix libspdlog-dev libfmt-dev libcap-dev
   # tests: GoogleTest, a writer for test GeoIP databases, real scanners, Prometheus and promtool
   libgtest-dev libgmock-dev libmaxmind-db-writer-perl nmap hping3 zmap masscan prometheus
-  iproute2 curl tcpdump tshark tzdata
+  iproute2 curl jq tcpdump tshark tzdata
 )
 # The default GeoIP database comes from the npm registry: npm is needed once, and any
 # Node.js that ships it will do (Debian's nodejs + npm, or a vendor build that bundles npm).

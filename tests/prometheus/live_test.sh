@@ -1,0 +1,306 @@
+#!/usr/bin/env bash
+# live_test.sh DARKSCOPE — the Prometheus side for real. Three `darkscope run`
+# agents, each in its own network namespace with its own veth peer namespace and
+# its own spoofed probe traffic (hping3), are scraped every second by a real
+# Prometheus that loads prometheus/rules/*.yml. Then every query of every
+# dashboard and every recording rule is evaluated through the HTTP API: each must
+# return data, and the key panels must return the numbers the traffic implies.
+#
+# Addresses: traffic links 198.18.N.0/24, dark prefixes 198.18.10N.0/24, agents'
+# metrics on 198.19.N.2:9817 (a second veth to the root namespace); spoofed
+# sources in 203.0.113.0/24, 198.51.100.0/24 and 192.0.2.0/24, given countries by
+# a test GeoIP database. Needs root, hping3, prometheus, curl, jq, perl with
+# MaxMind::DB::Writer.
+set -euo pipefail
+agent=${1:?usage: live_test.sh PATH_TO_DARKSCOPE}
+agent=$(cd "$(dirname "$agent")" && pwd)/$(basename "$agent")
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "SKIP: needs root (network namespaces, XDP)" >&2
+  exit 77
+fi
+for tool in prometheus hping3 curl jq perl ip nsenter; do
+  command -v "$tool" >/dev/null || { echo "FAIL: $tool not installed (scripts/setup.sh)" >&2; exit 1; }
+done
+
+tag=dsp$$
+tmp=$(mktemp -d)
+sensors=(sensor-a sensor-b sensor-c)
+pids=()
+cleanup() {
+  set +e
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+  for pid in "${pids[@]}"; do
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+  done
+  for i in 1 2 3; do
+    ip netns del "$tag-s$i" 2>/dev/null
+    ip netns del "$tag-p$i" 2>/dev/null
+    ip link del "${tag}h$i" 2>/dev/null
+    rm -rf "/sys/fs/bpf/darkscope/$tag-$i" 2>/dev/null
+  done
+  rmdir /sys/fs/bpf/darkscope 2>/dev/null
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+start=$SECONDS
+log() { echo "[+$((SECONDS - start))s] $*"; }
+fail=0
+err() { echo "FAIL: $*" >&2; fail=1; }
+
+# --- GeoIP: the countries of the spoofed sources ---------------------------------
+perl "$here/make_geoip.pl" "$tmp/countries.mmdb" \
+  203.0.113.0/26=JP 203.0.113.64/26=US 203.0.113.128/26=DE 203.0.113.192/26=BR \
+  198.51.100.0/26=FR 198.51.100.64/26=KR 198.51.100.128/26=CN
+
+log "starting 3 agents"
+# --- three sensors ----------------------------------------------------------------
+for i in 1 2 3; do
+  s=$tag-s$i p=$tag-p$i
+  ip netns add "$s"
+  ip netns add "$p"
+  ip -n "$s" link set lo up
+  ip -n "$p" link set lo up
+  # Traffic link: the peer routes the dark prefix to the sensor.
+  ip link add "${tag}t$i" netns "$s" type veth peer name "${tag}u$i" netns "$p"
+  ip -n "$s" addr add "198.18.$i.1/24" dev "${tag}t$i"
+  ip -n "$p" addr add "198.18.$i.2/24" dev "${tag}u$i"
+  ip -n "$s" link set "${tag}t$i" up
+  ip -n "$p" link set "${tag}u$i" up
+  ip -n "$p" route add "198.18.$((100 + i)).0/24" via "198.18.$i.1"
+  # Management link: Prometheus in the root namespace reaches the agent.
+  ip link add "${tag}h$i" type veth peer name "${tag}m$i" netns "$s"
+  ip addr add "198.19.$i.1/24" dev "${tag}h$i"
+  ip link set "${tag}h$i" up
+  ip -n "$s" addr add "198.19.$i.2/24" dev "${tag}m$i"
+  ip -n "$s" link set "${tag}m$i" up
+  # nsenter switches only the network namespace (`ip netns exec` would also mount a
+  # fresh /sys, hiding the BPF filesystem the agent pins its maps in).
+  nsenter --net="/run/netns/$s" "$agent" run -i "${tag}t$i" --dark-prefix "198.18.$((100 + i)).0/24" \
+    --sensor-name "$tag-$i" --geoip "$tmp/countries.mmdb" --poll-interval 500ms \
+    --web.listen-address "198.19.$i.2:9817" --log-level warn >"$tmp/agent$i.log" 2>&1 &
+  pids+=($!)
+done
+for i in 1 2 3; do
+  for _ in $(seq 100); do curl -fs -o /dev/null --max-time 1 "http://198.19.$i.2:9817/metrics" && break; sleep 0.1; done
+  curl -fsS -o /dev/null --max-time 2 "http://198.19.$i.2:9817/metrics" ||
+    { cat "$tmp/agent$i.log" >&2; echo "FAIL: agent $i does not serve metrics" >&2; exit 1; }
+done
+
+log "agents serve metrics"
+# --- Prometheus: 1 s scrapes and rule evaluations, the project's rules ------------
+port=$((19090 + $$ % 500))
+while ss -ltn "sport = :$port" | grep -q LISTEN; do port=$((port + 1)); done
+{
+  echo "global: {scrape_interval: 1s, scrape_timeout: 900ms, evaluation_interval: 1s}"
+  echo "rule_files:"
+  for f in "$root"/prometheus/rules/*.yml; do echo "  - $f"; done
+  echo "scrape_configs:"
+  echo "  - job_name: darkscope"
+  echo "    static_configs:"
+  for i in 1 2 3; do
+    echo "      - {targets: [\"198.19.$i.2:9817\"], labels: {sensor: ${sensors[$((i - 1))]}}}"
+  done
+} >"$tmp/prometheus.yml"
+prometheus --config.file="$tmp/prometheus.yml" --storage.tsdb.path="$tmp/data" \
+  --web.listen-address="127.0.0.1:$port" --log.level=warn >"$tmp/prometheus.log" 2>&1 &
+pids+=($!)
+api=http://127.0.0.1:$port/api/v1
+
+query() { # EXPR TIME -> the result array; fails the test on an API error
+  local out
+  out=$(curl -fsS --max-time 10 "$api/query" --data-urlencode "query=$1" --data-urlencode "time=$2") ||
+    { echo "query failed: $1" >&2; echo '[]'; return 0; }
+  jq -c 'if .status == "success" then .data.result else error(.error) end' <<<"$out"
+}
+
+# Every target up, and scraped with its counters still at 0, before any traffic.
+for _ in $(seq 150); do
+  n=$(curl -fsS --max-time 2 "$api/query" --data-urlencode 'query=sum(up{job="darkscope"})' 2>/dev/null |
+    jq -r '.data.result[0].value[1] // 0' 2>/dev/null || echo 0)
+  [ "$n" = 3 ] && break
+  sleep 0.2
+done
+[ "$n" = 3 ] || { cat "$tmp/prometheus.log" >&2; echo "FAIL: Prometheus does not scrape the 3 agents" >&2; exit 1; }
+log "Prometheus scrapes all 3 agents"
+sleep 2
+
+# --- traffic ------------------------------------------------------------------------
+# Rows: phase sensor kind port source count. kind: S = SYN probe, U = UDP probe,
+# I = ICMP echo request, SA = SYN-ACK backscatter, R = RST backscatter.
+# Phase 0 creates every country's series on every sensor (outside both windows);
+# phase 1 fills the "previous range", phase 2 the "current range":
+#   previous: ports 23 > 445 > 22 > 80 > 3389, countries JP > US > DE > BR > FR
+#   current:  ports 445 > 2967 > 23 > 3389 > 22, countries CN > US > JP > KR > DE
+cat >"$tmp/traffic" <<'ROWS'
+0 1 S 8080 203.0.113.10 1
+0 1 S 8080 203.0.113.70 1
+0 1 S 8080 203.0.113.130 1
+0 1 S 8080 203.0.113.200 1
+0 1 S 8080 198.51.100.10 1
+0 1 S 8080 198.51.100.70 1
+0 1 S 8080 198.51.100.130 1
+0 2 S 8080 203.0.113.10 1
+0 2 S 8080 203.0.113.70 1
+0 2 S 8080 203.0.113.130 1
+0 2 S 8080 203.0.113.200 1
+0 2 S 8080 198.51.100.10 1
+0 2 S 8080 198.51.100.70 1
+0 2 S 8080 198.51.100.130 1
+0 3 S 8080 203.0.113.10 1
+0 3 S 8080 203.0.113.70 1
+0 3 S 8080 203.0.113.130 1
+0 3 S 8080 203.0.113.200 1
+0 3 S 8080 198.51.100.10 1
+0 3 S 8080 198.51.100.70 1
+0 3 S 8080 198.51.100.130 1
+0 1 SA 80 203.0.113.10 3
+0 1 R 80 203.0.113.70 2
+0 2 U 161 192.0.2.52 2
+0 2 I 0 192.0.2.53 2
+1 1 S 23 203.0.113.10 25
+1 2 S 23 203.0.113.11 15
+1 1 S 445 203.0.113.70 10
+1 3 S 445 203.0.113.71 20
+1 2 S 22 203.0.113.130 20
+1 3 S 80 203.0.113.200 12
+1 1 S 3389 198.51.100.10 6
+2 1 S 445 198.51.100.130 30
+2 2 S 445 198.51.100.131 20
+2 3 S 2967 203.0.113.72 40
+2 1 S 23 203.0.113.12 10
+2 3 S 23 203.0.113.13 15
+2 2 S 3389 198.51.100.70 16
+2 1 S 22 203.0.113.131 8
+2 2 S 80 198.51.100.11 3
+ROWS
+send_phase() { # PHASE: every row of the phase at once, each hping3 bounded by -c
+  local phase=$1 ph sensor kind port src count args jobs=()
+  while read -r ph sensor kind port src count; do
+    [ "$ph" = "$phase" ] || continue
+    case $kind in
+      S) args=(-S -p "$port") ;;
+      U) args=(-2 -p "$port") ;;
+      I) args=(-1) ;;
+      SA) args=(-S -A -s "$port" -k -p 40000) ;;
+      R) args=(-R -s "$port" -k -p 40001) ;;
+    esac
+    ip netns exec "$tag-p$sensor" hping3 -q -c "$count" -i u3000 "${args[@]}" -a "$src" \
+      "198.18.$((100 + sensor)).7" >/dev/null 2>&1 &
+    jobs+=($!)
+  done <"$tmp/traffic"
+  for j in "${jobs[@]}"; do wait "$j" || true; done
+}
+
+# Windows, with R = 20 s and T = t0 + 45 s: previous range [t0+5, t0+25] holds
+# phase 1 (t0+8), current range [t0+25, t0+45] holds phase 2 (t0+28).
+range=20
+t0=$(date +%s)
+send_phase 0
+sleep $((t0 + 8 - $(date +%s)))
+send_phase 1
+sleep $((t0 + 28 - $(date +%s)))
+send_phase 2
+sleep $((t0 + 46 - $(date +%s)))
+T=$((t0 + 45))
+log "traffic sent; evaluating queries"
+
+# --- what the traffic implies -----------------------------------------------------
+sensor_re="($(IFS='|'; echo "${sensors[*]}"))"
+for i in 1 2 3; do
+  probes[$i]=$(awk -v s="$i" '$2 == s && $3 !~ /^(SA|R)$/ {n += $6} END {print n + 0}' "$tmp/traffic")
+  srcs[$i]=$(awk -v s="$i" '$2 == s {print $5}' "$tmp/traffic" | sort -u | wc -l)
+done
+
+# --- every dashboard query returns data ------------------------------------------
+nq=0
+for f in "$root"/grafana/dashboards/*.json; do
+  jq -c --arg job darkscope --arg sensor "$sensor_re" --arg top 10 --arg rate_interval 1m \
+    --arg range "${range}s" --arg range_s "$range" --arg interval 1m -f "$here/dashboard_queries.jq" "$f"
+done >"$tmp/queries"
+while read -r q; do
+  expr=$(jq -r .expr <<<"$q")
+  res=$(query "$expr" "$T")
+  nq=$((nq + 1))
+  [ "$(jq length <<<"$res")" -gt 0 ] || err "no data: $(jq -r '"\(.dashboard) / \(.panel) / \(.ref)"' <<<"$q")"
+done <"$tmp/queries"
+[ "$nq" -ge 40 ] || err "only $nq dashboard queries found"
+panel() { # DASHBOARD PANEL REF -> the query
+  jq -r --arg d "$1" --arg p "$2" --arg r "$3" 'select(.dashboard == $d and .panel == $p and .ref == $r) | .expr' "$tmp/queries"
+}
+
+# --- every recording and alerting rule loaded, evaluated without error -----------
+rules=$(curl -fsS "$api/rules")
+want=$(cat "$root"/prometheus/rules/*.yml | grep -cE '^\s*- (record|alert):')
+got=$(jq '[.data.groups[].rules[]] | length' <<<"$rules")
+[ "$got" = "$want" ] || err "Prometheus loaded $got rules, the files have $want"
+bad=$(jq -r '.data.groups[].rules[] | select(.health != "ok") | "\(.name): \(.lastError)"' <<<"$rules")
+[ -z "$bad" ] || err "rules failing: $bad"
+for r in $(jq -r '.data.groups[].rules[] | select(.type == "recording") | .name' <<<"$rules"); do
+  [ "$(query "$r" "$T" | jq length)" -gt 0 ] || err "recording rule $r has no data"
+done
+# Nothing is wrong with these sensors: no alert may fire.
+firing=$(query 'ALERTS{alertstate="firing"}' "$T" | jq -r '.[].metric.alertname')
+[ -z "$firing" ] || err "alerts firing: $firing"
+
+# --- exact values of the key panels ------------------------------------------------
+# Accesses per sensor over a range holding all of the sensor's samples, evaluated at
+# its last scrape: the counters start at 0, so increase() has nothing to extrapolate.
+acc=$(panel darkscope-overview "Accesses in range" A)
+acc=${acc//"[${range}s]"/[10m]}
+for i in 1 2 3; do
+  s=${sensors[$((i - 1))]}
+  ts=$(query "timestamp(darkscope_build_info{sensor=\"$s\"})" "$T" | jq -r '.[0].value[1]')
+  got=$(query "$acc" "$ts" | jq -r --arg s "$s" '.[] | select(.metric.sensor == $s) | .value[1]')
+  [ "$got" = "${probes[$i]}" ] || err "accesses of $s: got '$got', want ${probes[$i]}"
+done
+# Unique sources per sensor and their sum (gauges: exact).
+src=$(query "$(panel darkscope-overview "Unique sources in range (busiest day)" A)" "$T")
+for i in 1 2 3; do
+  s=${sensors[$((i - 1))]}
+  got=$(jq -r --arg s "$s" '.[] | select(.metric.sensor == $s) | .value[1]' <<<"$src")
+  [ "$got" = "${srcs[$i]}" ] || err "unique sources of $s: got '$got', want ${srcs[$i]}"
+done
+got=$(query "$(panel darkscope-overview "Unique sources in range (busiest day)" B)" "$T" | jq -r '.[0].value[1]')
+[ "$got" = "$((srcs[1] + srcs[2] + srcs[3]))" ] || err "unique sources, all sensors: got '$got'"
+
+# Top-5 tables: rank now, rank in the previous range (exact), packets over the range
+# (increase() extrapolates to the window's edges: at least the packets sent and at
+# most 15% more).
+check_top5() { # DASHBOARD PANEL KEY_JQ "KEY=RANK..." "KEY=PREV..." "KEY=PACKETS..."
+  local d=$1 p=$2 key=$3 want_rank=$4 want_prev=$5 want_pkts=$6 got
+  got=$(query "$(panel "$d" "$p" B)" "$T" | jq -r "[.[] | \"\\($key)=\\(.value[1])\"] | sort | join(\" \")")
+  [ "$got" = "$(tr ' ' '\n' <<<"$want_rank" | sort | paste -sd' ')" ] || err "$p, rank: got '$got', want '$want_rank'"
+  got=$(query "$(panel "$d" "$p" C)" "$T" | jq -r "[.[] | \"\\($key)=\\(.value[1])\"] | sort | join(\" \")")
+  [ "$got" = "$(tr ' ' '\n' <<<"$want_prev" | sort | paste -sd' ')" ] || err "$p, previous rank: got '$got', want '$want_prev'"
+  got=$(query "$(panel "$d" "$p" A)" "$T")
+  [ "$(jq length <<<"$got")" = 5 ] || err "$p: $(jq length <<<"$got") rows, want 5"
+  for kv in $want_pkts; do
+    v=$(jq -r --arg k "${kv%=*}" ".[] | select(($key) == \$k) | .value[1]" <<<"$got")
+    awk -v v="$v" -v n="${kv#*=}" 'BEGIN {exit !(v != "" && v >= n && v <= n * 1.15)}' ||
+      err "$p, packets of ${kv%=*}: got '$v', want ${kv#*=} (up to +15%)"
+  done
+}
+check_top5 darkscope-ports-countries "Top 5 destination ports and their rank in the previous range" \
+  '"\(.metric.port)/\(.metric.protocol)"' \
+  "445/tcp=1 2967/tcp=2 23/tcp=3 3389/tcp=4 22/tcp=5" \
+  "445/tcp=2 23/tcp=1 3389/tcp=5 22/tcp=3" \
+  "445/tcp=50 2967/tcp=40 23/tcp=25 3389/tcp=16 22/tcp=8"
+check_top5 darkscope-ports-countries "Top 5 source countries and their rank in the previous range" \
+  '.metric.country' \
+  "CN=1 US=2 JP=3 KR=4 DE=5" \
+  "US=2 JP=1 DE=3" \
+  "CN=50 US=40 JP=25 KR=16 DE=8"
+
+log "checks done"
+if [ "$fail" -ne 0 ]; then
+  echo "--- agent logs" >&2; cat "$tmp"/agent*.log >&2
+  echo "--- prometheus log" >&2; tail -20 "$tmp/prometheus.log" >&2
+  exit 1
+fi
+echo "ok: $nq dashboard queries with data, $want rules; exact accesses, sources and top-5 ranks"
