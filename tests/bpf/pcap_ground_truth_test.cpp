@@ -7,9 +7,7 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <map>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -17,6 +15,7 @@
 #include "darkscope/abi.h"
 #include "dataplane/data_plane.h"
 #include "support/dataplane_diff.h"
+#include "support/ground_truth.h"
 
 using namespace darkscope;
 namespace fs = std::filesystem;
@@ -25,53 +24,12 @@ namespace {
 
 const fs::path kCaptures = DARKSCOPE_PCAP_DIR;
 
-// summaries/<file>.txt: "key: value" lines and indented "name count" lists.
-struct Summary {
-    std::map<std::string, std::string> values;
-    std::map<std::string, std::vector<std::pair<std::string, uint64_t>>> lists;
-
-    // Keys are looked up by their name before any "(" or " (": "tcp_ack_only(ACK, ...)" is "tcp_ack_only".
-    static std::string bare(const std::string& key) { return key.substr(0, key.find_first_of(" (")); }
-    uint64_t number(const std::string& name) const {
-        auto it = values.find(name);
-        if (it == values.end()) throw std::runtime_error("summary has no " + name);
-        return std::stoull(it->second);
-    }
-    std::map<std::string, uint64_t> list(const std::string& name) const {
-        std::map<std::string, uint64_t> out;
-        if (auto it = lists.find(name); it != lists.end())
-            for (auto& [k, v] : it->second) out[k] = v;
-        return out;
-    }
-    std::vector<std::pair<std::string, uint64_t>> ordered(const std::string& name) const {
-        auto it = lists.find(name);
-        return it == lists.end() ? std::vector<std::pair<std::string, uint64_t>>{} : it->second;
-    }
-};
-
-Summary read_summary(const fs::path& path) {
-    Summary s;
-    std::ifstream in(path);
-    std::string line, list;
-    while (std::getline(in, line)) {
-        if (line.empty()) continue;
-        if (line[0] == ' ') {
-            std::istringstream ls(line);
-            std::string name;
-            uint64_t count = 0;
-            if (!list.empty() && ls >> name >> count) s.lists[list].emplace_back(name, count);
-            continue;
-        }
-        const size_t colon = line.find(": ");
-        if (colon == std::string::npos) {  // "name:" opening a list
-            list = line.back() == ':' ? Summary::bare(line.substr(0, line.size() - 1)) : "";
-            continue;
-        }
-        const std::string key = Summary::bare(line.substr(0, colon));
-        s.values[key] = line.substr(colon + 2);
-        list = key;  // "icmpv4_type/code: none" opens an empty list
-    }
-    return s;
+// A number of the summary by its bare name: "tcp_ack_only" finds
+// "tcp_ack_only(ACK, no SYN/FIN/RST/PSH/URG)".
+uint64_t number(const test::GroundTruth& gt, const std::string& name) {
+    for (const auto& [key, value] : gt.values)
+        if (key == name || key.rfind(name + "(", 0) == 0) return std::stoull(value);
+    throw std::runtime_error("summary has no " + name);
 }
 
 // What darkscope made of one capture.
@@ -154,7 +112,7 @@ TEST_P(GroundTruth, MatchesTshark) {
     const std::string name = GetParam();
     const fs::path summary_path = kCaptures / "summaries" / (name + ".txt");
     ASSERT_TRUE(fs::exists(summary_path)) << "no ground truth for " << name;
-    const Summary truth = read_summary(summary_path);
+    const test::GroundTruth truth = test::read_ground_truth(summary_path);
     const Replayed r = replay(kCaptures / name);
     const std::vector<ds_counter>& st = r.stats;
 
@@ -167,41 +125,41 @@ TEST_P(GroundTruth, MatchesTshark) {
 
     uint64_t counted = 0;
     for (uint32_t i = 0; i < DS_STATS_MISC_BASE; ++i) counted += st[i].packets;
-    check("frames", truth.number("frames"), counted + r.refused_short);
-    EXPECT_EQ(r.frames_in_capture, truth.number("frames"));
+    check("frames", number(truth, "frames"), counted + r.refused_short);
+    EXPECT_EQ(r.frames_in_capture, number(truth, "frames"));
     check("refused_short", 0, r.refused_short);
 
-    check("tcp_syn_no_ack", truth.number("tcp_syn_no_ack"), st[DS_STATS_CLASS(DS_PROTO_TCP, DS_CLASS_TCP_SYN)].packets);
-    check("tcp_syn_ack", truth.number("tcp_syn_ack"), st[DS_STATS_CLASS(DS_PROTO_TCP, DS_CLASS_TCP_SYNACK)].packets);
-    check("tcp_rst_any", truth.number("tcp_rst_any"), st[DS_STATS_CLASS(DS_PROTO_TCP, DS_CLASS_TCP_RST)].packets);
-    check("tcp_ack_only", truth.number("tcp_ack_only"), st[DS_STATS_CLASS(DS_PROTO_TCP, DS_CLASS_TCP_ACK)].packets);
-    check("tcp_fin_only", truth.number("tcp_fin_only"), st[DS_STATS_CLASS(DS_PROTO_TCP, DS_CLASS_TCP_FIN)].packets);
-    check("tcp_null", truth.number("tcp_null"), st[DS_STATS_CLASS(DS_PROTO_TCP, DS_CLASS_TCP_NULL)].packets);
-    check("tcp_xmas", truth.number("tcp_xmas"), st[DS_STATS_CLASS(DS_PROTO_TCP, DS_CLASS_TCP_XMAS)].packets);
-    check("udp_src_port_53", truth.number("udp_src_port_53"),
+    check("tcp_syn_no_ack", number(truth, "tcp_syn_no_ack"), st[DS_STATS_CLASS(DS_PROTO_TCP, DS_CLASS_TCP_SYN)].packets);
+    check("tcp_syn_ack", number(truth, "tcp_syn_ack"), st[DS_STATS_CLASS(DS_PROTO_TCP, DS_CLASS_TCP_SYNACK)].packets);
+    check("tcp_rst_any", number(truth, "tcp_rst_any"), st[DS_STATS_CLASS(DS_PROTO_TCP, DS_CLASS_TCP_RST)].packets);
+    check("tcp_ack_only", number(truth, "tcp_ack_only"), st[DS_STATS_CLASS(DS_PROTO_TCP, DS_CLASS_TCP_ACK)].packets);
+    check("tcp_fin_only", number(truth, "tcp_fin_only"), st[DS_STATS_CLASS(DS_PROTO_TCP, DS_CLASS_TCP_FIN)].packets);
+    check("tcp_null", number(truth, "tcp_null"), st[DS_STATS_CLASS(DS_PROTO_TCP, DS_CLASS_TCP_NULL)].packets);
+    check("tcp_xmas", number(truth, "tcp_xmas"), st[DS_STATS_CLASS(DS_PROTO_TCP, DS_CLASS_TCP_XMAS)].packets);
+    check("udp_src_port_53", number(truth, "udp_src_port_53"),
           st[DS_STATS_CLASS(DS_PROTO_UDP, DS_CLASS_DNS_RESPONSE)].packets);
     check("fragments_non_first",
-          truth.number("ipv4_fragments_non_first") + truth.number("ipv6_fragments_non_first"),
+          number(truth, "ipv4_fragments_non_first") + number(truth, "ipv6_fragments_non_first"),
           class_total(st, DS_CLASS_FRAGMENT));
-    check("frames_non_ip", truth.number("frames_non_ip"), st[DS_STATS_PASS(DS_PASS_NON_IP)].packets);
-    check("frames_vlan_tagged", truth.number("frames_vlan_tagged"), st[DS_STATS_MISC(DS_MISC_VLAN_TAGGED)].packets);
+    check("frames_non_ip", number(truth, "frames_non_ip"), st[DS_STATS_PASS(DS_PASS_NON_IP)].packets);
+    check("frames_vlan_tagged", number(truth, "frames_vlan_tagged"), st[DS_STATS_MISC(DS_MISC_VLAN_TAGGED)].packets);
 
     // ICMP and ICMPv6 type/code: every non-zero port_stats entry of the slot.
     for (auto [list, slot] : {std::pair{"icmpv4_type/code", DS_SLOT_ICMP}, std::pair{"icmpv6_type/code", DS_SLOT_ICMPV6}}) {
-        std::map<std::string, uint64_t> want = truth.list(list);
+        std::map<std::string, long long> want = truth.list(list);
         for (uint32_t tc = 0; tc < DS_PORTS_PER_SLOT; ++tc) {
             const uint64_t n = r.ports[DS_PORT_INDEX(slot, tc)].packets;
             const std::string key = std::to_string(tc >> 8) + "/" + std::to_string(tc & 0xff);
-            if (n || want.count(key)) check(std::string(list) + " " + key, want[key], n);
+            if (n || want.count(key)) check(std::string(list) + " " + key, static_cast<uint64_t>(want[key]), n);
         }
     }
 
     // Top-10 destination ports of probes, from the drained per-source entries.
     for (auto [list, ours] : {std::pair{"top10_tcp_dst_ports", &r.tcp_probe_ports},
                               std::pair{"top10_udp_dst_ports", &r.udp_probe_ports}}) {
-        for (auto& [port, n] : truth.ordered(list)) {
+        for (auto& [port, n] : truth.list(list)) {
             auto it = ours->find(static_cast<uint16_t>(std::stoul(port)));
-            check(std::string(list) + " " + port, n, it == ours->end() ? 0 : it->second);
+            check(std::string(list) + " " + port, static_cast<uint64_t>(n), it == ours->end() ? 0 : it->second);
         }
     }
 
