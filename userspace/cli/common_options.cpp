@@ -3,59 +3,40 @@
 #include <yaml-cpp/yaml.h>
 
 #include <CLI/CLI.hpp>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
-#include <sstream>
+#include <memory>
 #include <stdexcept>
 
 namespace darkscope {
 namespace {
 
-// CLI11 reads config files through a formatter; this one reads YAML. CLI11 itself
-// applies an item only to options the command line left empty, so flags win.
-class YamlConfig : public CLI::Config {
-public:
-    std::string to_config(const CLI::App*, bool, bool, std::string) const override { return {}; }
-
-    std::vector<CLI::ConfigItem> from_config(std::istream& in) const override {
-        YAML::Node root;
-        try {
-            root = YAML::Load(in);
-        } catch (const YAML::Exception& e) {
-            throw CLI::ConversionError("config file is not valid YAML: " + e.msg + " (line " +
-                                       std::to_string(e.mark.line + 1) + ")");
+// Flattens a YAML map into (option name, values): scalars give one value, lists
+// several, nested maps join their keys with dots.
+void flatten(const YAML::Node& map, const std::string& prefix,
+             std::vector<std::pair<std::string, std::vector<std::string>>>& items) {
+    for (const auto& kv : map) {
+        const std::string key = prefix + kv.first.as<std::string>();
+        const YAML::Node& v = kv.second;
+        if (v.IsMap()) {
+            flatten(v, key + ".", items);
+            continue;
         }
-        std::vector<CLI::ConfigItem> items;
-        if (root.IsNull()) return items;
-        if (!root.IsMap()) throw CLI::ConversionError("config file: the top level must be a map of option: value");
-        flatten(root, "", items);
-        return items;
-    }
-
-private:
-    static void flatten(const YAML::Node& map, const std::string& prefix, std::vector<CLI::ConfigItem>& items) {
-        for (const auto& kv : map) {
-            const std::string key = prefix + kv.first.as<std::string>();
-            const YAML::Node& v = kv.second;
-            if (v.IsMap()) {
-                flatten(v, key + ".", items);
-                continue;
+        std::vector<std::string> values;
+        if (v.IsSequence()) {
+            for (const auto& e : v) {
+                if (!e.IsScalar()) throw std::invalid_argument("'" + key + "' must list plain values");
+                values.push_back(e.as<std::string>());
             }
-            CLI::ConfigItem item;
-            item.name = key;
-            if (v.IsSequence()) {
-                for (const auto& e : v) {
-                    if (!e.IsScalar()) throw CLI::ConversionError("config file: '" + key + "' must list plain values");
-                    item.inputs.push_back(e.as<std::string>());
-                }
-            } else if (v.IsScalar()) {
-                item.inputs.push_back(v.as<std::string>());
-            } else {
-                continue;  // `key:` with no value: as if absent
-            }
-            items.push_back(std::move(item));
+        } else if (v.IsScalar()) {
+            values.push_back(v.as<std::string>());
+        } else {
+            continue;  // `key:` with no value: as if absent
         }
+        items.emplace_back(key, std::move(values));
     }
-};
+}
 
 bool zone_exists(const std::string& zone) {
     if (zone == "UTC") return true;
@@ -79,8 +60,47 @@ const std::vector<uint16_t>& default_tracked_ports() {
 }
 
 void add_config_option(CLI::App& cmd) {
-    cmd.config_formatter(std::make_shared<YamlConfig>());
-    cmd.set_config("--config", "", "YAML file with the same options as the flags (flags override it)");
+    auto path = std::make_shared<std::string>();
+    cmd.add_option("--config", *path, "YAML file with the same options as the flags (flags override it)")
+        ->type_name("FILE")
+        ->configurable(false);
+    // Runs once the subcommand's own arguments are parsed, before its callback.
+    CLI::App* app = &cmd;
+    cmd.parse_complete_callback([app, path] { apply_config_file(*app, *path); });
+}
+
+void apply_config_file(CLI::App& cmd, const std::string& path) {
+    if (path.empty()) return;
+    std::ifstream in(path);
+    if (!in) throw std::runtime_error("cannot read config file " + path + ": " + std::strerror(errno));
+    std::vector<std::pair<std::string, std::vector<std::string>>> items;
+    try {
+        YAML::Node root = YAML::Load(in);
+        if (!root.IsNull() && !root.IsMap()) throw std::invalid_argument("the top level must be a map of option: value");
+        if (root.IsMap()) flatten(root, "", items);
+    } catch (const YAML::Exception& e) {
+        throw std::runtime_error("config file " + path + " is not valid YAML: " + e.msg + " (line " +
+                                 std::to_string(e.mark.line + 1) + ")");
+    } catch (const std::invalid_argument& e) {
+        throw std::runtime_error("config file " + path + ": " + e.what());
+    }
+    for (auto& [name, values] : items) {
+        CLI::Option* op = cmd.get_option_no_throw("--" + name);
+        if (!op || !op->get_configurable())
+            throw std::runtime_error("config file " + path + ": unknown option '" + name + "'");
+        if (op->count() > 0) continue;  // given on the command line: the flag wins
+        try {
+            if (op->get_expected_min() == 0) {
+                if (values.size() != 1) throw std::invalid_argument("expects one value");
+                op->add_result(op->get_flag_value(name, values[0]));
+            } else {
+                op->add_result(values);
+            }
+            op->run_callback();
+        } catch (const std::exception& e) {
+            throw std::runtime_error("config file " + path + ": " + name + ": " + e.what());
+        }
+    }
 }
 
 void add_common_options(CLI::App& cmd, CommonOptions& o) {

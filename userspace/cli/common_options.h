@@ -36,7 +36,11 @@ struct CommonOptions {
 // Registers --config FILE (YAML) on a subcommand: each key is a long option name
 // without the dashes; lists give repeatable options; nested maps join their keys
 // with dots (web: {listen-address: ...} is --web.listen-address).
+// The file fills every option the command line left unset, once the subcommand's
+// arguments are parsed and before its callback runs.
 void add_config_option(CLI::App& cmd);
+// Does that filling; throws std::runtime_error naming the file and the key.
+void apply_config_file(CLI::App& cmd, const std::string& path);
 
 // Registers the shared options on a subcommand.
 void add_common_options(CLI::App& cmd, CommonOptions& opts);

@@ -1,0 +1,461 @@
+// `darkscope run` end to end: a sensor namespace and a scanner namespace joined by
+// a veth pair, the built binary attached on the sensor side, real nmap and hping3
+// on the other, /metrics scraped over HTTP inside the sensor namespace. Every
+// count is asserted exactly. Namespaces, links and pins are removed by guards.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+const std::string kBin = DARKSCOPE_BIN;
+const std::string kGeo = DARKSCOPE_TEST_GEOIP_DIR;
+
+std::string run_out(const std::string& cmd, int* status = nullptr) {
+    FILE* p = popen((cmd + " 2>&1").c_str(), "r");
+    std::string out;
+    char buf[4096];
+    while (p && fgets(buf, sizeof buf, p)) out += buf;
+    const int st = p ? pclose(p) : -1;
+    if (status) *status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return out;
+}
+
+int run(const std::string& cmd) {
+    int st = 0;
+    run_out(cmd, &st);
+    return st;
+}
+
+bool exists(const std::string& path) {
+    struct stat st {};
+    return stat(path.c_str(), &st) == 0;
+}
+
+// Two namespaces joined by a veth pair; the scanner routes the dark prefixes to the sensor.
+struct Netns {
+    std::string tag, sensor, scanner, sif, pif;
+    Netns() {
+        static int n = 0;
+        tag = std::to_string(getpid()) + "n" + std::to_string(n++);
+        sensor = "dsS" + tag;
+        scanner = "dsP" + tag;
+        sif = "dsa" + tag;
+        pif = "dsb" + tag;
+        const std::vector<std::string> setup = {
+            "ip netns add " + sensor,
+            "ip netns add " + scanner,
+            "ip link add " + sif + " netns " + sensor + " type veth peer name " + pif + " netns " + scanner,
+            "ip -n " + sensor + " link set lo up",
+            "ip -n " + scanner + " link set lo up",
+            "ip -n " + sensor + " addr add 192.0.2.1/24 dev " + sif,
+            "ip -n " + sensor + " addr add 2001:db8:1::1/64 dev " + sif + " nodad",
+            "ip -n " + scanner + " addr add 192.0.2.2/24 dev " + pif,
+            "ip -n " + scanner + " addr add 2001:db8:1::2/64 dev " + pif + " nodad",
+            "ip -n " + sensor + " link set " + sif + " up",
+            "ip -n " + scanner + " link set " + pif + " up",
+            "ip -n " + scanner + " route add 198.51.100.0/24 via 192.0.2.1",
+            "ip -n " + scanner + " route add 2001:db8:dead::/48 via 2001:db8:1::1",
+        };
+        for (const auto& c : setup) EXPECT_EQ(run(c), 0) << c;
+    }
+    ~Netns() {
+        run("ip netns del " + sensor);
+        run("ip netns del " + scanner);
+    }
+    std::string in_scanner(const std::string& cmd) const { return "ip netns exec " + scanner + " " + cmd; }
+    std::string in_sensor(const std::string& cmd) const { return "ip netns exec " + sensor + " " + cmd; }
+    bool xdp_on_sensor_if() const { return run_out("ip -n " + sensor + " link show " + sif).find("xdp") != std::string::npos; }
+};
+
+using Metrics = std::map<std::string, double>;
+
+// One darkscope process in the sensor namespace (nsenter keeps the host's bpffs).
+struct Agent {
+    const Netns& ns;
+    pid_t pid = -1;
+    std::string err_file;
+    std::string path = "/metrics";
+
+    Agent(const Netns& n, std::vector<std::string> args, const std::string& prefix_cmd = "") : ns(n) {
+        err_file = "/tmp/darkscope-agent-" + ns.tag + "-" + std::to_string(counter()++) + ".err";
+        std::vector<std::string> argv = {"nsenter", "--net=/run/netns/" + ns.sensor};
+        if (!prefix_cmd.empty()) {
+            std::istringstream in(prefix_cmd);
+            for (std::string w; in >> w;) argv.push_back(w);
+        }
+        argv.push_back(kBin);
+        argv.push_back("run");
+        argv.insert(argv.end(), args.begin(), args.end());
+        pid = fork();
+        if (pid == 0) {
+            FILE* f = std::freopen(err_file.c_str(), "w", stderr);
+            (void)f;
+            std::vector<char*> cargv;
+            for (auto& a : argv) cargv.push_back(a.data());
+            cargv.push_back(nullptr);
+            execvp(cargv[0], cargv.data());
+            _exit(127);
+        }
+    }
+    ~Agent() {
+        stop(SIGKILL);
+        unlink(err_file.c_str());
+    }
+    static int& counter() {
+        static int c = 0;
+        return c;
+    }
+    // Sends sig and waits (bounded) for the exit; returns the exit status.
+    int stop(int sig = SIGTERM) {
+        if (pid <= 0) return -1;
+        kill(pid, sig);
+        return wait_exit(30);
+    }
+    int wait_exit(int seconds) {
+        int st = 0;
+        for (int i = 0; i < seconds * 10; ++i) {
+            if (waitpid(pid, &st, WNOHANG) == pid) {
+                pid = -1;
+                return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        kill(pid, SIGKILL);
+        waitpid(pid, &st, 0);
+        pid = -1;
+        return -1;
+    }
+    std::string stderr_text() const {
+        std::ifstream f(err_file);
+        return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    }
+    std::string scrape_text() const {
+        return run_out(ns.in_sensor("curl -s --max-time 5 http://127.0.0.1:9817" + path));
+    }
+    Metrics scrape() const {
+        Metrics m;
+        std::istringstream in(scrape_text());
+        for (std::string line; std::getline(in, line);) {
+            if (line.empty() || line[0] == '#') continue;
+            const size_t sp = line.rfind(' ');
+            if (sp == std::string::npos) continue;
+            try {
+                m[line.substr(0, sp)] = std::stod(line.substr(sp + 1));
+            } catch (...) {
+            }
+        }
+        return m;
+    }
+    // Waits until the agent serves its metrics with the program attached.
+    bool wait_ready() const {
+        for (int i = 0; i < 300; ++i) {
+            for (const auto& [k, v] : scrape())
+                if (k.rfind("darkscope_xdp_attached{", 0) == 0) return true;
+            if (pid > 0 && waitpid(pid, nullptr, WNOHANG) == pid) return false;
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        return false;
+    }
+    // Waits for two complete polls after now, so everything sent before is folded in.
+    Metrics settle() const {
+        const double start = scrape()["darkscope_polls_total"];
+        for (int i = 0; i < 300; ++i) {
+            Metrics m = scrape();
+            if (m["darkscope_polls_total"] >= start + 2) return m;
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        ADD_FAILURE() << "the agent stopped polling";
+        return scrape();
+    }
+};
+
+std::vector<std::string> base_args(const Netns& ns, const std::string& sensor) {
+    return {"--interface", ns.sif, "--dark-prefix", "198.51.100.0/24", "--dark-prefix", "2001:db8:dead::/48",
+            "--geoip", kGeo + "/country-maxmind.mmdb", "--poll-interval", "200ms", "--sensor-name", sensor};
+}
+
+std::string pin_dir(const std::string& sensor) { return "/sys/fs/bpf/darkscope/" + sensor; }
+
+// Runs nmap with --packet-trace and counts the probes it reports sending, per port.
+std::map<int, int> nmap_probes(const Netns& ns, const std::string& args) {
+    const std::string out = run_out(ns.in_scanner("nmap -n -Pn -sS --max-retries 0 --packet-trace " + args));
+    std::map<int, int> sent;
+    std::istringstream in(out);
+    for (std::string line; std::getline(in, line);) {
+        if (line.rfind("SENT", 0) != 0 || line.find(" TCP ") == std::string::npos) continue;
+        const size_t gt = line.find(" > ");
+        const size_t end = line.find(' ', gt + 3);
+        const std::string dst = line.substr(gt + 3, end - gt - 3);
+        sent[std::stoi(dst.substr(dst.rfind(':') + 1))]++;
+    }
+    return sent;
+}
+
+// Runs hping3 in the scanner namespace; true when it reports sending exactly count packets.
+bool hping(const Netns& ns, const std::string& args, int count) {
+    const std::string out = run_out(ns.in_scanner("hping3 -q -i u10000 -c " + std::to_string(count) + " " + args));
+    return out.find(std::to_string(count) + " packets transmitted") != std::string::npos;
+}
+
+std::string series(const std::string& name, const std::string& labels) { return name + "{" + labels + "}"; }
+
+TEST(Agent, NmapAndHpingCountedExactly) {
+    Netns ns;
+    const std::string sensor = "it" + ns.tag;
+    Agent agent(ns, base_args(ns, sensor));
+    ASSERT_TRUE(agent.wait_ready()) << agent.stderr_text();
+
+    const std::map<int, int> v4 = nmap_probes(ns, "-p 22,23,80,443,445,3389,8080 198.51.100.10");
+    const std::map<int, int> v6 = nmap_probes(ns, "-6 -p 22,445 2001:db8:dead::10");
+    ASSERT_EQ(v4.size(), 7u);
+    ASSERT_EQ(v6.size(), 2u);
+    // Spoofed sources: 198.18.0.7 is "XD", 203.0.113.5 no country; 192.0.2.200 sends backscatter.
+    ASSERT_TRUE(hping(ns, "-S -p 445 -a 198.18.0.7 198.51.100.20", 5));
+    ASSERT_TRUE(hping(ns, "-2 -p 1900 198.51.100.21", 4));
+    ASSERT_TRUE(hping(ns, "-1 -a 203.0.113.5 198.51.100.22", 3));
+    ASSERT_TRUE(hping(ns, "-S -A -s 80 -k -p 40000 -a 192.0.2.200 198.51.100.23", 2));
+
+    const Metrics m = agent.settle();
+    int v4_total = 0, v6_total = 0;
+    for (auto [port, n] : v4) v4_total += n;
+    for (auto [port, n] : v6) v6_total += n;
+    auto at = [&](const std::string& k) {
+        auto it = m.find(k);
+        return it == m.end() ? -1.0 : it->second;
+    };
+    for (auto [port, n] : v4) {
+        const int expected = n + (port == 445 ? 5 : 0) + (v6.count(port) ? v6.at(port) : 0);
+        EXPECT_EQ(at(series("darkscope_port_packets_total", "port=\"" + std::to_string(port) + "\",protocol=\"tcp\"")),
+                  expected)
+            << "port " << port;
+    }
+    EXPECT_EQ(at(series("darkscope_packets_total", "class=\"syn\",protocol=\"tcp\"")), v4_total + v6_total + 5);
+    EXPECT_EQ(at(series("darkscope_packets_total", "class=\"synack\",protocol=\"tcp\"")), 2);
+    EXPECT_EQ(at(series("darkscope_packets_total", "class=\"udp\",protocol=\"udp\"")), 4);
+    EXPECT_EQ(at(series("darkscope_packets_total", "class=\"echo_request\",protocol=\"icmp\"")), 3);
+    EXPECT_EQ(at(series("darkscope_port_packets_total", "port=\"other\",protocol=\"udp\"")), 4);
+    EXPECT_EQ(at(series("darkscope_port_packets_total", "port=\"8\",protocol=\"icmp\"")), 3);
+    EXPECT_EQ(at(series("darkscope_port_sources", "port=\"445\",protocol=\"tcp\"")), 3);  // v4, v6, spoofed
+    EXPECT_EQ(at(series("darkscope_port_sources", "port=\"22\",protocol=\"tcp\"")), 2);
+    EXPECT_EQ(at(series("darkscope_port_sources", "port=\"3389\",protocol=\"tcp\"")), 1);
+    EXPECT_EQ(at(series("darkscope_country_packets_total", "country=\"XA\"")), v4_total + 4);
+    EXPECT_EQ(at(series("darkscope_country_packets_total", "country=\"XE\"")), v6_total);
+    EXPECT_EQ(at(series("darkscope_country_packets_total", "country=\"XD\"")), 5);
+    // Backscatter (the SYN-ACKs from 192.0.2.200) is no access: no country, no source.
+    EXPECT_EQ(at(series("darkscope_country_packets_total", "country=\"XB\"")), -1);
+    EXPECT_EQ(at(series("darkscope_country_packets_total", "country=\"ZZ\"")), 3);
+    for (const char* cc : {"XA", "XD", "XE", "ZZ"})
+        EXPECT_EQ(at(series("darkscope_country_sources", std::string("country=\"") + cc + "\"")), 1) << cc;
+    EXPECT_EQ(at("darkscope_sources"), 4);
+    EXPECT_EQ(at("darkscope_unattributed_packets_total"), 0);
+    EXPECT_EQ(at(series("darkscope_xdp_attached", "interface=\"" + ns.sif + "\",mode=\"native\"")), 1);
+
+    // promtool has nothing to say about the real output.
+    const std::string file = "/tmp/darkscope-metrics-" + ns.tag + ".txt";
+    std::ofstream(file) << agent.scrape_text();
+    int st = 0;
+    EXPECT_EQ(run_out(std::string(DARKSCOPE_PROMTOOL) + " check metrics < " + file, &st), "");
+    EXPECT_EQ(st, 0);
+    unlink(file.c_str());
+
+    EXPECT_EQ(agent.stop(SIGINT), 0) << agent.stderr_text();
+    EXPECT_FALSE(exists(pin_dir(sensor)));
+    EXPECT_FALSE(ns.xdp_on_sensor_if());
+}
+
+TEST(Agent, RestartContinuesPinnedCounts) {
+    Netns ns;
+    const std::string sensor = "rs" + ns.tag;
+    std::vector<std::string> args = base_args(ns, sensor);
+    {
+        auto keep = args;
+        keep.push_back("--keep-pinned");
+        Agent a(ns, keep);
+        ASSERT_TRUE(a.wait_ready()) << a.stderr_text();
+        ASSERT_TRUE(hping(ns, "-S -p 445 198.51.100.20", 5));
+        EXPECT_EQ(a.settle()["darkscope_port_packets_total{port=\"445\",protocol=\"tcp\"}"], 5);
+        EXPECT_EQ(a.stop(SIGTERM), 0) << a.stderr_text();
+    }
+    // No agent: the program stays attached and keeps counting into the pinned maps.
+    EXPECT_TRUE(exists(pin_dir(sensor) + "/stats"));
+    EXPECT_TRUE(ns.xdp_on_sensor_if());
+    ASSERT_TRUE(hping(ns, "-S -p 445 198.51.100.20", 3));
+    const std::string status = run_out(kBin + " status --sensor-name " + sensor);
+    EXPECT_NE(status.find("interface " + ns.sif + ": attached, native mode"), std::string::npos) << status;
+    EXPECT_NE(status.find("dark packets: 8 "), std::string::npos) << status;
+
+    Agent b(ns, args);
+    ASSERT_TRUE(b.wait_ready()) << b.stderr_text();
+    ASSERT_TRUE(hping(ns, "-S -p 22 198.51.100.20", 2));
+    Metrics m = b.settle();
+    EXPECT_EQ(m["darkscope_port_packets_total{port=\"445\",protocol=\"tcp\"}"], 8);
+    EXPECT_EQ(m["darkscope_port_packets_total{port=\"22\",protocol=\"tcp\"}"], 2);
+    EXPECT_EQ(m["darkscope_packets_total{class=\"syn\",protocol=\"tcp\"}"], 10);
+    EXPECT_EQ(b.stop(SIGTERM), 0) << b.stderr_text();
+    EXPECT_FALSE(exists(pin_dir(sensor)));
+    EXPECT_FALSE(ns.xdp_on_sensor_if());
+}
+
+TEST(Agent, SighupReloadsGeoipWithoutLosingCounts) {
+    Netns ns;
+    const std::string sensor = "hu" + ns.tag;
+    const std::string db = "/tmp/darkscope-geoip-" + ns.tag + ".mmdb";
+    ASSERT_EQ(run("cp " + kGeo + "/country-maxmind.mmdb " + db), 0);
+    std::vector<std::string> args = base_args(ns, sensor);
+    args[7] = db;  // --geoip
+    Agent a(ns, args);
+    ASSERT_TRUE(a.wait_ready()) << a.stderr_text();
+    ASSERT_TRUE(hping(ns, "-S -p 23 198.51.100.20", 4));
+    Metrics m = a.settle();
+    EXPECT_EQ(m["darkscope_country_packets_total{country=\"XA\"}"], 4);
+    const std::string info_mm = "darkscope_geoip_database_info{database_type=\"darkscope-test-Country\","
+                                "layout=\"maxmind\",path=\"" + db + "\",role=\"country\"}";
+    EXPECT_EQ(m[info_mm], 1);
+
+    // A broken file: the reload fails, the old database stays.
+    ASSERT_EQ(run("sh -c 'echo not-a-database > " + db + ".new && mv " + db + ".new " + db + "'"), 0);
+    kill(a.pid, SIGHUP);
+    m = a.settle();
+    EXPECT_EQ(m[info_mm], 1);
+    // The flat database: reloaded, and the counts go on.
+    ASSERT_EQ(run("cp " + kGeo + "/country-flat.mmdb " + db + ".new && mv " + db + ".new " + db), 0);
+    kill(a.pid, SIGHUP);
+    ASSERT_TRUE(hping(ns, "-S -p 23 -a 198.18.1.1 198.51.100.20", 2));
+    m = a.settle();
+    EXPECT_EQ(m.count(info_mm), 0u);
+    EXPECT_EQ(m["darkscope_geoip_database_info{database_type=\"darkscope-test-country-flat\",layout=\"flat\",path=\"" +
+                db + "\",role=\"country\"}"],
+              1);
+    EXPECT_EQ(m["darkscope_country_packets_total{country=\"XA\"}"], 4);
+    EXPECT_EQ(m["darkscope_country_packets_total{country=\"XD\"}"], 2);
+    EXPECT_EQ(m["darkscope_port_packets_total{port=\"23\",protocol=\"tcp\"}"], 6);
+    EXPECT_EQ(a.stop(), 0);
+    unlink(db.c_str());
+}
+
+TEST(Agent, YamlConfigWithFlagsOverriding) {
+    Netns ns;
+    const std::string sensor = "cf" + ns.tag;
+    const std::string cfg = "/tmp/darkscope-config-" + ns.tag + ".yaml";
+    std::ofstream(cfg) << "interface: [" << ns.sif << "]\n"
+                       << "dark-prefix:\n  - 198.51.100.0/24\n"
+                       << "geoip: [" << kGeo << "/country-flat.mmdb]\n"
+                       << "poll-interval: 200ms\n"
+                       << "sensor-name: " << sensor << "\n"
+                       << "track-port: [9999]\n"
+                       << "web:\n  telemetry-path: /from-file\n";
+    Agent a(ns, {"--config", cfg, "--web.telemetry-path", "/from-flag"});
+    a.path = "/from-flag";
+    ASSERT_TRUE(a.wait_ready()) << a.stderr_text();
+    ASSERT_TRUE(hping(ns, "-S -p 9999 198.51.100.20", 3));
+    Metrics m = a.settle();
+    EXPECT_EQ(m["darkscope_port_packets_total{port=\"9999\",protocol=\"tcp\"}"], 3);
+    EXPECT_EQ(m.count("darkscope_port_packets_total{port=\"445\",protocol=\"tcp\"}"), 0u);  // list replaced
+    EXPECT_TRUE(exists(pin_dir(sensor)));
+    EXPECT_EQ(a.stop(), 0);
+    unlink(cfg.c_str());
+}
+
+// A bad start: one line "darkscope: error: ..." naming the problem, a non-zero
+// exit, and nothing attached or pinned.
+struct BadStart {
+    int status;
+    std::string err;
+};
+BadStart bad_start(const Netns& ns, std::vector<std::string> args, const std::string& prefix = "") {
+    Agent a(ns, std::move(args), prefix);
+    const int st = a.wait_exit(60);
+    return {st, a.stderr_text()};
+}
+
+void expect_one_error_line(const BadStart& r, const std::string& needle) {
+    EXPECT_NE(r.status, 0);
+    const std::string marker = "darkscope: error: ";
+    const size_t at = r.err.find(marker);
+    ASSERT_NE(at, std::string::npos) << r.err;
+    const std::string line = r.err.substr(at, r.err.find('\n', at) - at);
+    EXPECT_NE(line.find(needle), std::string::npos) << line;
+    EXPECT_EQ(r.err.find(marker, at + 1), std::string::npos) << r.err;
+}
+
+TEST(Agent, BadInputFailsCleanly) {
+    Netns ns;
+    const std::string sensor = "bd" + ns.tag;
+    auto with = [&](std::vector<std::pair<std::string, std::string>> changes) {
+        std::vector<std::string> args = base_args(ns, sensor);
+        for (auto& [flag, value] : changes) {
+            bool done = false;
+            for (size_t i = 0; i + 1 < args.size(); ++i)
+                if (args[i] == flag && !done) args[i + 1] = value, done = true;
+            if (!done) args.insert(args.end(), {flag, value});
+        }
+        return args;
+    };
+    auto nothing_left = [&] {
+        EXPECT_FALSE(exists(pin_dir(sensor)));
+        EXPECT_FALSE(ns.xdp_on_sensor_if());
+    };
+
+    expect_one_error_line(bad_start(ns, with({{"--interface", "nosuch0"}})), "interface 'nosuch0' does not exist");
+    nothing_left();
+    expect_one_error_line(bad_start(ns, with({{"--dark-prefix", "198.51.100.0/33"}})), "198.51.100.0/33");
+    nothing_left();
+    expect_one_error_line(bad_start(ns, with({{"--dark-prefix", "198.51.100.7/24"}})), "198.51.100.7/24");
+    nothing_left();
+    expect_one_error_line(bad_start(ns, with({{"--geoip", kGeo + "/missing.mmdb"}})), "missing.mmdb");
+    nothing_left();
+    const std::string junk = "/tmp/darkscope-junk-" + ns.tag + ".mmdb";
+    std::ofstream(junk) << "country_code,XA\n";
+    expect_one_error_line(bad_start(ns, with({{"--geoip", junk}})), "not a MaxMind DB");
+    unlink(junk.c_str());
+    nothing_left();
+    expect_one_error_line(bad_start(ns, with({{"--xdp-mode", "fast"}})), "--xdp-mode");
+    nothing_left();
+    expect_one_error_line(bad_start(ns, with({{"--web.listen-address", "127.0.0.1:99999"}})), "99999");
+    nothing_left();
+
+    // Not enough privilege: the same command as an ordinary user, from a copy it can run.
+    const std::string dir = "/tmp/darkscope-nopriv-" + ns.tag;
+    ASSERT_EQ(run("mkdir -p " + dir + " && cp " + kBin + " " + dir + "/ && cp " + kGeo + "/country-maxmind.mmdb " + dir +
+                  "/ && chmod -R a+rX " + dir),
+              0);
+    {
+        std::vector<std::string> args = with({{"--geoip", dir + "/country-maxmind.mmdb"}});
+        std::vector<std::string> argv = {"nsenter", "--net=/run/netns/" + ns.sensor, "setpriv", "--reuid=65534",
+                                         "--regid=65534", "--clear-groups", dir + "/darkscope", "run"};
+        argv.insert(argv.end(), args.begin(), args.end());
+        std::string cmd;
+        for (auto& a : argv) cmd += a + " ";
+        int st = 0;
+        const std::string out = run_out(cmd, &st);
+        expect_one_error_line({st, out}, "not enough privilege");
+    }
+    run("rm -rf " + dir);
+    nothing_left();
+
+    // Port in use and an interface already running XDP: a first agent holds both.
+    Agent first(ns, base_args(ns, "first" + ns.tag));
+    ASSERT_TRUE(first.wait_ready()) << first.stderr_text();
+    expect_one_error_line(bad_start(ns, with({{"--interface", "lo"}})), "cannot listen on 127.0.0.1:9817");
+    EXPECT_FALSE(exists(pin_dir(sensor)));
+    EXPECT_EQ(run_out("ip -n " + ns.sensor + " link show lo").find("xdp"), std::string::npos);
+    expect_one_error_line(bad_start(ns, with({{"--web.listen-address", "127.0.0.1:9818"}})),
+                          "already runs another XDP program");
+    EXPECT_FALSE(exists(pin_dir(sensor)));
+    EXPECT_EQ(first.stop(), 0);
+    nothing_left();
+}
+
+}  // namespace

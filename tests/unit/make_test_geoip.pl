@@ -1,0 +1,62 @@
+#!/usr/bin/perl
+# Writes the small GeoIP databases the tests use into the directory given:
+#   country-maxmind.mmdb  MaxMind layout   (country => {iso_code => ...})
+#   country-flat.mmdb     ip-location-db / DB-IP lite layout (country_code => ...)
+#   asn.mmdb              MaxMind ASN layout (autonomous_system_number => ...)
+# Only documentation and benchmarking prefixes, mapped to made-up (user-assigned)
+# country codes; 203.0.113.0/24 is left out on purpose (an unknown source).
+use strict;
+use warnings;
+use MaxMind::DB::Writer::Tree;
+
+my $dir = shift or die "usage: $0 OUTDIR\n";
+mkdir $dir unless -d $dir;
+
+my %countries = (
+    '192.0.2.0/25'     => 'XA',
+    '192.0.2.128/25'   => 'XB',
+    '198.51.100.0/24'  => 'XC',
+    '198.18.0.0/15'    => 'XD',
+    '2001:db8::/32'    => 'XE',
+);
+my %asns = (
+    '192.0.2.0/24'    => 64500,
+    '198.18.0.0/15'   => 64501,
+    '2001:db8::/32'   => 64502,
+);
+
+sub new_tree {
+    my ($type, $types) = @_;
+    return MaxMind::DB::Writer::Tree->new(
+        ip_version               => 6,
+        record_size              => 24,
+        database_type            => $type,
+        languages                => ['en'],
+        description              => { en => "darkscope test database ($type)" },
+        map_key_type_callback    => sub { $types->{ $_[0] } },
+        remove_reserved_networks => 0,
+        alias_ipv6_to_ipv4       => 1,
+    );
+}
+
+sub finish {
+    my ($tree, $file) = @_;
+    open my $fh, '>:raw', "$dir/$file.tmp" or die "$dir/$file: $!\n";
+    $tree->write_tree($fh);
+    close $fh;
+    rename "$dir/$file.tmp", "$dir/$file" or die "$dir/$file: $!\n";
+}
+
+my $maxmind = new_tree('darkscope-test-Country', { country => 'map', iso_code => 'utf8_string' });
+$maxmind->insert_network($_, { country => { iso_code => $countries{$_} } }) for sort keys %countries;
+finish($maxmind, 'country-maxmind.mmdb');
+
+my $flat = new_tree('darkscope-test-country-flat', { country_code => 'utf8_string' });
+$flat->insert_network($_, { country_code => $countries{$_} }) for sort keys %countries;
+finish($flat, 'country-flat.mmdb');
+
+my $asn = new_tree('darkscope-test-ASN',
+                { autonomous_system_number => 'uint32', autonomous_system_organization => 'utf8_string' });
+$asn->insert_network($_, { autonomous_system_number => $asns{$_}, autonomous_system_organization => 'Example AS' })
+    for sort keys %asns;
+finish($asn, 'asn.mmdb');
