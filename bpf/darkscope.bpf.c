@@ -175,39 +175,41 @@ static __always_inline __u32 proto_slot(struct l3_info *l3)
 	return DS_PROTO_OTHER;
 }
 
-/* Per-source accounting; returns 0 when the packet could not be attributed. */
-static __always_inline int count_source(struct l3_info *l3, struct l4_info *l4, __u64 len)
+/* The source part of a per-source key, masked to the configured prefix length.
+ * Copied while the packet pointer is known good, so that what follows works on
+ * the stack only. */
+static __always_inline void source_prefix(struct ds_source_key *key, struct l3_info *l3)
 {
-	struct ds_source_key key = {};
 	if (l3->family == DS_FAMILY_IPV4) {
 		__u32 a = *(__u32 *)l3->src;
-		*(__u32 *)key.addr = a & prefix_mask(cfg_src_prefix_v4, 0);
+		*(__u32 *)key->addr = a & prefix_mask(cfg_src_prefix_v4, 0);
 	} else {
-		__u32 *a = l3->src, *k = (__u32 *)key.addr;
+		__u32 *a = l3->src, *k = (__u32 *)key->addr;
 #pragma unroll
 		for (int w = 0; w < 4; w++)
 			k[w] = a[w] & prefix_mask(cfg_src_prefix_v6, w);
 	}
-	key.port = l4->port;
-	key.proto = l3->proto;
-	key.info = l3->family | (DS_CLASS_IS_BACKSCATTER(l4->cls) ? DS_KEY_BACKSCATTER : 0);
+}
 
+/* Per-source accounting; returns 0 when the packet could not be attributed. */
+static __always_inline int count_source(struct ds_source_key *key, __u64 len)
+{
 	__u32 zero = 0;
 	void *map = bpf_map_lookup_elem(&active_sources, &zero);
 	if (!map)
 		return 0;
 
 	__u64 now = bpf_ktime_get_coarse_ns();
-	struct ds_source_value *v = bpf_map_lookup_elem(map, &key);
+	struct ds_source_value *v = bpf_map_lookup_elem(map, key);
 	if (!v) {
 		struct ds_source_value init = {
 			.packets = 1, .bytes = len, .first_seen_ns = now, .last_seen_ns = now,
 		};
-		long err = bpf_map_update_elem(map, &key, &init, BPF_NOEXIST);
+		long err = bpf_map_update_elem(map, key, &init, BPF_NOEXIST);
 		if (err == 0)
 			return 1;
 		/* Another CPU inserted the key first: count into our CPU's slot. */
-		v = bpf_map_lookup_elem(map, &key);
+		v = bpf_map_lookup_elem(map, key);
 		if (!v)
 			return 0; /* the map is full */
 	}
@@ -217,6 +219,62 @@ static __always_inline int count_source(struct l3_info *l3, struct l4_info *l4, 
 	v->bytes += len;
 	v->last_seen_ns = now;
 	return 1;
+}
+
+/* What the L3 parsers hand to classify_and_count(), packed into one scalar. */
+#define META_PROTO(m) ((m) & 0xff)
+#define META_FAMILY(m) (((m) >> 8) & 0xff)
+#define META_FIRST_FRAGMENT (1u << 16)
+#define META_NON_FIRST_FRAGMENT (1u << 17)
+#define META_PASS_DARK (1u << 18)
+
+/*
+ * Everything after L3 for a dark packet: parse and classify L4, then count it per
+ * class, port and source. A global (not inlined) function taking only scalars, the
+ * context and the stack key: the verifier checks it once, on its own, instead of
+ * once for every way the parsers can reach it (VLAN depth x MPLS depth x IPv6
+ * extension headers), which keeps program load fast.
+ */
+__attribute__((noinline)) int classify_and_count(struct xdp_md *ctx, __u32 l4_off, struct ds_source_key *key,
+						 __u32 meta, __u64 len)
+{
+	const int verdict = (meta & META_PASS_DARK) ? XDP_PASS : XDP_DROP;
+	if (!ctx || !key)
+		return XDP_PASS;
+	struct cursor c = {
+		.pos = (void *)(long)ctx->data,
+		.end = (void *)(long)ctx->data_end,
+	};
+	if (l4_off > 0x3fff)
+		return finish(DS_STATS_MALFORMED(DS_MAL_IPV6_EXT_TRUNCATED), len, verdict);
+	c.pos += l4_off;
+	struct l3_info l3 = {
+		.family = META_FAMILY(meta),
+		.proto = META_PROTO(meta),
+		.first_fragment = !!(meta & META_FIRST_FRAGMENT),
+		.non_first_fragment = !!(meta & META_NON_FIRST_FRAGMENT),
+	};
+	struct l4_info l4;
+	int err = parse_l4(&c, &l3, &l4);
+	if (err)
+		return finish(DS_STATS_MALFORMED(PARSE_REASON(err)), len, verdict);
+
+	if (l3.first_fragment)
+		count_misc(DS_MISC_FIRST_FRAGMENT, len);
+	if (l4.slot < DS_PORT_SLOTS) {
+		__u32 idx = DS_PORT_INDEX(l4.slot, l4.port);
+		struct ds_counter *pc = bpf_map_lookup_elem(&port_stats, &idx);
+		if (pc) {
+			pc->packets++;
+			pc->bytes += len;
+		}
+	}
+	key->port = l4.port;
+	key->proto = l3.proto;
+	key->info = l3.family | (DS_CLASS_IS_BACKSCATTER(l4.cls) ? DS_KEY_BACKSCATTER : 0);
+	if (!count_source(key, len))
+		count_misc(DS_MISC_UNATTRIBUTED, len);
+	return finish(DS_STATS_CLASS(proto_slot(&l3), l4.cls), len, verdict);
 }
 
 SEC("xdp")
@@ -253,29 +311,16 @@ int darkscope_xdp(struct xdp_md *ctx)
 		return finish(DS_STATS_PASS(DS_PASS_ALLOWLISTED), len, XDP_PASS);
 
 	/* Dark from here on: whatever happens, the frame is counted and dropped. */
+	struct ds_source_key key = {};
+	source_prefix(&key, &l3);
 	if (l3.family == DS_FAMILY_IPV6) {
 		err = parse_ipv6_ext(&c, &l3);
 		if (err)
 			return finish(DS_STATS_MALFORMED(PARSE_REASON(err)), len, dark_verdict);
 	}
-	struct l4_info l4;
-	err = parse_l4(&c, &l3, &l4);
-	if (err)
-		return finish(DS_STATS_MALFORMED(PARSE_REASON(err)), len, dark_verdict);
-
-	if (l3.first_fragment)
-		count_misc(DS_MISC_FIRST_FRAGMENT, len);
-	if (l4.slot < DS_PORT_SLOTS) {
-		__u32 idx = DS_PORT_INDEX(l4.slot, l4.port);
-		struct ds_counter *pc = bpf_map_lookup_elem(&port_stats, &idx);
-		if (pc) {
-			pc->packets++;
-			pc->bytes += len;
-		}
-	}
-	if (!count_source(&l3, &l4, len))
-		count_misc(DS_MISC_UNATTRIBUTED, len);
-	return finish(DS_STATS_CLASS(proto_slot(&l3), l4.cls), len, dark_verdict);
+	__u32 meta = l3.proto | ((__u32)l3.family << 8) | (l3.first_fragment ? META_FIRST_FRAGMENT : 0) |
+		     (l3.non_first_fragment ? META_NON_FIRST_FRAGMENT : 0) | (cfg_pass_dark ? META_PASS_DARK : 0);
+	return classify_and_count(ctx, (__u32)(c.pos - (void *)(long)ctx->data), &key, meta, len);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
