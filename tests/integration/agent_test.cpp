@@ -81,6 +81,16 @@ struct Netns {
 
 using Metrics = std::map<std::string, double>;
 
+std::string pin_dir(const std::string& sensor) { return "/sys/fs/bpf/darkscope/" + sensor; }
+
+// Removes a sensor's pins whatever happens (a failed test may kill its agent).
+struct PinGuard {
+    std::string sensor;
+    ~PinGuard() {
+        if (!sensor.empty()) run("rm -rf " + pin_dir(sensor) + " && rmdir /sys/fs/bpf/darkscope 2>/dev/null");
+    }
+};
+
 // One darkscope process in the sensor namespace (nsenter keeps the host's bpffs).
 struct Agent {
     const Netns& ns;
@@ -186,8 +196,6 @@ std::vector<std::string> base_args(const Netns& ns, const std::string& sensor) {
             "--geoip", kGeo + "/country-maxmind.mmdb", "--poll-interval", "200ms", "--sensor-name", sensor};
 }
 
-std::string pin_dir(const std::string& sensor) { return "/sys/fs/bpf/darkscope/" + sensor; }
-
 // Runs nmap with --packet-trace and counts the probes it reports sending, per port.
 std::map<int, int> nmap_probes(const Netns& ns, const std::string& args) {
     const std::string out = run_out(ns.in_scanner("nmap -n -Pn -sS --max-retries 0 --packet-trace " + args));
@@ -214,6 +222,7 @@ std::string series(const std::string& name, const std::string& labels) { return 
 TEST(Agent, NmapAndHpingCountedExactly) {
     Netns ns;
     const std::string sensor = "it" + ns.tag;
+    PinGuard guard{sensor};
     Agent agent(ns, base_args(ns, sensor));
     ASSERT_TRUE(agent.wait_ready()) << agent.stderr_text();
 
@@ -278,6 +287,7 @@ TEST(Agent, NmapAndHpingCountedExactly) {
 TEST(Agent, RestartContinuesPinnedCounts) {
     Netns ns;
     const std::string sensor = "rs" + ns.tag;
+    PinGuard guard{sensor};
     std::vector<std::string> args = base_args(ns, sensor);
     {
         auto keep = args;
@@ -311,6 +321,7 @@ TEST(Agent, RestartContinuesPinnedCounts) {
 TEST(Agent, SighupReloadsGeoipWithoutLosingCounts) {
     Netns ns;
     const std::string sensor = "hu" + ns.tag;
+    PinGuard guard{sensor};
     const std::string db = "/tmp/darkscope-geoip-" + ns.tag + ".mmdb";
     ASSERT_EQ(run("cp " + kGeo + "/country-maxmind.mmdb " + db), 0);
     std::vector<std::string> args = base_args(ns, sensor);
@@ -348,6 +359,7 @@ TEST(Agent, SighupReloadsGeoipWithoutLosingCounts) {
 TEST(Agent, YamlConfigWithFlagsOverriding) {
     Netns ns;
     const std::string sensor = "cf" + ns.tag;
+    PinGuard guard{sensor};
     const std::string cfg = "/tmp/darkscope-config-" + ns.tag + ".yaml";
     std::ofstream(cfg) << "interface: [" << ns.sif << "]\n"
                        << "dark-prefix:\n  - 198.51.100.0/24\n"
@@ -393,6 +405,7 @@ void expect_one_error_line(const BadStart& r, const std::string& needle) {
 TEST(Agent, BadInputFailsCleanly) {
     Netns ns;
     const std::string sensor = "bd" + ns.tag;
+    PinGuard guard{sensor};
     auto with = [&](std::vector<std::pair<std::string, std::string>> changes) {
         std::vector<std::string> args = base_args(ns, sensor);
         for (auto& [flag, value] : changes) {
@@ -446,6 +459,7 @@ TEST(Agent, BadInputFailsCleanly) {
     nothing_left();
 
     // Port in use and an interface already running XDP: a first agent holds both.
+    PinGuard first_guard{"first" + ns.tag};
     Agent first(ns, base_args(ns, "first" + ns.tag));
     ASSERT_TRUE(first.wait_ready()) << first.stderr_text();
     expect_one_error_line(bad_start(ns, with({{"--interface", "lo"}})), "cannot listen on 127.0.0.1:9817");

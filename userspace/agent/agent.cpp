@@ -198,7 +198,9 @@ std::string pin_root() {
     };
     if (is_bpffs("/sys/fs/bpf")) return kPinRoot;
     if (is_bpffs("/proc/1/root/sys/fs/bpf")) return std::string("/proc/1/root") + kPinRoot;
-    throw std::runtime_error("no BPF filesystem at /sys/fs/bpf (mount it: mount -t bpf bpf /sys/fs/bpf)");
+    throw std::runtime_error(
+        "no BPF filesystem at /sys/fs/bpf (mount it: mount -t bpf bpf /sys/fs/bpf; inside `ip netns exec`, "
+        "which hides it, use nsenter --net=/run/netns/NAME instead)");
 }
 
 std::string default_sensor_name(const std::vector<std::string>& interfaces) {
