@@ -12,6 +12,16 @@ const volatile __u8 cfg_pass_dark = 0;        /* 1: XDP_PASS dark packets (mirro
 const volatile __u8 cfg_have_allowlist = 0;   /* 0: skip the allowlist lookup */
 const volatile __u8 cfg_src_prefix_v4 = 32;   /* source aggregation, bits */
 const volatile __u8 cfg_src_prefix_v6 = 64;
+/* Up to DS_FAST_PREFIXES dark prefixes per family are also here as (network, mask)
+ * pairs, so the common sensor (a few prefixes) skips the LPM trie, which costs about
+ * as much as the rest of the parse. More prefixes: count = DS_FAST_PREFIXES + 1 and
+ * the trie decides. */
+const volatile __u32 cfg_dark_v4_count = DS_FAST_PREFIXES + 1;
+const volatile __u32 cfg_dark_v4_net[DS_FAST_PREFIXES] = {};
+const volatile __u32 cfg_dark_v4_mask[DS_FAST_PREFIXES] = {};
+const volatile __u32 cfg_dark_v6_count = DS_FAST_PREFIXES + 1;
+const volatile __u32 cfg_dark_v6_net[DS_FAST_PREFIXES][4] = {};
+const volatile __u32 cfg_dark_v6_mask[DS_FAST_PREFIXES][4] = {};
 
 /* Every exit goes through here with exactly one stats index, so no path can
  * forget to count a frame. */
@@ -47,6 +57,32 @@ static __always_inline int in_lpm(void *trie, __u8 family, const void *addr)
 		__builtin_memcpy(key.addr, addr, 16);
 	}
 	return bpf_map_lookup_elem(trie, &key) != NULL;
+}
+
+static __always_inline int is_dark(struct l3_info *l3)
+{
+	if (l3->family == DS_FAMILY_IPV4) {
+		if (cfg_dark_v4_count > DS_FAST_PREFIXES)
+			return in_lpm(&dark_prefixes, l3->family, l3->dst);
+		__u32 dst = *(__u32 *)l3->dst;
+#pragma unroll
+		for (__u32 i = 0; i < DS_FAST_PREFIXES; i++)
+			if (i < cfg_dark_v4_count && (dst & cfg_dark_v4_mask[i]) == cfg_dark_v4_net[i])
+				return 1;
+		return 0;
+	}
+	if (cfg_dark_v6_count > DS_FAST_PREFIXES)
+		return in_lpm(&dark_prefixes, l3->family, l3->dst);
+	__u32 *d = l3->dst;
+	__u32 d0 = d[0], d1 = d[1], d2 = d[2], d3 = d[3];
+#pragma unroll
+	for (__u32 i = 0; i < DS_FAST_PREFIXES; i++)
+		if (i < cfg_dark_v6_count && (d0 & cfg_dark_v6_mask[i][0]) == cfg_dark_v6_net[i][0] &&
+		    (d1 & cfg_dark_v6_mask[i][1]) == cfg_dark_v6_net[i][1] &&
+		    (d2 & cfg_dark_v6_mask[i][2]) == cfg_dark_v6_net[i][2] &&
+		    (d3 & cfg_dark_v6_mask[i][3]) == cfg_dark_v6_net[i][3])
+			return 1;
+	return 0;
 }
 
 static __always_inline __u32 prefix_mask(__u32 bits, __u32 word)
@@ -305,7 +341,7 @@ int darkscope_xdp(struct xdp_md *ctx)
 	if (err)
 		return finish(DS_STATS_MALFORMED(PARSE_REASON(err)), len, XDP_PASS);
 
-	if (!in_lpm(&dark_prefixes, l3.family, l3.dst))
+	if (!is_dark(&l3))
 		return finish(DS_STATS_PASS(DS_PASS_NOT_DARK), len, XDP_PASS);
 	if (cfg_have_allowlist && in_lpm(&allowed_sources, l3.family, l3.src))
 		return finish(DS_STATS_PASS(DS_PASS_ALLOWLISTED), len, XDP_PASS);

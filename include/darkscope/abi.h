@@ -159,6 +159,8 @@ enum ds_control_index {
 /* Default sizes; the agent may change max_entries before load. */
 #define DS_SOURCE_MAP_DEFAULT_ENTRIES 262144u
 #define DS_PREFIX_MAP_ENTRIES 4096u
+/* Dark prefixes per family matched from .rodata without the LPM trie. */
+#define DS_FAST_PREFIXES 8
 
 /* Parser depth limits (bounded loops the verifier accepts). */
 #define DS_MAX_VLAN_TAGS 3

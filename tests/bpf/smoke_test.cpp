@@ -23,3 +23,34 @@ TEST(DataPlaneSmoke, DarkSynIsCountedAndDropped) {
     EXPECT_EQ(sources[0].value.packets, 1u);
     EXPECT_TRUE(dp.drain_sources().empty());
 }
+
+// Up to DS_FAST_PREFIXES prefixes per family are matched from .rodata, more through
+// the LPM trie: both paths must agree on what is dark.
+TEST(DataPlaneSmoke, FastPrefixesAndTrieAgree) {
+    for (size_t extra : {size_t{0}, size_t{DS_FAST_PREFIXES}}) {
+        DataPlaneConfig cfg;
+        cfg.dark_prefixes = {Prefix::parse("198.51.100.128/25"), Prefix::parse("2001:db8:1::/48")};
+        for (size_t i = 0; i < extra; ++i) {  // filler prefixes push a family over the limit
+            cfg.dark_prefixes.push_back(Prefix::parse("198.18." + std::to_string(i) + ".0/24"));
+            cfg.dark_prefixes.push_back(Prefix::parse("2001:db8:ff" + std::to_string(i) + "::/48"));
+        }
+        DataPlane dp(cfg);
+        auto v4 = [&](const char* dst) {
+            auto f = test::FrameBuilder().eth().ipv4("203.0.113.7", dst, 6).tcp(1, 2, 0x02).build();
+            return dp.test_run(f.data(), f.size());
+        };
+        auto v6 = [&](const char* dst) {
+            auto f = test::FrameBuilder().eth().ipv6("2001:db8:9::1", dst, 6).tcp(1, 2, 0x02).build();
+            return dp.test_run(f.data(), f.size());
+        };
+        SCOPED_TRACE("extra prefixes: " + std::to_string(extra));
+        EXPECT_EQ(v4("198.51.100.128"), 1);  // XDP_DROP: dark
+        EXPECT_EQ(v4("198.51.100.255"), 1);
+        EXPECT_EQ(v4("198.51.100.127"), 2);  // XDP_PASS: just outside the /25
+        EXPECT_EQ(v6("2001:db8:1:ffff::1"), 1);
+        EXPECT_EQ(v6("2001:db8:2::1"), 2);
+        auto stats = dp.read_stats();
+        EXPECT_EQ(stats[DS_STATS_CLASS(DS_PROTO_TCP, DS_CLASS_TCP_SYN)].packets, 3u);
+        EXPECT_EQ(stats[DS_STATS_PASS(DS_PASS_NOT_DARK)].packets, 2u);
+    }
+}

@@ -151,7 +151,7 @@ void Accumulator::add_sources(const std::vector<SourceEntry>& entries,
         if (today_.empty() || day > today_) roll_day(day);
         days_[day].packets += e.value.packets;
 
-        AddrKey addr{DS_KEY_FAMILY(e.key.info), {}};
+        AddrKey addr{static_cast<uint8_t>(DS_KEY_FAMILY(e.key.info)), {}};
         std::memcpy(addr.addr, e.key.addr, 16);
         if (day < today_) {  // late: only yesterday's distinct set is kept
             if (day == yesterday_ && yesterday_sources_.insert(addr).second) days_[day].sources++;

@@ -67,6 +67,8 @@ DataPlane::DataPlane(const DataPlaneConfig& config) : config_(config) {
     skel_->rodata->cfg_src_prefix_v4 = config_.source_prefix_v4;
     skel_->rodata->cfg_src_prefix_v6 = config_.source_prefix_v6;
 
+    set_fast_prefixes();
+
     bpf_map__set_max_entries(skel_->maps.sources_a, config_.source_map_entries);
     bpf_map__set_max_entries(skel_->maps.sources_b, config_.source_map_entries);
     // The outer map's inner template keeps its default size: the kernel compares
@@ -114,6 +116,38 @@ DataPlane::DataPlane(const DataPlaneConfig& config) : config_(config) {
 DataPlane::~DataPlane() {
     release_attachments();
     if (skel_) darkscope_bpf__destroy(skel_);
+}
+
+void DataPlane::set_fast_prefixes() {
+    auto mask_word = [](const Prefix& p, unsigned word) {
+        uint8_t m[4];
+        for (unsigned b = 0; b < 4; ++b) {
+            const int bits = std::clamp(static_cast<int>(p.length) - static_cast<int>((word * 4 + b) * 8), 0, 8);
+            m[b] = static_cast<uint8_t>(0xff00u >> bits);
+        }
+        uint32_t v;
+        std::memcpy(&v, m, 4);  // network order, as the packet holds it
+        return v;
+    };
+    auto net_word = [](const Prefix& p, unsigned word) {
+        uint32_t v;
+        std::memcpy(&v, p.addr.data() + word * 4, 4);
+        return v;
+    };
+    std::vector<const Prefix*> v4, v6;
+    for (const Prefix& p : config_.dark_prefixes) (p.family == DS_FAMILY_IPV4 ? v4 : v6).push_back(&p);
+    auto* ro = skel_->rodata;
+    ro->cfg_dark_v4_count = v4.size() <= DS_FAST_PREFIXES ? static_cast<uint32_t>(v4.size()) : DS_FAST_PREFIXES + 1;
+    for (size_t i = 0; i < v4.size() && i < DS_FAST_PREFIXES; ++i) {
+        ro->cfg_dark_v4_net[i] = net_word(*v4[i], 0) & mask_word(*v4[i], 0);
+        ro->cfg_dark_v4_mask[i] = mask_word(*v4[i], 0);
+    }
+    ro->cfg_dark_v6_count = v6.size() <= DS_FAST_PREFIXES ? static_cast<uint32_t>(v6.size()) : DS_FAST_PREFIXES + 1;
+    for (size_t i = 0; i < v6.size() && i < DS_FAST_PREFIXES; ++i)
+        for (unsigned w = 0; w < 4; ++w) {
+            ro->cfg_dark_v6_net[i][w] = net_word(*v6[i], w) & mask_word(*v6[i], w);
+            ro->cfg_dark_v6_mask[i][w] = mask_word(*v6[i], w);
+        }
 }
 
 int DataPlane::prog_fd() const { return bpf_program__fd(skel_->progs.darkscope_xdp); }

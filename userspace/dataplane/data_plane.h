@@ -86,6 +86,7 @@ public:
     int native_fallback_error() const { return native_fallback_error_; }
 
 private:
+    void set_fast_prefixes();
     void fill_prefixes(int map_fd, const std::vector<Prefix>& prefixes, const char* what);
     std::vector<SourceEntry> drain_map(int map_fd);
 
