@@ -50,8 +50,10 @@ ip -n "$scanner_ns" addr add 198.51.100.2/24 dev eth0
 ip -n "$scanner_ns" link set eth0 up
 ip -n "$scanner_ns" route add 203.0.113.0/24 via 198.51.100.1
 
-ip netns exec "$sensor_ns" "$bin" run --interface "$sensor_if" --dark-prefix 203.0.113.0/24 \
-  --web.listen-address "$listen" --poll-interval 1 --sensor-name "demo-$tag" &
+# nsenter keeps the host's /sys (and so /sys/fs/bpf); `ip netns exec` would mount a
+# fresh sysfs without the BPF filesystem the sensor pins its maps in.
+nsenter --net="/run/netns/$sensor_ns" "$bin" run --interface "$sensor_if" --dark-prefix 203.0.113.0/24 \
+  --web.listen-address "$listen" --poll-interval 1s --sensor-name "demo-$tag" &
 agent_pid=$!
 for _ in $(seq 1 50); do
   ip netns exec "$sensor_ns" curl -sf "http://$listen/metrics" >/dev/null 2>&1 && break
@@ -69,7 +71,7 @@ sleep 2
 
 echo
 echo "demo: what the sensor saw (darkscope status):"
-ip netns exec "$sensor_ns" "$bin" status --sensor-name "demo-$tag" || true
+nsenter --net="/run/netns/$sensor_ns" "$bin" status --sensor-name "demo-$tag" || true
 echo
 echo "demo: a few of its metrics:"
 ip netns exec "$sensor_ns" curl -s "http://$listen/metrics" |
