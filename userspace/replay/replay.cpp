@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <climits>
 #include <cstring>
 #include <stdexcept>
 #include <unordered_map>
@@ -96,6 +97,22 @@ ReplayResult replay(const std::vector<std::string>& files, const ReplayOptions& 
         if (options.on_interval) options.on_interval(ts, acc);
     };
 
+    // The day of a timestamp, remembered per 15-minute block: every time zone in use
+    // today is offset from UTC by a multiple of 15 minutes, so a day never changes
+    // inside a block, and localtime_r runs once per block instead of twice per frame.
+    constexpr int64_t kBlock = 900LL * 1'000'000'000;
+    int64_t cached_block = INT64_MIN;
+    std::string cached_day;
+    auto day_of = [&](int64_t ts) -> const std::string& {
+        const int64_t block = ts >= 0 ? ts / kBlock : (ts - kBlock + 1) / kBlock;
+        if (block != cached_block) {
+            cached_block = block;
+            cached_day = acc.day_of(ts);
+        }
+        return cached_day;
+    };
+    std::string last_day;
+
     uint64_t total_bytes = 0, done_bytes = 0;
     for (const auto& f : files) total_bytes += file_size(f);
 
@@ -111,10 +128,12 @@ ReplayResult replay(const std::vector<std::string>& files, const ReplayOptions& 
                 }
                 // A new interval, or a new day (merged captures jump years): flush
                 // what belongs to the previous one before counting this frame.
-                if (result.frames > 0 && (ts >= interval_end || acc.day_of(ts) != acc.day_of(last_ts))) {
+                const std::string& day = day_of(ts);
+                if (result.frames > 0 && (ts >= interval_end || day != last_day)) {
                     flush(false);
                     interval_end = ts - ts % options.interval_ns + options.interval_ns;
                 }
+                if (result.frames == 0 || ts >= last_ts) last_day = day;
                 last_ts = result.frames == 0 ? ts : std::max(last_ts, ts);
                 result.frames++;
                 result.last_ts_ns = std::max(result.last_ts_ns, ts);
