@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "agent/agent.h"
+#include "agent/cleanup.h"
 #include "agent/status.h"
 #include "replay/replay_command.h"
 
@@ -20,6 +21,7 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
     darkscope::add_run_command(app);
     darkscope::add_status_command(app);
+    darkscope::add_cleanup_command(app);
     darkscope::add_replay_command(app);
     try {
         app.parse(argc, argv);

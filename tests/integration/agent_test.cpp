@@ -318,6 +318,37 @@ TEST(Agent, RestartContinuesPinnedCounts) {
     EXPECT_FALSE(ns.xdp_on_sensor_if());
 }
 
+// A killed agent leaves its program attached and its maps pinned (by design: the
+// data plane keeps counting); `darkscope cleanup` detaches and unpins it.
+TEST(Agent, CleanupRemovesWhatAKilledAgentLeft) {
+    Netns ns;
+    const std::string sensor = "cl" + ns.tag;
+    PinGuard guard{sensor};
+    {
+        Agent a(ns, base_args(ns, sensor));
+        ASSERT_TRUE(a.wait_ready()) << a.stderr_text();
+        ASSERT_TRUE(hping(ns, "-S -p 23 198.51.100.30", 4));
+        EXPECT_EQ(a.settle()["darkscope_port_packets_total{port=\"23\",protocol=\"tcp\"}"], 4);
+        EXPECT_EQ(a.stop(SIGKILL), 128 + SIGKILL);
+    }
+    ASSERT_TRUE(exists(pin_dir(sensor) + "/stats"));
+    ASSERT_TRUE(ns.xdp_on_sensor_if());
+    ASSERT_TRUE(hping(ns, "-S -p 23 198.51.100.30", 2));  // still counted with no agent
+    EXPECT_NE(run_out(kBin + " status --sensor-name " + sensor).find("dark packets: 6 "), std::string::npos);
+
+    int status = -1;
+    const std::string out = run_out(kBin + " cleanup --sensor-name " + sensor + " 2>&1", &status);
+    EXPECT_EQ(status, 0) << out;
+    EXPECT_NE(out.find("link_" + ns.sif + " (detached)"), std::string::npos) << out;
+    EXPECT_FALSE(exists(pin_dir(sensor)));
+    EXPECT_FALSE(ns.xdp_on_sensor_if());
+
+    // Nothing left: naming the sensor again is an error of one line.
+    const std::string again = run_out(kBin + " cleanup --sensor-name " + sensor + " 2>&1", &status);
+    EXPECT_NE(status, 0);
+    EXPECT_EQ(again, "darkscope: error: no sensor '" + sensor + "' pinned under /sys/fs/bpf/darkscope\n");
+}
+
 TEST(Agent, SighupReloadsGeoipWithoutLosingCounts) {
     Netns ns;
     const std::string sensor = "hu" + ns.tag;
