@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <dirent.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -190,6 +191,17 @@ void setup_logging(const std::string& level) {
 }
 
 }  // namespace
+
+std::vector<std::string> list_dir(const std::string& dir) {
+    std::vector<std::string> out;
+    if (DIR* d = opendir(dir.c_str())) {
+        while (dirent* e = readdir(d))
+            if (e->d_name[0] != '.') out.emplace_back(e->d_name);
+        closedir(d);
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
 
 std::string pin_root() {
     auto is_bpffs = [](const char* dir) {

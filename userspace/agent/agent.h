@@ -45,6 +45,10 @@ void run_agent(const RunOptions& opts);
 // mounts a fresh sysfs over /sys). Throws when neither is a BPF filesystem.
 std::string pin_root();
 
+// The names in a directory, sorted, without "." entries (sensors under the pin
+// root, pins of one sensor); empty when the directory does not exist.
+std::vector<std::string> list_dir(const std::string& dir);
+
 // The sensor name derived from interface names ("eth0", "eth0_eth1").
 std::string default_sensor_name(const std::vector<std::string>& interfaces);
 

@@ -1,6 +1,5 @@
 #include "agent/cleanup.h"
 
-#include <dirent.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -18,22 +17,11 @@
 namespace darkscope {
 namespace {
 
-std::vector<std::string> entries(const std::string& dir) {
-    std::vector<std::string> out;
-    if (DIR* d = opendir(dir.c_str())) {
-        while (dirent* e = readdir(d))
-            if (std::strcmp(e->d_name, ".") && std::strcmp(e->d_name, "..")) out.emplace_back(e->d_name);
-        closedir(d);
-    }
-    std::sort(out.begin(), out.end());
-    return out;
-}
-
 // Unpins one sensor. Links go first: a link whose last pin is gone (and that no
 // running agent holds open) detaches its program from the interface.
 void remove_sensor(const std::string& root, const std::string& name) {
     const std::string dir = root + "/" + name;
-    std::vector<std::string> pins = entries(dir);
+    std::vector<std::string> pins = list_dir(dir);
     std::stable_partition(pins.begin(), pins.end(), [](const std::string& p) { return p.rfind("link_", 0) == 0; });
     for (const std::string& p : pins) {
         if (unlink((dir + "/" + p).c_str()) && errno != ENOENT)
@@ -57,7 +45,7 @@ void add_cleanup_command(CLI::App& app) {
     cmd->callback([name, all] {
         if (name->empty() == !*all) throw std::runtime_error("cleanup needs --sensor-name NAME or --all");
         const std::string root = pin_root();
-        std::vector<std::string> sensors = entries(root);
+        std::vector<std::string> sensors = list_dir(root);
         if (!*all) {
             if (std::find(sensors.begin(), sensors.end(), *name) == sensors.end())
                 throw std::runtime_error("no sensor '" + *name + "' pinned under " + kPinRoot);

@@ -23,17 +23,6 @@
 namespace darkscope {
 namespace {
 
-std::vector<std::string> list_dir(const std::string& dir) {
-    std::vector<std::string> out;
-    if (DIR* d = opendir(dir.c_str())) {
-        while (dirent* e = readdir(d))
-            if (e->d_name[0] != '.') out.emplace_back(e->d_name);
-        closedir(d);
-    }
-    std::sort(out.begin(), out.end());
-    return out;
-}
-
 // The pinned per-CPU stats array, summed over CPUs; empty if not pinned.
 std::vector<ds_counter> read_pinned_stats(const std::string& path) {
     int fd = bpf_obj_get(path.c_str());
