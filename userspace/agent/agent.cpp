@@ -168,7 +168,9 @@ void poll_once(DataPlane& dp, Accumulator& acc, AgentState& state) {
         geo = state.geoip;
     }
     std::vector<SourceEntry> entries = dp.drain_sources(true);
-    acc.update_counters(dp.read_stats(), dp.read_port_stats());
+    // The 393,216-entry per-CPU port array is read when Prometheus scrapes (see the
+    // collector below), not every poll: reading it costs about 0.2 s of CPU.
+    acc.update_counters(dp.read_stats(), {});
     // The program stamps entries with CLOCK_MONOTONIC(_COARSE); shift them to wall clock.
     const int64_t offset = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
     acc.add_sources(
@@ -301,8 +303,13 @@ void run_agent(const RunOptions& o) {
     Accumulator acc(accc);
     const uint64_t capacity = dp->source_map_capacity();
     const uint64_t dark_count = dpc.dark_prefixes.size(), allow_count = dpc.allowed_sources.size();
+    std::mutex scrape_mu;
     auto collector = std::make_shared<Collector>(
-        [&acc] { return acc.snapshot(); },
+        [&] {
+            std::lock_guard lock(scrape_mu);  // concurrent scrapes read the arrays once each
+            acc.update_counters(dp->read_stats(), dp->read_port_stats());
+            return acc.snapshot();
+        },
         [&] {
             std::lock_guard lock(state.mu);
             AgentHealth h;
