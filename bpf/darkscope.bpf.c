@@ -235,9 +235,12 @@ static __always_inline int count_source(struct ds_source_key *key, __u64 len)
 	if (!map)
 		return 0;
 
-	__u64 now = bpf_ktime_get_coarse_ns();
+	/* The clock costs about as much as the hash lookup, so it is read when an entry
+	 * starts and every DS_LAST_SEEN_EVERY packets after: last_seen lags the newest
+	 * packet by fewer than that many packets, or by less than one poll interval. */
 	struct ds_source_value *v = bpf_map_lookup_elem(map, key);
 	if (!v) {
+		__u64 now = bpf_ktime_get_coarse_ns();
 		struct ds_source_value init = {
 			.packets = 1, .bytes = len, .first_seen_ns = now, .last_seen_ns = now,
 		};
@@ -249,11 +252,14 @@ static __always_inline int count_source(struct ds_source_key *key, __u64 len)
 		if (!v)
 			return 0; /* the map is full */
 	}
-	if (!v->packets)
-		v->first_seen_ns = now;
+	if (!v->packets) {
+		v->first_seen_ns = bpf_ktime_get_coarse_ns();
+		v->last_seen_ns = v->first_seen_ns;
+	} else if ((v->packets % DS_LAST_SEEN_EVERY) == 0) {
+		v->last_seen_ns = bpf_ktime_get_coarse_ns();
+	}
 	v->packets++;
 	v->bytes += len;
-	v->last_seen_ns = now;
 	return 1;
 }
 

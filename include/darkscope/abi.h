@@ -146,9 +146,12 @@ struct ds_source_key {
 struct ds_source_value {
 	__u64 packets;
 	__u64 bytes;
-	__u64 first_seen_ns; /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
-	__u64 last_seen_ns;
+	__u64 first_seen_ns; /* bpf_ktime_get_coarse_ns(): CLOCK_MONOTONIC_COARSE */
+	__u64 last_seen_ns;  /* refreshed every DS_LAST_SEEN_EVERY packets (per CPU) */
 };
+/* The per-packet clock read costs ~15 ns; entries live one poll interval, so a
+ * last_seen that lags by fewer than this many packets is as good for dating them. */
+#define DS_LAST_SEEN_EVERY 64
 
 /* Control words shared between the program and the agent (a plain array map). */
 enum ds_control_index {
