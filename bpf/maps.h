@@ -64,12 +64,4 @@ struct {
 	__array(values, struct ds_source_map);
 } active_sources SEC(".maps"); /* set by the agent right after load */
 
-/* Control words shared with the agent (enum ds_control_index). */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, DS_CTL_COUNT);
-	__type(key, __u32);
-	__type(value, __u64);
-} control SEC(".maps");
-
 #endif /* DARKSCOPE_BPF_MAPS_H */

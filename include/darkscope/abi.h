@@ -153,12 +153,6 @@ struct ds_source_value {
  * last_seen that lags by fewer than this many packets is as good for dating them. */
 #define DS_LAST_SEEN_EVERY 64
 
-/* Control words shared between the program and the agent (a plain array map). */
-enum ds_control_index {
-	DS_CTL_DRAIN_GENERATION = 0,  /* last drain the agent completed (crash recovery) */
-	DS_CTL_COUNT
-};
-
 /* Default sizes; the agent may change max_entries before load. */
 #define DS_SOURCE_MAP_DEFAULT_ENTRIES 262144u
 #define DS_PREFIX_MAP_ENTRIES 4096u

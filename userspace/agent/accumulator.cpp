@@ -118,8 +118,10 @@ void Accumulator::admit_busy_ports() {
 void Accumulator::update_counters(const std::vector<ds_counter>& stats, const std::vector<ds_counter>& port_stats) {
     std::lock_guard lock(mu_);
     if (stats.size() == stats_.size()) stats_ = stats;
-    if (port_stats.size() == port_stats_.size()) port_stats_ = port_stats;
-    admit_busy_ports();
+    if (port_stats.size() == port_stats_.size()) {
+        port_stats_ = port_stats;
+        admit_busy_ports();  // only new port counts can make a port busy
+    }
 }
 
 void Accumulator::roll_day(const std::string& day) {
@@ -144,7 +146,6 @@ void Accumulator::advance_to(int64_t unix_ns) {
 void Accumulator::add_sources(const std::vector<SourceEntry>& entries,
                               const std::function<int64_t(uint64_t)>& to_unix_ns, const CountryLookup& country) {
     std::lock_guard lock(mu_);
-    drained_last_ = entries.size();
     for (const SourceEntry& e : entries) {
         if (e.key.info & DS_KEY_BACKSCATTER) continue;  // accesses exclude backscatter
         const std::string day = day_of(to_unix_ns(e.value.last_seen_ns));
@@ -220,10 +221,6 @@ Snapshot Accumulator::snapshot() const {
         s.port_packets.try_emplace(label_of(id));
     }
     for (const auto& [label, _] : s.port_packets) s.port_sources.try_emplace(label, 0);
-    for (uint32_t port = 0; port < DS_PORTS_PER_SLOT; ++port) {
-        const ds_counter& c = port_stats_[DS_PORT_INDEX(DS_SLOT_TCP_SRC_BACKSCATTER, port)];
-        if (c.packets) s.backscatter_tcp_ports[static_cast<uint16_t>(port)] = c;
-    }
     s.country_packets = country_packets_;
     for (uint16_t ci : countries_seen_) {
         auto it = country_sources_.find(ci);
@@ -232,7 +229,6 @@ Snapshot Accumulator::snapshot() const {
     s.sources_today = today_sources_.size();
     s.today = today_;
     s.days = days_;
-    s.drained_entries_last = drained_last_;
     return s;
 }
 

@@ -50,20 +50,19 @@ struct Snapshot {
     std::vector<ds_counter> stats;  // DS_STATS_ENTRIES, cumulative (abi.h layout)
     std::map<PortLabel, ds_counter> port_packets;  // probe packets by destination port
     std::map<PortLabel, uint64_t> port_sources;    // distinct sources today
-    std::map<uint16_t, ds_counter> backscatter_tcp_ports;  // by victim (source) port, exact
     std::map<std::string, ds_counter> country_packets;  // attributed packets by country
     std::map<std::string, uint64_t> country_sources;    // distinct sources today
     uint64_t sources_today = 0;
     std::string today;                           // "2026-11-22" in the day timezone
     std::map<std::string, DayTotals> days;       // every day seen since start
-    uint64_t drained_entries_last = 0;           // per-source entries in the last drain
 };
 
 class Accumulator {
 public:
     explicit Accumulator(AccumulatorConfig config);
 
-    // Replaces the kernel snapshot of the cumulative per-CPU arrays (summed).
+    // Replaces the kernel snapshot of the cumulative per-CPU arrays (summed). An
+    // empty port_stats keeps the previous one (the agent reads it at scrape time).
     void update_counters(const std::vector<ds_counter>& stats, const std::vector<ds_counter>& port_stats);
 
     // Folds drained per-source entries. to_unix_ns maps an entry's
@@ -116,7 +115,7 @@ private:
     std::map<std::string, DayTotals> days_;
     std::unordered_set<AddrKey, AddrHash> yesterday_sources_;  // for entries that arrive late
     std::string yesterday_;
-    uint64_t drained_last_ = 0;
+
 };
 
 }  // namespace darkscope

@@ -76,8 +76,7 @@ DataPlane::DataPlane(const DataPlaneConfig& config) : config_(config) {
 
     if (!config_.pin_dir.empty()) {
         mkdir_p(config_.pin_dir);
-        for (bpf_map* m : {skel_->maps.stats, skel_->maps.port_stats, skel_->maps.sources_a,
-                           skel_->maps.sources_b, skel_->maps.active_sources, skel_->maps.control}) {
+        for (bpf_map* m : pinned_maps()) {
             std::string path = config_.pin_dir + "/" + bpf_map__name(m);
             bpf_map__set_pin_path(m, path.c_str());
         }
@@ -148,6 +147,13 @@ void DataPlane::set_fast_prefixes() {
             ro->cfg_dark_v6_net[i][w] = net_word(*v6[i], w) & mask_word(*v6[i], w);
             ro->cfg_dark_v6_mask[i][w] = mask_word(*v6[i], w);
         }
+}
+
+std::vector<bpf_map*> DataPlane::pinned_maps() const {
+    // The counters and the per-source buffers: what a restarted agent must find again.
+    // The prefix tries are not pinned; each agent fills them from its configuration.
+    return {skel_->maps.stats, skel_->maps.port_stats, skel_->maps.sources_a, skel_->maps.sources_b,
+            skel_->maps.active_sources};
 }
 
 int DataPlane::prog_fd() const { return bpf_program__fd(skel_->progs.darkscope_xdp); }
@@ -311,9 +317,7 @@ void DataPlane::release_attachments() {
 
 void DataPlane::unpin_maps() {
     if (config_.pin_dir.empty()) return;
-    for (bpf_map* m : {skel_->maps.stats, skel_->maps.port_stats, skel_->maps.sources_a, skel_->maps.sources_b,
-                       skel_->maps.active_sources, skel_->maps.control})
-        bpf_map__unpin(m, nullptr);
+    for (bpf_map* m : pinned_maps()) bpf_map__unpin(m, nullptr);
     rmdir(config_.pin_dir.c_str());
 }
 

@@ -12,6 +12,7 @@
 #include "dataplane/prefix.h"
 
 struct darkscope_bpf;
+struct bpf_map;
 
 namespace darkscope {
 
@@ -87,6 +88,7 @@ public:
 
 private:
     void set_fast_prefixes();
+    std::vector<bpf_map*> pinned_maps() const;
     void fill_prefixes(int map_fd, const std::vector<Prefix>& prefixes, const char* what);
     std::vector<SourceEntry> drain_map(int map_fd);
 
