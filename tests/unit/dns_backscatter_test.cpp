@@ -1,0 +1,226 @@
+// The DNS backscatter tracker on messages built here (no kernel): zones by the real
+// Public Suffix List, exact counts, the random-subdomain flag and its thresholds,
+// malformed messages by reason, day boundaries, and the bounds on memory.
+#include <gtest/gtest.h>
+
+#include <arpa/inet.h>
+
+#include <string>
+#include <vector>
+
+#include "dns/backscatter_tracker.h"
+#include "dns/distinct_counter.h"
+#include "dns/registered_domain.h"
+#include "support/dns_message.h"
+
+using namespace darkscope::dns;
+using darkscope::test::DnsMessage;
+
+namespace {
+
+// A deterministic random label of 12 letters and digits.
+std::string random_label(uint64_t& state) {
+    static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+    std::string s;
+    for (int i = 0; i < 12; ++i) {
+        state = state * 6364136223846793005ull + 1442695040888963407ull;
+        s += alphabet[(state >> 33) % 36];
+    }
+    return s;
+}
+
+struct Resolver {
+    uint8_t addr[4];
+    explicit Resolver(const char* text) { inet_pton(AF_INET, text, addr); }
+};
+
+void add_response(BackscatterTracker& t, const std::string& name, const Resolver& r, Via via = Via::Response) {
+    const std::vector<uint8_t> m = DnsMessage().response().question(name).build();
+    t.add(via, 4, r.addr, m.data(), m.size());
+}
+
+const ZoneRow* find(const BackscatterSnapshot& s, const std::string& zone) {
+    for (const ZoneRow& z : s.zones)
+        if (z.zone == zone) return &z;
+    return nullptr;
+}
+
+}  // namespace
+
+TEST(RegisteredDomains, PublicSuffixListFromDebian) {
+    RegisteredDomains d;
+    EXPECT_EQ(d.zone_of("x7.victim.example.com"), "example.com");
+    EXPECT_EQ(d.zone_of("a.b.example.co.uk"), "example.co.uk");
+    EXPECT_EQ(d.zone_of("70.2.6.216.in-addr.arpa"), "216.in-addr.arpa");
+    EXPECT_EQ(d.zone_of("foo.victim.test"), "victim.test");  // no rule: the default "*"
+    EXPECT_EQ(d.zone_of("user.github.io"), "user.github.io");  // a private-section rule
+    EXPECT_EQ(d.zone_of("com"), "com");      // a public suffix is its own zone
+    EXPECT_EQ(d.zone_of("ac.in"), "ac.in");
+    EXPECT_EQ(d.zone_of("."), ".");
+    EXPECT_THROW(RegisteredDomains("/nonexistent/list.dat"), std::runtime_error);
+}
+
+TEST(DistinctCounter, ExactThenBoundedEstimate) {
+    DistinctCounter c;
+    for (int round = 0; round < 2; ++round)  // every value twice: duplicates do not count
+        for (size_t i = 0; i < DistinctCounter::kExactLimit; ++i) c.add("name" + std::to_string(i));
+    EXPECT_TRUE(c.exact());
+    EXPECT_EQ(c.count(), DistinctCounter::kExactLimit);
+    const size_t exact_bytes = c.memory_bytes();
+
+    for (size_t i = DistinctCounter::kExactLimit; i < 100000; ++i) c.add("name" + std::to_string(i));
+    EXPECT_FALSE(c.exact());
+    EXPECT_LE(c.memory_bytes(), exact_bytes);  // switching never grows memory
+    EXPECT_EQ(c.memory_bytes(), DistinctCounter::kRegisters);
+    // 1.6 % standard error: 5 % is over three standard errors.
+    EXPECT_NEAR(static_cast<double>(c.count()), 100000.0, 5000.0);
+
+    c.clear();
+    EXPECT_TRUE(c.exact());
+    EXPECT_EQ(c.count(), 0u);
+}
+
+TEST(BackscatterTracker, FlagsARandomSubdomainAttackWithExactCounts) {
+    BackscatterTracker t({});
+    t.advance_to("2024-10-04");
+    uint64_t seed = 1;
+    std::vector<Resolver> resolvers;
+    for (int i = 1; i <= 7; ++i) resolvers.emplace_back(("192.0.2." + std::to_string(i)).c_str());
+    // 300 random names under victim.example.com from 7 resolvers, 30 of them seen as
+    // DNS packets quoted in ICMP errors.
+    for (int i = 0; i < 300; ++i)
+        add_response(t, random_label(seed) + ".victim.example.com", resolvers[i % 7],
+                     i % 10 == 0 ? Via::IcmpError : Via::Response);
+    // Reflection backscatter: one name, many times, from two resolvers.
+    for (int i = 0; i < 250; ++i) add_response(t, "amp.example.net", resolvers[i % 2]);
+    // A few names of a quiet zone.
+    for (int i = 0; i < 5; ++i) add_response(t, "www" + std::to_string(i) + ".example.org", resolvers[0]);
+
+    const BackscatterSnapshot s = t.snapshot();
+    EXPECT_EQ(s.messages, 555u);
+    EXPECT_EQ(s.received[static_cast<size_t>(Via::Response)], 525u);
+    EXPECT_EQ(s.received[static_cast<size_t>(Via::IcmpError)], 30u);
+    ASSERT_EQ(s.zones.size(), 3u);
+    EXPECT_EQ(s.zones[0].zone, "example.com");  // most messages today first
+    const ZoneRow* victim = find(s, "example.com");
+    ASSERT_NE(victim, nullptr);
+    EXPECT_EQ(victim->messages, 300u);
+    EXPECT_EQ(victim->messages_today, 300u);
+    EXPECT_EQ(victim->names_today, 300u);
+    EXPECT_EQ(victim->resolvers_today, 7u);
+    EXPECT_TRUE(victim->counts_exact);
+    EXPECT_TRUE(victim->random_subdomain);
+    EXPECT_TRUE(victim->exported);
+
+    const ZoneRow* amp = find(s, "example.net");
+    ASSERT_NE(amp, nullptr);
+    EXPECT_EQ(amp->messages, 250u);
+    EXPECT_EQ(amp->names_today, 1u);
+    EXPECT_EQ(amp->resolvers_today, 2u);
+    EXPECT_FALSE(amp->random_subdomain);
+    EXPECT_TRUE(amp->exported);  // 100 messages today: busy
+
+    const ZoneRow* quiet = find(s, "example.org");
+    ASSERT_NE(quiet, nullptr);
+    EXPECT_EQ(quiet->names_today, 5u);
+    EXPECT_FALSE(quiet->random_subdomain);  // 5 names: under the 100-name threshold
+    EXPECT_FALSE(quiet->exported);
+
+    // The exported series begin at admission: example.com was flagged on its 100th
+    // distinct name, example.net admitted at its 100th message; the rest is "other".
+    EXPECT_EQ(s.exported_messages.at("example.com"), 200u);
+    EXPECT_EQ(s.exported_messages.at("example.net"), 150u);
+    EXPECT_EQ(s.exported_messages.at(kOtherZone), 555u - 200u - 150u);
+    EXPECT_EQ(s.exported_zones.at("example.com").names_today, 300u);
+}
+
+TEST(BackscatterTracker, ThresholdsAreConfigurable) {
+    // Ten names suffice, but they must be all distinct (share 1.0).
+    BackscatterTracker t({.random_min_names = 10, .random_min_name_share = 1.0});
+    Resolver r("198.51.100.53");
+    for (int i = 0; i < 10; ++i) add_response(t, "n" + std::to_string(i) + ".a.example", r);
+    for (int i = 0; i < 10; ++i) add_response(t, "n" + std::to_string(i % 9) + ".b.example", r);
+    const BackscatterSnapshot s = t.snapshot();
+    EXPECT_TRUE(find(s, "a.example")->random_subdomain);
+    EXPECT_FALSE(find(s, "b.example")->random_subdomain);  // 9 names in 10 messages
+}
+
+TEST(BackscatterTracker, MalformedMessagesAreCountedByReason) {
+    BackscatterTracker t({});
+    Resolver r("203.0.113.9");
+    const std::vector<std::vector<uint8_t>> bad = {
+        {0x12, 0x34, 0x81},                                          // header cut
+        DnsMessage().response().qdcount(0).build(),                  // no question
+        DnsMessage().response().raw({0xc0, 12, 0, 1, 0, 1}).build(),  // pointer to itself
+        DnsMessage().response().raw({0xc0, 14, 0xc0, 12}).build(),     // two-pointer loop
+        DnsMessage().response().raw({63, 'a'}).build(),              // label past the end
+        DnsMessage().response().raw({1, 'a'}).build(),               // no root label
+        DnsMessage().response().raw({0xc0, 99}).build(),             // pointer out of range
+        DnsMessage().response().raw({1, 'a', 0, 0}).build(),         // QCLASS cut
+    };
+    for (const auto& m : bad) t.add(Via::Response, 4, r.addr, m.data(), m.size());
+    const BackscatterSnapshot s = t.snapshot();
+    EXPECT_EQ(s.messages, 0u);
+    EXPECT_EQ(s.received[0], bad.size());
+    EXPECT_TRUE(s.zones.empty());
+    auto n = [&](ParseError e) { return s.malformed[static_cast<size_t>(e)]; };
+    EXPECT_EQ(n(ParseError::HeaderTruncated), 1u);
+    EXPECT_EQ(n(ParseError::NoQuestion), 1u);
+    EXPECT_EQ(n(ParseError::PointerLoop), 2u);
+    EXPECT_EQ(n(ParseError::LabelPastEnd), 1u);
+    EXPECT_EQ(n(ParseError::NameTruncated), 1u);
+    EXPECT_EQ(n(ParseError::PointerOutOfRange), 1u);
+    EXPECT_EQ(n(ParseError::QuestionTruncated), 1u);
+    EXPECT_EQ(s.exported_messages.at(kOtherZone), 0u);
+}
+
+TEST(BackscatterTracker, ADayStartsFromZero) {
+    BackscatterTracker t({});
+    Resolver r("192.0.2.1");
+    t.advance_to("2024-10-04");
+    uint64_t seed = 7;
+    for (int i = 0; i < 120; ++i) add_response(t, random_label(seed) + ".example.com", r);
+    t.advance_to("2024-10-03");  // never backwards
+    EXPECT_TRUE(t.snapshot().zones[0].random_subdomain);
+    t.advance_to("2024-10-05");
+    add_response(t, "again.example.com", r);
+    const BackscatterSnapshot s = t.snapshot();
+    ASSERT_EQ(s.zones.size(), 1u);
+    EXPECT_EQ(s.today, "2024-10-05");
+    EXPECT_EQ(s.zones[0].messages, 121u);  // cumulative
+    EXPECT_EQ(s.zones[0].messages_today, 1u);
+    EXPECT_EQ(s.zones[0].names_today, 1u);
+    EXPECT_FALSE(s.zones[0].random_subdomain);
+    EXPECT_TRUE(s.zones[0].exported);  // admitted for good
+}
+
+TEST(BackscatterTracker, ZonesAndExportedSeriesAreBounded) {
+    BackscatterTracker t({.max_zones = 8, .max_exported_zones = 4, .export_min_messages = 3,
+                          .random_min_names = 3, .random_min_name_share = 1.0});
+    Resolver r("192.0.2.1");
+    // Six busy zones (one name, 3 messages each): only half the exported slots.
+    for (int z = 0; z < 6; ++z)
+        for (int i = 0; i < 3; ++i) add_response(t, "www.busy" + std::to_string(z) + ".example", r);
+    // Two random-subdomain zones take the remaining slots; a third finds none.
+    for (int z = 0; z < 3; ++z)
+        for (int i = 0; i < 3; ++i) add_response(t, "r" + std::to_string(i) + ".rand" + std::to_string(z) + ".example", r);
+    // 1,000 zones of one message each pass through the table.
+    for (int z = 0; z < 1000; ++z) add_response(t, "x.once" + std::to_string(z) + ".example", r);
+
+    const BackscatterSnapshot s = t.snapshot();
+    EXPECT_EQ(s.zones.size(), 8u);
+    EXPECT_EQ(s.exported_zones.size(), 4u);
+    EXPECT_TRUE(s.exported_zones.count("busy0.example"));
+    EXPECT_TRUE(s.exported_zones.count("busy1.example"));
+    EXPECT_TRUE(s.exported_zones.count("rand0.example"));
+    EXPECT_TRUE(s.exported_zones.count("rand1.example"));
+    // Exported zones are never evicted; the others compete by messages today.
+    EXPECT_EQ(s.zones_evicted, 6u + 3u + 1000u - 8u);
+    EXPECT_EQ(s.messages, 18u + 9u + 1000u);
+    // Each was admitted at its third and last message: everything is in "other".
+    EXPECT_EQ(s.exported_messages.at("busy0.example"), 0u);
+    EXPECT_EQ(s.exported_messages.at("rand1.example"), 0u);
+    EXPECT_EQ(s.exported_messages.at(kOtherZone), s.messages);
+
+    EXPECT_THROW(BackscatterTracker({.max_zones = 4, .max_exported_zones = 4}), std::runtime_error);
+}

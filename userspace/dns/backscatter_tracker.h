@@ -1,0 +1,122 @@
+// DNS backscatter by zone: each DNS message the data plane sends up (a response to a
+// dark address, or the DNS packet an ICMP error quotes) is parsed, its question name
+// mapped to its registered domain, and counted per zone with its distinct names and
+// resolvers. A zone whose names are many and mostly distinct is flagged as the target
+// of a random-subdomain ("water torture") attack. Memory is bounded: a fixed number of
+// zones, each with two bounded distinct counters.
+// Used alike by `darkscope run` (live) and `darkscope replay`.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <tuple>
+#include <unordered_map>
+#include <vector>
+
+#include "dns/distinct_counter.h"
+#include "dns/dns_question.h"
+#include "dns/registered_domain.h"
+
+namespace darkscope::dns {
+
+// How the message reached the sensor.
+enum class Via : uint8_t { Response = 0, IcmpError = 1, Count };
+const char* via_name(Via v);  // "response", "icmp_error"
+
+struct BackscatterConfig {
+    // Zones tracked at once. When full, a new zone takes the place of the tracked
+    // zone with the fewest messages today (the least recently seen among equals);
+    // zones with their own series are never replaced.
+    size_t max_zones = 4096;
+    // Zones exported with their own series (the others are summed in zone="other"):
+    // a zone is admitted once it is flagged or reaches export_min_messages today,
+    // and stays admitted for the life of the process.
+    size_t max_exported_zones = 20;
+    uint64_t export_min_messages = 100;
+    // Random-subdomain flag: at least random_min_names distinct names today, and
+    // distinct names at least random_min_name_share of the zone's messages today.
+    // Once flagged, a zone stays flagged until the day ends.
+    uint64_t random_min_names = 100;
+    double random_min_name_share = 0.5;
+    std::string public_suffix_list;  // empty: Debian's (kDefaultPublicSuffixList)
+};
+
+// One tracked zone, as reports show it.
+struct ZoneRow {
+    std::string zone;
+    uint64_t messages = 0;        // since the zone was last taken into the table
+    uint64_t messages_today = 0;
+    uint64_t names_today = 0;     // distinct query names
+    uint64_t resolvers_today = 0; // distinct addresses that answered (or were asked)
+    bool counts_exact = true;     // false once either distinct count is an estimate
+    bool random_subdomain = false;
+    bool exported = false;
+};
+
+struct BackscatterSnapshot {
+    std::vector<ZoneRow> zones;  // tracked zones, most messages today first
+    // The exported series: admitted zones and "other", messages since admission
+    // (cumulative; "other" holds everything else, so the sum is `messages`).
+    std::map<std::string, uint64_t> exported_messages;
+    std::map<std::string, ZoneRow> exported_zones;  // admitted zones' today figures
+    uint64_t messages = 0;  // messages whose question was read
+    std::array<uint64_t, static_cast<size_t>(Via::Count)> received{};  // every message, by way
+    std::array<uint64_t, static_cast<size_t>(ParseError::Count)> malformed{};  // [None] unused
+    uint64_t zones_evicted = 0;
+    size_t max_zones = 0;
+    std::string today;
+};
+
+inline constexpr const char* kOtherZone = "other";
+
+class BackscatterTracker {
+public:
+    explicit BackscatterTracker(BackscatterConfig config);  // throws std::runtime_error
+
+    // One message: `dns` holds the first `dns_len` bytes of the DNS message, `resolver`
+    // the peer's address (4 bytes for IPv4, 16 for IPv6). Thread-safe.
+    void add(Via via, uint8_t family, const uint8_t* resolver, const uint8_t* dns, size_t dns_len);
+
+    // Starts a new day ("YYYY-MM-DD", any increasing string) when `day` differs from
+    // the current one: today's figures and flags start from zero.
+    void advance_to(const std::string& day);
+
+    BackscatterSnapshot snapshot(size_t top = SIZE_MAX) const;
+    const BackscatterConfig& config() const { return config_; }
+
+private:
+    struct Zone {
+        std::string name;
+        uint64_t messages = 0, messages_today = 0;
+        DistinctCounter names, resolvers;
+        uint64_t last_seq = 0;
+        bool flagged = false;
+        bool exported = false;
+        uint64_t export_base = 0;  // `messages` when admitted
+    };
+    using RankKey = std::tuple<uint64_t, uint64_t, Zone*>;  // (messages today, last seen, zone)
+
+    Zone& zone_for(const std::string& name);
+    void maybe_admit(Zone& z);
+    ZoneRow row_of(const Zone& z) const;
+
+    BackscatterConfig config_;
+    RegisteredDomains domains_;
+    mutable std::mutex mu_;
+    std::unordered_map<std::string, Zone> zones_;
+    std::set<RankKey> evictable_;  // tracked zones without their own series, fewest first
+    size_t exported_count_ = 0;
+    uint64_t seq_ = 0;
+    uint64_t messages_ = 0;
+    std::array<uint64_t, static_cast<size_t>(Via::Count)> received_{};
+    std::array<uint64_t, static_cast<size_t>(ParseError::Count)> malformed_{};
+    uint64_t evicted_ = 0;
+    std::string today_;
+};
+
+}  // namespace darkscope::dns
