@@ -6,6 +6,7 @@
  */
 #include "parsing.h"
 #include "maps.h"
+#include "dns_backscatter.h"
 
 /* Knobs, set by the agent between skeleton open and load. */
 const volatile __u8 cfg_pass_dark = 0;        /* 1: XDP_PASS dark packets (mirror port) */
@@ -269,6 +270,7 @@ static __always_inline int count_source(struct ds_source_key *key, __u64 len)
 #define META_FIRST_FRAGMENT (1u << 16)
 #define META_NON_FIRST_FRAGMENT (1u << 17)
 #define META_PASS_DARK (1u << 18)
+#define META_L3_OFF(m) (((m) >> 20) & 0xff) /* where the IP header begins (at most 42) */
 
 /*
  * Everything after L3 for a dark packet: parse and classify L4, then count it per
@@ -316,6 +318,12 @@ __attribute__((noinline)) int classify_and_count(struct xdp_md *ctx, __u32 l4_of
 	key->info = l3.family | (DS_CLASS_IS_BACKSCATTER(l4.cls) ? DS_KEY_BACKSCATTER : 0);
 	if (!count_source(key, len))
 		count_misc(DS_MISC_UNATTRIBUTED, len);
+	if (dns_backscatter_class(l4.cls)) {
+		int dns = report_dns_backscatter(ctx, META_L3_OFF(meta), l4_off,
+						 l3.family | (l4.cls == DS_CLASS_DNS_RESPONSE ? 0 : DNS_INFO_ICMP_ERROR));
+		if (dns >= 0)
+			count_misc(dns, len);
+	}
 	return finish(DS_STATS_CLASS(proto_slot(&l3), l4.cls), len, verdict);
 }
 
@@ -331,6 +339,7 @@ int darkscope_xdp(struct xdp_md *ctx)
 	__u32 vlan_tags = 0;
 
 	int proto = parse_l2(&c, &vlan_tags);
+	const __u32 l3_off = c.pos - (void *)(long)ctx->data;
 	if (vlan_tags)
 		count_misc(DS_MISC_VLAN_TAGGED, len);
 	if (proto < 0)
@@ -361,7 +370,7 @@ int darkscope_xdp(struct xdp_md *ctx)
 			return finish(DS_STATS_MALFORMED(PARSE_REASON(err)), len, dark_verdict);
 	}
 	__u32 meta = l3.proto | ((__u32)l3.family << 8) | (l3.first_fragment ? META_FIRST_FRAGMENT : 0) |
-		     (l3.non_first_fragment ? META_NON_FIRST_FRAGMENT : 0) | (cfg_pass_dark ? META_PASS_DARK : 0);
+		     (l3.non_first_fragment ? META_NON_FIRST_FRAGMENT : 0) | (cfg_pass_dark ? META_PASS_DARK : 0) | ((l3_off & 0xff) << 20);
 	return classify_and_count(ctx, (__u32)(c.pos - (void *)(long)ctx->data), &key, meta, len);
 }
 

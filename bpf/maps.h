@@ -64,4 +64,20 @@ struct {
 	__array(values, struct ds_source_map);
 } active_sources SEC(".maps"); /* set by the agent right after load */
 
+/* DNS backscatter for the agent (struct ds_dns_event), read by its DNS reader thread
+ * (live) or after each frame (replay). Not pinned: each agent reads its own program's. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, DS_DNS_RINGBUF_DEFAULT_BYTES); /* bytes; the agent may resize it */
+} dns_events SEC(".maps");
+
+/* Per-CPU rate limit of dns_events: the theoretical arrival time of the next event
+ * (GCRA), in bpf_ktime_get_coarse_ns() time. Only the program touches it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} dns_rate SEC(".maps");
+
 #endif /* DARKSCOPE_BPF_MAPS_H */

@@ -95,6 +95,11 @@ enum ds_misc {
 	DS_MISC_UNATTRIBUTED = 0, /* dark packets the per-source map had no room for */
 	DS_MISC_FIRST_FRAGMENT,   /* dark first fragments (also counted in their L4 class) */
 	DS_MISC_VLAN_TAGGED,      /* frames that carried at least one 802.1Q/802.1ad tag */
+	/* DNS backscatter (a DNS response, or an ICMP error quoting UDP to or from port 53):
+	 * each one is sent to the agent, or counted as not sent, and why. */
+	DS_MISC_DNS_SENT,         /* put in the dns_events ring buffer */
+	DS_MISC_DNS_RATE_LIMITED, /* over the per-CPU rate (cfg_dns_interval_ns) */
+	DS_MISC_DNS_RINGBUF_FULL, /* the ring buffer was full: the agent is behind */
 	DS_MISC_COUNT
 };
 
@@ -152,6 +157,27 @@ struct ds_source_value {
 /* The per-packet clock read costs ~15 ns; entries live one poll interval, so a
  * last_seen that lags by fewer than this many packets is as good for dating them. */
 #define DS_LAST_SEEN_EVERY 64
+
+/* DNS backscatter sent to the agent through the dns_events ring buffer: the DNS
+ * message's first bytes, enough for the largest question (12-byte header, 255-byte
+ * name, QTYPE, QCLASS = 271), and the peer's address. */
+#define DS_DNS_COPY_BYTES 272
+enum ds_dns_via {
+	DS_DNS_VIA_RESPONSE = 0,   /* UDP from port 53 to a dark address */
+	DS_DNS_VIA_ICMP_ERROR,     /* the UDP/53 packet quoted by an ICMP(v6) error */
+};
+struct ds_dns_event {
+	__u8 via;          /* enum ds_dns_via */
+	__u8 family;       /* of `resolver` */
+	__u16 dns_len;     /* bytes of the DNS message in the frame (its header to the frame's end) */
+	__u16 copied;      /* bytes in dns[]: dns_len, at most DS_DNS_COPY_BYTES */
+	__u16 reserved;
+	/* The other side: the response's source, or the quoted packet's destination
+	 * (the server the spoofed query went to). IPv4 in the first 4 bytes. */
+	__u8 resolver[16];
+	__u8 dns[DS_DNS_COPY_BYTES];
+};
+#define DS_DNS_RINGBUF_DEFAULT_BYTES (1u << 20)
 
 /* Default sizes; the agent may change max_entries before load. */
 #define DS_SOURCE_MAP_DEFAULT_ENTRIES 262144u

@@ -146,12 +146,14 @@ std::vector<Fixture> udp_icmp_other_fixtures() {
                        DS_CLASS_UDP, {udp_dst(161)}, src4(161, kUdp)));
     out.push_back(dark("udp_to_port_53", "a DNS query is a probe of port 53", v4().udp(40000, 53).build(),
                        DS_PROTO_UDP, DS_CLASS_UDP, {udp_dst(53)}, src4(53, kUdp)));
+    // DNS backscatter also goes to the agent through the ring buffer (dns_events_test.cpp).
+    const std::vector<uint32_t> dns_sent = {DS_MISC_DNS_SENT};
     out.push_back(dark("dns_response", "UDP from port 53: backscatter", v4().udp(53, 33333).payload(40).build(),
-                       DS_PROTO_UDP, DS_CLASS_DNS_RESPONSE, {udp_bs(53)}, src4(53, kUdp, true)));
+                       DS_PROTO_UDP, DS_CLASS_DNS_RESPONSE, {udp_bs(53)}, src4(53, kUdp, true), dns_sent));
     out.push_back(dark("udp6", "IPv6 UDP probe", v6().udp(40000, 5060).build(), DS_PROTO_UDP, DS_CLASS_UDP,
                        {udp_dst(5060)}, src6(5060, kUdp)));
     out.push_back(dark("dns_response6", "IPv6 UDP from port 53", v6().udp(53, 4000).build(), DS_PROTO_UDP,
-                       DS_CLASS_DNS_RESPONSE, {udp_bs(53)}, src6(53, kUdp, true)));
+                       DS_CLASS_DNS_RESPONSE, {udp_bs(53)}, src6(53, kUdp, true), dns_sent));
 
     struct Icmp {
         const char* name;
@@ -318,7 +320,8 @@ std::vector<Fixture> l3_fixtures() {
                        DS_CLASS_FRAGMENT, {}, src4(0, kTcp)));
     out.push_back(dark("ipv6_first_fragment", "Fragment header, offset 0, M set: classified by UDP",
                        v6().ipv6_frag(0, true).udp(53, 1024).payload(100).build(), DS_PROTO_UDP,
-                       DS_CLASS_DNS_RESPONSE, {udp_bs(53)}, src6(53, kUdp, true), first));
+                       DS_CLASS_DNS_RESPONSE, {udp_bs(53)}, src6(53, kUdp, true),
+                       {DS_MISC_FIRST_FRAGMENT, DS_MISC_DNS_SENT}));
     out.push_back(dark("ipv6_atomic_fragment", "Fragment header, offset 0, M clear (RFC 6946): not a first fragment",
                        v6().ipv6_frag(0, false).tcp(1, 80, SYN).build(), DS_PROTO_TCP, DS_CLASS_TCP_SYN,
                        {tcp_dst(80)}, src6(80, kTcp)));

@@ -19,9 +19,7 @@ inline std::string stats_name(uint32_t i) {
         return std::string("class ") + proto_name(i / DS_CLASS_COUNT) + "/" + class_name(i % DS_CLASS_COUNT);
     if (i < DS_STATS_MALFORMED_BASE) return std::string("pass ") + pass_reason_name(i - DS_STATS_PASS_BASE);
     if (i < DS_STATS_MISC_BASE) return std::string("malformed ") + malformed_reason_name(i - DS_STATS_MALFORMED_BASE);
-    static const char* const misc[DS_MISC_COUNT] = {"unattributed", "first_fragment", "vlan_tagged"};
-    const uint32_t m = i - DS_STATS_MISC_BASE;
-    return std::string("misc ") + (m < DS_MISC_COUNT ? misc[m] : "unknown");
+    return std::string("misc ") + misc_name(i - DS_STATS_MISC_BASE);
 }
 
 // "tcp_dst 445", "icmp 0x0303", ...

@@ -58,6 +58,11 @@ DataPlane::DataPlane(const DataPlaneConfig& config) : config_(config) {
     if (config_.source_prefix_v4 > 32 || config_.source_prefix_v6 > 128)
         throw std::runtime_error("source prefix length out of range (IPv4 0-32, IPv6 0-128)");
     if (config_.source_map_entries == 0) throw std::runtime_error("source map size must be at least 1");
+    const uint32_t page = static_cast<uint32_t>(sysconf(_SC_PAGESIZE));
+    if (config_.dns_ringbuf_bytes < page || (config_.dns_ringbuf_bytes & (config_.dns_ringbuf_bytes - 1)))
+        throw std::runtime_error("the DNS event ring buffer must be a power of 2 of at least " + std::to_string(page) +
+                                 " bytes");
+    if (config_.dns_event_burst == 0) throw std::runtime_error("the DNS event burst must be at least 1");
 
     skel_ = darkscope_bpf__open();
     if (!skel_) throw error("opening the darkscope BPF object", errno);
@@ -68,6 +73,11 @@ DataPlane::DataPlane(const DataPlaneConfig& config) : config_(config) {
     skel_->rodata->cfg_src_prefix_v6 = config_.source_prefix_v6;
 
     set_fast_prefixes();
+    // GCRA: one event per interval, and a burst of B events may arrive B - 1 intervals early.
+    const uint64_t interval = config_.dns_events_per_second ? 1'000'000'000ull / config_.dns_events_per_second : 0;
+    skel_->rodata->cfg_dns_interval_ns = interval;
+    skel_->rodata->cfg_dns_burst_ns = interval * (config_.dns_event_burst - 1);
+    bpf_map__set_max_entries(skel_->maps.dns_events, config_.dns_ringbuf_bytes);
 
     bpf_map__set_max_entries(skel_->maps.sources_a, config_.source_map_entries);
     bpf_map__set_max_entries(skel_->maps.sources_b, config_.source_map_entries);
@@ -157,6 +167,8 @@ std::vector<bpf_map*> DataPlane::pinned_maps() const {
 }
 
 int DataPlane::prog_fd() const { return bpf_program__fd(skel_->progs.darkscope_xdp); }
+
+int DataPlane::dns_events_fd() const { return bpf_map__fd(skel_->maps.dns_events); }
 
 void DataPlane::fill_prefixes(int map_fd, const std::vector<Prefix>& prefixes, const char* what) {
     if (prefixes.size() > DS_PREFIX_MAP_ENTRIES)

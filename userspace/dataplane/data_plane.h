@@ -23,6 +23,12 @@ struct DataPlaneConfig {
     uint8_t source_prefix_v4 = 32;   // per-source aggregation, bits
     uint8_t source_prefix_v6 = 64;
     uint32_t source_map_entries = DS_SOURCE_MAP_DEFAULT_ENTRIES;  // per buffer
+    // DNS backscatter sent to userspace (dns_events ring buffer): at most
+    // dns_events_per_second per CPU on average (0: no limit, as replay wants, every
+    // frame counting), in bursts of up to dns_event_burst; what is over is counted.
+    uint32_t dns_events_per_second = 10000;
+    uint32_t dns_event_burst = 1000;
+    uint32_t dns_ringbuf_bytes = DS_DNS_RINGBUF_DEFAULT_BYTES;  // a power of 2, >= the page size
     // bpffs directory for the counter maps; empty: nothing pinned. Maps already
     // pinned there are reused, so a restarted agent continues the counts.
     std::string pin_dir;
@@ -51,6 +57,7 @@ public:
 
     const DataPlaneConfig& config() const { return config_; }
     int prog_fd() const;
+    int dns_events_fd() const;  // the ring buffer of struct ds_dns_event
     darkscope_bpf* skeleton() { return skel_; }
 
     // Cumulative counters, summed over CPUs: DS_STATS_ENTRIES and

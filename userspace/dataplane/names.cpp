@@ -35,6 +35,13 @@ const char* malformed_reason_name(uint32_t reason) {
     return reason < DS_MAL_COUNT ? names[reason] : "unknown";
 }
 
+const char* misc_name(uint32_t what) {
+    static const char* const names[DS_MISC_COUNT] = {
+        "unattributed", "first_fragment", "vlan_tagged", "dns_sent", "dns_rate_limited", "dns_ringbuf_full",
+    };
+    return what < DS_MISC_COUNT ? names[what] : "unknown";
+}
+
 bool class_is_backscatter(uint32_t cls) { return cls < DS_CLASS_COUNT && DS_CLASS_IS_BACKSCATTER(cls); }
 
 }  // namespace darkscope
