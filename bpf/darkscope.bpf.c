@@ -315,7 +315,8 @@ __attribute__((noinline)) int classify_and_count(struct xdp_md *ctx, __u32 l4_of
 	}
 	key->port = l4.port;
 	key->proto = l3.proto;
-	key->info = l3.family | (DS_CLASS_IS_BACKSCATTER(l4.cls) ? DS_KEY_BACKSCATTER : 0);
+	key->info = l3.family | (DS_CLASS_IS_BACKSCATTER(l4.cls) ? DS_KEY_BACKSCATTER : 0) |
+		    (l4.cls == DS_CLASS_TCP_RST ? DS_KEY_RST : 0);
 	if (!count_source(key, len))
 		count_misc(DS_MISC_UNATTRIBUTED, len);
 	if (dns_backscatter_class(l4.cls)) {

@@ -143,9 +143,12 @@ struct ds_source_key {
 	__u8 addr[16];   /* IPv4 in the first 4 bytes, rest zero */
 	__u16 port;      /* host byte order */
 	__u8 proto;      /* IP protocol number (6, 17, 1, 58, ...) */
-	__u8 info;       /* DS_FAMILY_IPV4/6, | DS_KEY_BACKSCATTER for backscatter */
+	__u8 info;       /* DS_FAMILY_IPV4/6, | DS_KEY_BACKSCATTER for backscatter, | DS_KEY_RST */
 };
 #define DS_KEY_BACKSCATTER 0x80
+/* On TCP backscatter keys: the segments were RSTs (clear: SYN-ACKs), so that the
+ * agent can tell the two kinds apart per victim and port. */
+#define DS_KEY_RST 0x40
 #define DS_KEY_FAMILY(info) ((info) & 0x0f)
 
 struct ds_source_value {

@@ -40,6 +40,7 @@ struct SourceExpect {
     uint16_t port;
     uint8_t proto;
     bool backscatter;
+    bool rst = false;  // TCP backscatter that was a RST
 };
 
 struct Fixture {
@@ -97,8 +98,12 @@ uint32_t udp_dst(uint16_t p) { return DS_PORT_INDEX(DS_SLOT_UDP_DST, p); }
 uint32_t udp_bs(uint16_t p) { return DS_PORT_INDEX(DS_SLOT_UDP_SRC_BACKSCATTER, p); }
 uint32_t icmp(uint8_t t, uint8_t c) { return DS_PORT_INDEX(DS_SLOT_ICMP, (t << 8) | c); }
 uint32_t icmp6(uint8_t t, uint8_t c) { return DS_PORT_INDEX(DS_SLOT_ICMPV6, (t << 8) | c); }
-SourceExpect src4(uint16_t port, uint8_t proto, bool bs = false) { return {kSrc4, port, proto, bs}; }
-SourceExpect src6(uint16_t port, uint8_t proto, bool bs = false) { return {kSrc6Key, port, proto, bs}; }
+SourceExpect src4(uint16_t port, uint8_t proto, bool bs = false, bool rst = false) {
+    return {kSrc4, port, proto, bs, rst};
+}
+SourceExpect src6(uint16_t port, uint8_t proto, bool bs = false, bool rst = false) {
+    return {kSrc6Key, port, proto, bs, rst};
+}
 
 std::vector<Fixture> tcp_fixtures() {
     struct Flags {
@@ -129,10 +134,13 @@ std::vector<Fixture> tcp_fixtures() {
         const bool bs = DS_CLASS_IS_BACKSCATTER(c.cls);
         const uint16_t port = bs ? 8080 : 445;
         const uint32_t pidx = bs ? tcp_bs(8080) : tcp_dst(445);
+        const bool rst = c.cls == DS_CLASS_TCP_RST;  // keyed apart from SYN-ACKs of the same victim port
         out.push_back(dark(std::string("tcp_") + c.name, "IPv4 TCP flags " + std::to_string(c.flags),
-                           v4().tcp(8080, 445, c.flags).build(), DS_PROTO_TCP, c.cls, {pidx}, src4(port, kTcp, bs)));
+                           v4().tcp(8080, 445, c.flags).build(), DS_PROTO_TCP, c.cls, {pidx},
+                           src4(port, kTcp, bs, rst)));
         out.push_back(dark(std::string("tcp6_") + c.name, "IPv6 TCP flags " + std::to_string(c.flags),
-                           v6().tcp(8080, 445, c.flags).build(), DS_PROTO_TCP, c.cls, {pidx}, src6(port, kTcp, bs)));
+                           v6().tcp(8080, 445, c.flags).build(), DS_PROTO_TCP, c.cls, {pidx},
+                           src6(port, kTcp, bs, rst)));
     }
     out.push_back(dark("tcp_syn_with_options", "SYN with MSS, SACK, timestamps, window scale (doff 10)",
                        v4().tcp(40000, 22, SYN, 1, 65535, std::vector<uint8_t>(20, 1)).payload(10).build(),
@@ -471,7 +479,7 @@ void expect_effect(DataPlane& dp, const Fixture& f, int n = 1) {
     std::vector<SourceEntry> sources = dp.drain_sources(true);
     ASSERT_EQ(sources.size(), f.sources.size()) << "per-source entries";
     for (const SourceExpect& s : f.sources) {
-        const ds_source_key want = test::source_key(s.addr, s.port, s.proto, s.backscatter);
+        const ds_source_key want = test::source_key(s.addr, s.port, s.proto, s.backscatter, s.rst);
         auto it = std::find_if(sources.begin(), sources.end(),
                                [&](const SourceEntry& e) { return test::same_key(e.key, want); });
         if (it == sources.end()) {

@@ -49,13 +49,14 @@ private:
 };
 
 // The key of a per-source entry as the program builds it.
-inline ds_source_key source_key(const std::string& addr, uint16_t port, uint8_t proto, bool backscatter) {
+inline ds_source_key source_key(const std::string& addr, uint16_t port, uint8_t proto, bool backscatter,
+                                bool rst = false) {
     Prefix p = Prefix::parse(addr);
     ds_source_key k{};
     std::copy(p.addr.begin(), p.addr.end(), k.addr);
     k.port = port;
     k.proto = proto;
-    k.info = static_cast<uint8_t>(p.family | (backscatter ? DS_KEY_BACKSCATTER : 0));
+    k.info = static_cast<uint8_t>(p.family | (backscatter ? DS_KEY_BACKSCATTER : 0) | (rst ? DS_KEY_RST : 0));
     return k;
 }
 
@@ -65,7 +66,8 @@ inline bool same_key(const ds_source_key& a, const ds_source_key& b) {
 
 inline std::string key_str(const ds_source_key& k) {
     return format_address(DS_KEY_FAMILY(k.info), k.addr) + " proto " + std::to_string(k.proto) + " port " +
-           std::to_string(k.port) + ((k.info & DS_KEY_BACKSCATTER) ? " backscatter" : "");
+           std::to_string(k.port) + ((k.info & DS_KEY_BACKSCATTER) ? " backscatter" : "") +
+           ((k.info & DS_KEY_RST) ? " rst" : "");
 }
 
 }  // namespace darkscope::test
