@@ -43,18 +43,6 @@ uint32_t key_slot(const ds_source_key& k) {
 
 }  // namespace
 
-bool Accumulator::AddrKey::operator==(const AddrKey& o) const {
-    return family == o.family && std::memcmp(addr, o.addr, 16) == 0;
-}
-
-size_t Accumulator::AddrHash::operator()(const AddrKey& k) const {
-    uint64_t a, b;
-    std::memcpy(&a, k.addr, 8);
-    std::memcpy(&b, k.addr + 8, 8);
-    uint64_t h = a * 0x9E3779B97F4A7C15ull ^ (b + k.family) * 0xC2B2AE3D27D4EB4Full;
-    return static_cast<size_t>(h ^ (h >> 29));
-}
-
 Accumulator::Accumulator(AccumulatorConfig config) : config_(std::move(config)) {
     const std::string& tz = config_.day_timezone;
     if (tz != "UTC" && !std::filesystem::exists("/usr/share/zoneinfo/" + tz))
@@ -152,8 +140,7 @@ void Accumulator::add_sources(const std::vector<SourceEntry>& entries,
         if (today_.empty() || day > today_) roll_day(day);
         days_[day].packets += e.value.packets;
 
-        AddrKey addr{static_cast<uint8_t>(DS_KEY_FAMILY(e.key.info)), {}};
-        std::memcpy(addr.addr, e.key.addr, 16);
+        const AddrKey addr = SourceAddr::of(e.key);
         if (day < today_) {  // late: only yesterday's distinct set is kept
             if (day == yesterday_ && yesterday_sources_.insert(addr).second) days_[day].sources++;
             continue;

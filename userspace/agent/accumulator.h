@@ -15,6 +15,7 @@
 
 #include "darkscope/abi.h"
 #include "dataplane/data_plane.h"
+#include "dataplane/source_addr.h"
 
 namespace darkscope {
 
@@ -82,14 +83,8 @@ private:
         uint16_t country = 0;         // index in countries_
         std::vector<uint32_t> labels;  // port labels hit today (label_id), usually few
     };
-    struct AddrKey {
-        uint8_t family;
-        uint8_t addr[16];
-        bool operator==(const AddrKey& o) const;
-    };
-    struct AddrHash {
-        size_t operator()(const AddrKey& k) const;
-    };
+    using AddrKey = SourceAddr;
+    using AddrHash = SourceAddrHash;
     void roll_day(const std::string& day);
     uint32_t label_id(uint32_t slot, uint16_t port) const;  // bit 31: the slot's "other"
     PortLabel label_of(uint32_t id) const;
