@@ -13,6 +13,8 @@ PACKAGES=(
   # tests: GoogleTest, a writer for test GeoIP databases, real scanners, Prometheus and promtool
   libgtest-dev libgmock-dev libmaxmind-db-writer-perl nmap hping3 zmap masscan prometheus
   iproute2 curl jq tcpdump tshark tzdata
+  # benchmarks: the peers darkscope is measured against (scripts/bench.sh), NIC counters
+  pmacct ethtool util-linux
 )
 # The default GeoIP database comes from the npm registry: npm is needed once, and any
 # Node.js that ships it will do (Debian's nodejs + npm, or a vendor build that bundles npm).

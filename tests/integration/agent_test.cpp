@@ -17,20 +17,14 @@
 #include <thread>
 #include <vector>
 
+#include "support/run_command.h"
+
 namespace {
 
 const std::string kBin = DARKSCOPE_BIN;
 const std::string kGeo = DARKSCOPE_TEST_GEOIP_DIR;
 
-std::string run_out(const std::string& cmd, int* status = nullptr) {
-    FILE* p = popen((cmd + " 2>&1").c_str(), "r");
-    std::string out;
-    char buf[4096];
-    while (p && fgets(buf, sizeof buf, p)) out += buf;
-    const int st = p ? pclose(p) : -1;
-    if (status) *status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    return out;
-}
+using darkscope::test::run_out;
 
 int run(const std::string& cmd) {
     int st = 0;
