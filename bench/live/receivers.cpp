@@ -80,15 +80,21 @@ uint64_t Tcpdump::end() {
 void Pmacctd::begin() {
     log_ = tmp_path("pmacctd.log");
     csv_ = tmp_path("pmacctd.csv");
+    conf_ = tmp_path("pmacctd.conf");
     unlink(csv_.c_str());
+    // Aggregated as an operator would for a darknet. The table is printed when pmacctd
+    // stops (refresh longer than any run) and whenever its cache fills up (a million
+    // sources do not fit the default cache): appended, so every purge is counted.
+    std::ofstream(conf_) << "pcap_interface: " << tb_.sensor_if << "\n"
+                         << "aggregate: src_host, dst_port, proto\n"
+                         << "plugins: print\n"
+                         << "print_output: csv\n"
+                         << "print_output_file: " << csv_ << "\n"
+                         << "print_output_file_append: true\n"
+                         << "print_refresh_time: 3600\n";
     auto argv = on_receiver_core();
-    for (const char* w : {"pmacctd", "-i"}) argv.push_back(w);
-    argv.push_back(tb_.sensor_if);
-    // Aggregate as an operator would for a darknet; print the table when stopped
-    // (refresh interval longer than any run).
-    for (const char* w : {"-c", "src_host,dst_port,proto", "-P", "print", "-O", "csv", "-r", "3600", "-o"})
-        argv.push_back(w);
-    argv.push_back(csv_);
+    for (const char* w : {"pmacctd", "-f"}) argv.push_back(w);
+    argv.push_back(conf_);
     pid_ = spawn(argv, log_);
     wait_for_log(pid_, log_, "link type is", "pmacctd");
 }
@@ -105,14 +111,14 @@ uint64_t Pmacctd::end() {
     if (column < 0) throw std::runtime_error("pmacctd table has no PACKETS column: " + line);
     uint64_t total = 0;
     while (std::getline(in, line)) {
+        if (line.rfind("SRC_IP", 0) == 0) continue;  // a title repeated by a later purge
         std::istringstream row(line);
         std::string f;
         for (int i = 0; i <= column && std::getline(row, f, ','); ++i) {
         }
         if (!f.empty()) total += std::stoull(f);
     }
-    unlink(csv_.c_str());
-    unlink(log_.c_str());
+    for (const std::string& f : {csv_, log_, conf_}) unlink(f.c_str());
     return total;
 }
 

@@ -80,8 +80,8 @@ private:
     std::string log_;
 };
 
-// pmacctd aggregating by source host, destination port and protocol (print plugin,
-// written when it stops): the packets in its table.
+// pmacctd aggregating by source host, destination port and protocol (print plugin):
+// the packets in the table it writes.
 class Pmacctd : public Receiver {
 public:
     using Receiver::Receiver;
@@ -91,7 +91,7 @@ public:
 
 private:
     pid_t pid_ = -1;
-    std::string log_, csv_;
+    std::string log_, csv_, conf_;
 };
 
 // `darkscope run` on the sensor interface: every frame its data plane counted
