@@ -117,6 +117,7 @@ int main(int argc, char** argv) {
         }
     }
     install_signal_cleanup();
+    at_cleanup("rm -f /tmp/live_bench-" + std::to_string(getpid()) + "-*");  // logs, tables, scrapes
     if (FILE* ag = std::fopen("/proc/self/autogroup", "w")) {  // absent without CONFIG_SCHED_AUTOGROUP
         std::fprintf(ag, "%d", kNice);
         std::fclose(ag);
