@@ -152,7 +152,9 @@ void expect_ports_match_classes(const std::vector<ds_counter>& stats, const std:
 std::string check_key(const ds_source_key& k, const DataPlaneConfig& cfg) {
     const uint8_t family = DS_KEY_FAMILY(k.info);
     if (family != DS_FAMILY_IPV4 && family != DS_FAMILY_IPV6) return "family";
-    if (k.info & ~(DS_KEY_BACKSCATTER | 0x0f)) return "info bits";
+    if (k.info & ~(DS_KEY_BACKSCATTER | DS_KEY_RST | 0x0f)) return "info bits";
+    // RST keeps a victim's SYN-ACKs and RSTs apart: only TCP backscatter carries it.
+    if ((k.info & DS_KEY_RST) && !(k.proto == 6 && (k.info & DS_KEY_BACKSCATTER))) return "RST bit off TCP backscatter";
     const unsigned bits = family == DS_FAMILY_IPV4 ? cfg.source_prefix_v4 : cfg.source_prefix_v6;
     for (unsigned b = bits; b < 128; ++b)
         if (k.addr[b / 8] & (0x80 >> (b % 8))) return "address bit " + std::to_string(b) + " beyond the prefix";
