@@ -10,6 +10,8 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 "$root/scripts/setup.sh"
+# The agent pins its maps in the BPF filesystem; hosts without systemd may not mount it.
+mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
 cmake -S "$root" -B "$root/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$root/build" -j"$(nproc)"
 cd "$root/build"

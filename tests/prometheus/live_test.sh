@@ -83,7 +83,9 @@ for i in 1 2 3; do
   # fresh /sys, hiding the BPF filesystem the agent pins its maps in).
   nsenter --net="/run/netns/$s" "$agent" run -i "${tag}t$i" --dark-prefix "198.18.$((100 + i)).0/24" \
     --sensor-name "$tag-$i" --geoip "$tmp/countries.mmdb" --poll-interval 500ms \
-    --web.listen-address "198.19.$i.2:9817" --log-level warn >"$tmp/agent$i.log" 2>&1 &
+    --web.listen-address "198.19.$i.2:9817" --log-level warn \
+    --attack-min-packets 3 --attack-min-duration 0s --attack-window-packets 3 --dns-zone-min-messages 10 \
+    >"$tmp/agent$i.log" 2>&1 &
   pids+=($!)
 done
 for i in 1 2 3; do
@@ -132,7 +134,11 @@ sleep 2
 
 # --- traffic ------------------------------------------------------------------------
 # Rows: phase sensor kind port source count. kind: S = SYN probe, U = UDP probe,
-# I = ICMP echo request, SA = SYN-ACK backscatter, R = RST backscatter.
+# I = ICMP echo request, SA = SYN-ACK backscatter, R = RST backscatter, D = DNS
+# response (backscatter) for www.example.org. With the agents' short thresholds the
+# 3 SYN-ACKs of 203.0.113.10 are an attack, and so are the 12 DNS responses of
+# 198.51.100.53 (the 2 RSTs are not); example.org gets its own series at its 10th
+# message.
 # Phase 0 creates every country's series on every sensor (outside both windows);
 # phase 1 fills the "previous range", phase 2 the "current range":
 #   previous: ports 23 > 445 > 22 > 80 > 3389, countries JP > US > DE > BR > FR
@@ -161,6 +167,7 @@ cat >"$tmp/traffic" <<'ROWS'
 0 3 S 8080 198.51.100.130 1
 0 1 SA 80 203.0.113.10 3
 0 1 R 80 203.0.113.70 2
+0 2 D 53 198.51.100.53 12
 0 2 U 161 192.0.2.52 2
 0 2 I 0 192.0.2.53 2
 1 1 S 23 203.0.113.10 25
@@ -189,6 +196,7 @@ send_phase() { # PHASE: every row of the phase at once, each hping3 bounded by -
       I) args=(-1) ;;
       SA) args=(-S -A -s "$port" -k -p 40000) ;;
       R) args=(-R -s "$port" -k -p 40001) ;;
+      D) args=(-2 -s "$port" -k -p 5353 -E "$tmp/dns.bin" -d 33) ;;
     esac
     ip netns exec "$tag-p$sensor" hping3 -q -c "$count" -i u3000 "${args[@]}" -a "$src" \
       "198.18.$((100 + sensor)).7" >/dev/null 2>&1 &
@@ -196,6 +204,9 @@ send_phase() { # PHASE: every row of the phase at once, each hping3 bounded by -
   done <"$tmp/traffic"
   for j in "${jobs[@]}"; do wait "$j" || true; done
 }
+
+# A DNS response (NXDOMAIN) to "www.example.org" A IN: 12 + 17 + 4 = 33 bytes.
+printf '\x12\x34\x81\x83\x00\x01\x00\x00\x00\x00\x00\x00\x03www\x07example\x03org\x00\x00\x01\x00\x01' >"$tmp/dns.bin"
 
 # Windows, with R = 20 s and T = t0 + 45 s: previous range [t0+5, t0+25] holds
 # phase 1 (t0+8), current range [t0+25, t0+45] holds phase 2 (t0+28).
@@ -213,8 +224,8 @@ log "traffic sent; evaluating queries"
 # --- what the traffic implies -----------------------------------------------------
 sensor_re="($(IFS='|'; echo "${sensors[*]}"))"
 for i in 1 2 3; do
-  probes[$i]=$(awk -v s="$i" '$2 == s && $3 !~ /^(SA|R)$/ {n += $6} END {print n + 0}' "$tmp/traffic")
-  srcs[$i]=$(awk -v s="$i" '$2 == s {print $5}' "$tmp/traffic" | sort -u | wc -l)
+  probes[$i]=$(awk -v s="$i" '$2 == s && $3 !~ /^(SA|R|D)$/ {n += $6} END {print n + 0}' "$tmp/traffic")
+  srcs[$i]=$(awk -v s="$i" '$2 == s && $3 != "D" {print $5}' "$tmp/traffic" | sort -u | wc -l)
 done
 
 # --- every dashboard query returns data ------------------------------------------
@@ -297,10 +308,31 @@ check_top5 darkscope-ports-countries "Top 5 source countries and their rank in t
   "US=2 JP=1 DE=3" \
   "CN=50 US=40 JP=25 KR=16 DE=8"
 
+# Backscatter: one attack on sensor-a (SYN-ACKs) and one on sensor-b (DNS
+# responses), still active at T (5 min timeout);
+# example.org on sensor-2 with 1 name and 1 resolver, not flagged, 2 messages in its
+# own series (the 10 before its admission are in zone="other").
+got=$(query "$(panel darkscope-backscatter "DoS attacks active" A)" "$T" | jq -r '[.[] | "\(.metric.sensor)=\(.value[1])"] | sort | join(" ")')
+[ "$got" = "sensor-a=1 sensor-b=1 sensor-c=0" ] || err "attacks active: got '$got'"
+got=$(query 'sum by (sensor) (darkscope_backscatter_attacks_started_total)' "$T" | jq -r '[.[] | "\(.metric.sensor)=\(.value[1])"] | sort | join(" ")')
+[ "$got" = "sensor-a=1 sensor-b=1 sensor-c=0" ] || err "attacks started: got '$got'"
+got=$(query 'darkscope_backscatter_packets_total{sensor="sensor-a", kind=~"synack|rst", port="80"}' "$T" | jq -r '[.[] | "\(.metric.kind)=\(.value[1])"] | sort | join(" ")')
+[ "$got" = "rst=2 synack=3" ] || err "backscatter packets of sensor-a: got '$got'"
+got=$(query "$(panel darkscope-backscatter "Zones: names, resolvers, random-subdomain flag" A)" "$T" | jq -r '[.[] | "\(.metric.zone)=\(.value[1])"] | join(" ")')
+[ "$got" = "example.org=1" ] || err "zone names: got '$got'"
+got=$(query "$(panel darkscope-backscatter "Zones: names, resolvers, random-subdomain flag" B)" "$T" | jq -r '[.[] | "\(.metric.zone)=\(.value[1])"] | join(" ")')
+[ "$got" = "example.org=1" ] || err "zone resolvers: got '$got'"
+got=$(query "$(panel darkscope-backscatter "Zones: names, resolvers, random-subdomain flag" C)" "$T" | jq -r '[.[] | "\(.metric.zone)=\(.value[1])"] | join(" ")')
+[ "$got" = "example.org=0" ] || err "zone flag: got '$got'"
+got=$(query 'darkscope_dns_backscatter_responses_total{sensor="sensor-b"}' "$T" | jq -r '[.[] | "\(.metric.zone)=\(.value[1])"] | sort | join(" ")')
+[ "$got" = "example.org=2 other=10" ] || err "DNS responses by zone on sensor-b: got '$got'"
+got=$(query 'darkscope_dns_events_total{sensor="sensor-b"}' "$T" | jq -r '[.[] | "\(.metric.result)=\(.value[1])"] | sort | join(" ")')
+[ "$got" = "rate_limited=0 ringbuf_full=0 sent=12" ] || err "DNS events on sensor-b: got '$got'"
+
 log "checks done"
 if [ "$fail" -ne 0 ]; then
   echo "--- agent logs" >&2; cat "$tmp"/agent*.log >&2
   echo "--- prometheus log" >&2; tail -20 "$tmp/prometheus.log" >&2
   exit 1
 fi
-echo "ok: $nq dashboard queries with data, $want rules; exact accesses, sources and top-5 ranks"
+echo "ok: $nq dashboard queries with data, $want rules; exact accesses, sources, top-5 ranks, attacks and DNS zones"

@@ -4,14 +4,19 @@
 #include <pcap/pcap.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
 
+#include "backscatter/attack_json.h"
+#include "exposition/backscatter_collector.h"
+#include "replay/openmetrics_writer.h"
 #include "replay/replay.h"
 #include "replay/report.h"
+#include "support/dns_message.h"
 #include "support/frame_builder.h"
 
 using namespace darkscope;
@@ -165,4 +170,107 @@ TEST(Replay, TruncatedCaptureKeepsWhatWasCounted) {
     EXPECT_EQ(r.frames, 14u);
     EXPECT_EQ(to_json(r)["totals"]["dark_packets"], 12);
     fs::remove_all(pcap.parent_path());
+}
+
+namespace {
+
+// 2023-11-14T22:13:20Z, on a whole second: drains fall on second boundaries.
+constexpr int64_t kFloodStart = 1700000000LL * kSec;
+
+// A SYN-ACK flood of capture time: 198.51.100.7:80 answers every 0.5 s for 70 s (141
+// SYN-ACKs), 198.51.100.8 three times; 150 NXDOMAIN responses for random names under
+// example.com from two resolvers at +5 s.
+std::vector<Frame> flood_scenario() {
+    std::vector<Frame> f;
+    for (int i = 0; i <= 140; ++i)
+        f.push_back({kFloodStart + i * kSec / 2,
+                     FrameBuilder().eth().ipv4("198.51.100.7", "203.0.113." + std::to_string(i % 200), 6)
+                         .tcp(80, static_cast<uint16_t>(1024 + i), 0x12).build()});
+    for (int i = 0; i < 3; ++i)
+        f.push_back({kFloodStart + 20 * kSec + i * kSec,
+                     FrameBuilder().eth().ipv4("198.51.100.8", "203.0.113.1", 6).tcp(443, 2000, 0x12).build()});
+    for (int i = 0; i < 150; ++i) {
+        char name[40];
+        std::snprintf(name, sizeof name, "r%05dx%d.example.com", i * 7919 % 100000, i);
+        f.push_back({kFloodStart + 5 * kSec + i * 1000,
+                     FrameBuilder().eth().ipv4(i % 2 ? "192.0.2.54" : "192.0.2.53", "203.0.113.9", 17)
+                         .udp(53, static_cast<uint16_t>(30000 + i))
+                         .raw(test::DnsMessage().response().question(name).build()).build()});
+    }
+    std::stable_sort(f.begin(), f.end(), [](const Frame& a, const Frame& b) { return a.ts_ns < b.ts_ns; });
+    return f;
+}
+
+}  // namespace
+
+TEST(Replay, SynAckFloodInCaptureTimeIsOneAttackAndDnsZoneIsFlagged) {
+    const fs::path pcap = temp_file("flood.pcap");
+    write_pcap(pcap, flood_scenario());
+    ReplayOptions o;
+    o.dataplane.dark_prefixes = {Prefix::parse("203.0.113.0/24")};
+    o.victims.ipv4_scale = ipv4_scale(o.dataplane.dark_prefixes);
+    o.victims.ports.tracked_ports = {80, 443};
+    // The OpenMetrics file samples the backscatter families with the others.
+    BackscatterView sampled;
+    OpenMetricsWriter om([&](const Snapshot&) { return BackscatterCollector::families(sampled); });
+    o.on_interval = [&](int64_t ts, const Accumulator& acc, const BackscatterView& b) {
+        sampled = b;
+        om.sample(ts, acc.snapshot());
+    };
+    const ReplayResult r = replay({pcap.string()}, o);
+    ASSERT_EQ(r.error, "");
+    EXPECT_EQ(r.frames, 141u + 3u + 150u);
+
+    // Dated by the drains once a second of capture time: first seen at the drain of
+    // +0.5 s, last at the end of the capture (+70 s): 69.5 s, 141 packets.
+    ASSERT_EQ(r.attacks.size(), 1u);
+    const nlohmann::json a = attack_to_json(r.attacks[0]);
+    EXPECT_EQ(a["victim"], "198.51.100.7");
+    EXPECT_EQ(a["packets"], 141);
+    EXPECT_EQ(a["ports"], nlohmann::json::parse(R"([{"protocol":"tcp","port":80,"packets":141}])"));
+    EXPECT_EQ(a["start"], "2023-11-14T22:13:20.500Z");
+    EXPECT_EQ(a["end"], "2023-11-14T22:14:30.000Z");
+    EXPECT_EQ(a["duration_seconds"], 69.5);
+    EXPECT_EQ(a["ended"], "capture_end");
+    EXPECT_DOUBLE_EQ(a["observed_pps"].get<double>(), 141 / 69.5);
+    EXPECT_DOUBLE_EQ(a["estimated_pps"].get<double>(), 141 / 69.5 * 16777216.0);
+    const BackscatterView& b = r.backscatter;
+    EXPECT_EQ(b.victims.attacks_started, 1u);
+    EXPECT_EQ(b.victims.attacks_active, 0u);  // ended with the capture
+    EXPECT_EQ(b.victims.packets.at({"synack", "80"}), 141u);
+    EXPECT_EQ(b.victims.packets.at({"synack", "443"}), 3u);
+    EXPECT_EQ(b.victims.packets.at({"dns_response", "53"}), 150u);
+
+    ASSERT_FALSE(b.dns.zones.empty());
+    const dns::ZoneRow& z = b.dns.zones[0];
+    EXPECT_EQ(z.zone, "example.com");
+    EXPECT_EQ(z.messages, 150u);
+    EXPECT_EQ(z.names_today, 150u);
+    EXPECT_EQ(z.resolvers_today, 2u);
+    EXPECT_TRUE(z.random_subdomain);
+    EXPECT_EQ(b.dns_sent, 150u);
+    EXPECT_EQ(b.dns_rate_limited, 0u);
+
+    const nlohmann::json j = to_json(r);
+    EXPECT_EQ(j["attacks"].size(), 1u);
+    EXPECT_EQ(j["dns"]["zones"][0]["zone"], "example.com");
+    EXPECT_EQ(j["dns"]["zones"][0]["random_subdomain"], true);
+    const std::string text = format_summary(r, 5);
+    EXPECT_NE(text.find("Backscatter: 1 attacks"), std::string::npos) << text;
+    EXPECT_NE(text.find("198.51.100.7"), std::string::npos) << text;
+    EXPECT_NE(text.find("RANDOM-SUBDOMAIN ATTACK"), std::string::npos) << text;
+
+    // The last sample (+70 s), before the capture's end ended the attack.
+    const fs::path out = temp_file("flood.om");
+    om.write(out.string());
+    std::ifstream in(out);
+    const std::string om_text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_NE(om_text.find("darkscope_backscatter_attacks_active 1 1700000070.000\n"), std::string::npos) << om_text;
+    EXPECT_NE(om_text.find("darkscope_backscatter_attacks_started_total 1 1700000070.000\n"), std::string::npos);
+    EXPECT_NE(om_text.find("darkscope_dns_backscatter_random_subdomain{zone=\"example.com\"} 1 1700000070.000\n"),
+              std::string::npos);
+    EXPECT_NE(om_text.find("darkscope_backscatter_packets_total{kind=\"synack\",port=\"80\"} 141 1700000070.000\n"),
+              std::string::npos);
+    fs::remove(pcap);
+    fs::remove(out);
 }

@@ -19,4 +19,11 @@ inline std::string run_out(const std::string& cmd, int* status = nullptr) {
     return out;
 }
 
+// Runs a shell command for its exit status alone.
+inline int run_status(const std::string& cmd) {
+    int st = 0;
+    run_out(cmd, &st);
+    return st;
+}
+
 }  // namespace darkscope::test

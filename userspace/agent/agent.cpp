@@ -26,8 +26,12 @@
 #include <stdexcept>
 
 #include "agent/accumulator.h"
+#include "agent/backscatter_monitor.h"
+#include "agent/status_file.h"
 #include "dataplane/data_plane.h"
+#include "exposition/backscatter_collector.h"
 #include "exposition/collector.h"
+#include "backscatter/attack_json.h"
 #include "geoip/geoip.h"
 
 #ifndef CAP_BPF
@@ -160,7 +164,7 @@ std::shared_ptr<GeoIp> open_geoip(const CommonOptions& common) {
     return geo;
 }
 
-void poll_once(DataPlane& dp, Accumulator& acc, AgentState& state) {
+void poll_once(DataPlane& dp, Accumulator& acc, BackscatterMonitor& backscatter, AgentState& state) {
     const auto t0 = std::chrono::steady_clock::now();
     std::shared_ptr<GeoIp> geo;
     {
@@ -173,10 +177,12 @@ void poll_once(DataPlane& dp, Accumulator& acc, AgentState& state) {
     acc.update_counters(dp.read_stats(), {});
     // The program stamps entries with CLOCK_MONOTONIC(_COARSE); shift them to wall clock.
     const int64_t offset = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
-    acc.add_sources(
-        entries, [offset](uint64_t t) { return static_cast<int64_t>(t) + offset; },
-        [&geo](uint8_t family, const uint8_t* addr) { return geo->country(family, addr); });
-    acc.advance_to(clock_ns(CLOCK_REALTIME));
+    const auto to_unix = [offset](uint64_t t) { return static_cast<int64_t>(t) + offset; };
+    const auto country = [&geo](uint8_t family, const uint8_t* addr) { return geo->country(family, addr); };
+    acc.add_sources(entries, to_unix, country);
+    const int64_t now = clock_ns(CLOCK_REALTIME);
+    acc.advance_to(now);
+    backscatter.poll(entries, now, to_unix, country, acc.day_of(now));
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::lock_guard lock(state.mu);
     state.poll_seconds = secs;
@@ -231,6 +237,9 @@ void run_agent(const RunOptions& o) {
     DataPlaneConfig dpc = data_plane_config(o.common);
     dpc.pass_dark = o.pass;
     AccumulatorConfig accc = accumulator_config(o.common);
+    apply_live_backscatter_options(o.live_backscatter, dpc);
+    const VictimConfig victim_cfg = victim_config(o.backscatter, o.common, dpc);
+    const dns::BackscatterConfig dns_cfg = dns_backscatter_config(o.backscatter);
     const ListenAddress listen = parse_listen_address(o.listen_address);
     if (o.telemetry_path.empty() || o.telemetry_path[0] != '/')
         throw std::invalid_argument("telemetry path must begin with '/': " + o.telemetry_path);
@@ -242,6 +251,7 @@ void run_agent(const RunOptions& o) {
     setup_logging(o.log_level);
     AgentState state;
     state.geoip = open_geoip(o.common);
+    BackscatterMonitor backscatter(victim_cfg, dns_cfg, o.live_backscatter);  // the PSL, the attack log
 
     // 2. What needs privilege, still without changing anything.
     check_privilege();
@@ -300,6 +310,8 @@ void run_agent(const RunOptions& o) {
     state.attachments = dp->attachments();
     spdlog::info("sensor {}: maps pinned in {}{}", sensor, dpc.pin_dir, resumed ? " (continuing the pinned counts)" : "");
 
+    backscatter.start_dns_events(dp->dns_events_fd());
+    const std::string status_path = status_file_path(sensor);
     Accumulator acc(accc);
     const uint64_t capacity = dp->source_map_capacity();
     const uint64_t dark_count = dpc.dark_prefixes.size(), allow_count = dpc.allowed_sources.size();
@@ -323,8 +335,22 @@ void run_agent(const RunOptions& o) {
             return h;
         },
         accc.tracked_ports);
-    poll_once(*dp, acc, state);
+    auto backscatter_collector = std::make_shared<BackscatterCollector>([&] {
+        BackscatterView v = backscatter.view();
+        set_dns_event_counters(v, dp->read_stats());
+        return v;
+    });
+    const auto poll = [&] {
+        poll_once(*dp, acc, backscatter, state);
+        nlohmann::json st = backscatter.status(20, 10);
+        st["sensor"] = sensor;
+        st["updated"] = utc_time(clock_ns(CLOCK_REALTIME));
+        if (!write_status_file(status_path, st))
+            spdlog::warn("cannot write {}: {}", status_path, std::strerror(errno));
+    };
+    poll();
     exposer->RegisterCollectable(collector, o.telemetry_path);
+    exposer->RegisterCollectable(backscatter_collector, o.telemetry_path);
     spdlog::info("serving metrics on http://{}{}", o.listen_address, o.telemetry_path);
 
     // 4. Poll until told to stop.
@@ -353,7 +379,7 @@ void run_agent(const RunOptions& o) {
         }
         if (sig < 0 && errno != EAGAIN) continue;  // EINTR
         try {
-            poll_once(*dp, acc, state);
+            poll();
         } catch (const std::exception& e) {
             spdlog::error("poll failed: {}", e.what());
         }
@@ -361,8 +387,10 @@ void run_agent(const RunOptions& o) {
         if (next < std::chrono::steady_clock::now()) next = std::chrono::steady_clock::now() + interval;
     }
 
-    // 5. Stop serving before the data plane goes away.
+    // 5. Stop serving before the data plane goes away; attacks going on end now.
     exposer.reset();
+    backscatter.finish();
+    unlink(status_path.c_str());
     if (o.keep_pinned) {
         dp->release_attachments();
         spdlog::info("left attached with maps pinned in {} (--keep-pinned)", dpc.pin_dir);
@@ -383,6 +411,8 @@ void add_run_command(CLI::App& app) {
         ->delimiter(',')
         ->type_name("IF");
     add_common_options(*run, opts->common);
+    add_backscatter_options(*run, opts->backscatter);
+    add_live_backscatter_options(*run, opts->live_backscatter);
     run->add_option("--xdp-mode", opts->xdp_mode, "native, generic, or auto (native, else generic with a warning)")
         ->capture_default_str()
         ->check(CLI::IsMember({"native", "generic", "auto"}));

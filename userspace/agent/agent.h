@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/backscatter_options.h"
 #include "cli/common_options.h"
 
 namespace CLI {
@@ -21,6 +22,8 @@ inline constexpr const char* kDefaultListenAddress = "127.0.0.1:9817";
 
 struct RunOptions {
     CommonOptions common;
+    BackscatterOptions backscatter;
+    LiveBackscatterOptions live_backscatter;
     std::vector<std::string> interfaces;
     std::string xdp_mode = "auto";
     std::string listen_address = kDefaultListenAddress;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "agent/agent.h"
+#include "agent/status_file.h"
 
 namespace darkscope {
 namespace {
@@ -30,6 +31,9 @@ void remove_sensor(const std::string& root, const std::string& name) {
     }
     if (rmdir(dir.c_str()) && errno != ENOENT)
         throw std::runtime_error("cannot remove " + dir + ": " + std::strerror(errno));
+    // The state a killed agent left for `darkscope status` (attacks, DNS zones).
+    const std::string state = status_file_path(name);
+    if (unlink(state.c_str()) == 0) std::cout << "removed " << state << "\n";
 }
 
 }  // namespace

@@ -12,11 +12,13 @@
 #include <cstdio>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "agent/agent.h"
+#include "agent/status_file.h"
 #include "darkscope/abi.h"
 #include "dataplane/names.h"
 
@@ -34,6 +36,52 @@ std::vector<ds_counter> read_pinned_stats(const std::string& path) {
             for (const ds_counter& c : percpu) out[k].packets += c.packets, out[k].bytes += c.bytes;
     close(fd);
     return out;
+}
+
+// What the agent wrote last (status_file.h): attacks going on and DNS zones today.
+void show_backscatter(const std::string& name) {
+    const std::string path = status_file_path(name);
+    const std::optional<nlohmann::json> st = read_status_file(path);
+    if (!st) {
+        std::cout << "  no agent state in " << path << " (no agent running)\n";
+        return;
+    }
+    const nlohmann::json& j = *st;
+    char line[256];
+    std::cout << "  backscatter (agent state of " << j.value("updated", "?") << "): "
+              << j.value("attacks_active", 0) << " attacks active, " << j.value("attacks_started", 0)
+              << " started since the agent started, " << j.value("victims_tracked", 0) << " victims tracked\n";
+    for (const nlohmann::json& a : j.value("attacks", nlohmann::json::array())) {
+        std::string ports;
+        for (const nlohmann::json& p : a["ports"]) {
+            if (!ports.empty()) ports += ",";
+            ports += p.value("protocol", "?") + "/" +
+                     (p.contains("port") ? std::to_string(p["port"].get<int>())
+                                         : std::to_string(p["type"].get<int>()) + ":" +
+                                               std::to_string(p["code"].get<int>()));
+        }
+        const std::string rate = a["estimated_pps"].is_number()
+                                     ? std::to_string(static_cast<long long>(a["estimated_pps"].get<double>())) + " pps"
+                                     : std::string("unknown");
+        std::snprintf(line, sizeof line, "    attack on %s (%s) ports %s since %s: %llu packets, est. rate %s\n",
+                      a.value("victim", "?").c_str(), a.value("country", "ZZ").c_str(), ports.c_str(),
+                      a.value("start", "?").c_str(), static_cast<unsigned long long>(a.value("packets", 0ull)),
+                      rate.c_str());
+        std::cout << line;
+    }
+    const nlohmann::json dns = j.value("dns", nlohmann::json::object());
+    const nlohmann::json zones = dns.value("zones", nlohmann::json::array());
+    std::cout << "  DNS backscatter zones today (" << dns.value("day", "?") << ", " << dns.value("messages", 0)
+              << " messages read):" << (zones.empty() ? " none" : "") << "\n";
+    for (const nlohmann::json& z : zones) {
+        std::snprintf(line, sizeof line, "    %-40s %10llu messages %8llu names %6llu resolvers%s%s\n",
+                      z.value("zone", "?").c_str(), static_cast<unsigned long long>(z.value("messages_today", 0ull)),
+                      static_cast<unsigned long long>(z.value("names_today", 0ull)),
+                      static_cast<unsigned long long>(z.value("resolvers_today", 0ull)),
+                      z.value("counts_exact", true) ? "" : " (estimated)",
+                      z.value("random_subdomain", false) ? "  RANDOM-SUBDOMAIN ATTACK" : "");
+        std::cout << line;
+    }
 }
 
 void show_sensor(const std::string& root, const std::string& name) {
@@ -86,6 +134,7 @@ void show_sensor(const std::string& root, const std::string& name) {
     for (uint32_t r = 0; r < DS_MAL_COUNT; ++r) malformed += s[DS_STATS_MALFORMED(r)].packets;
     std::cout << "\n  malformed: " << malformed << ", unattributed: " << s[DS_STATS_MISC(DS_MISC_UNATTRIBUTED)].packets
               << "\n";
+    show_backscatter(name);
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
 // The JSON form of an attack, one object per line in the attack log and the
-// status file, and in `darkscope replay --format json` (docs/backscatter.md).
+// status file, and in `darkscope replay --format json` (docs/configuration.md, Backscatter).
 #pragma once
 
 #include <nlohmann/json.hpp>

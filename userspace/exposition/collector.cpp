@@ -1,5 +1,7 @@
 #include "exposition/collector.h"
 
+#include "exposition/metric_families.h"
+
 #include <bpf/libbpf.h>
 
 #include <utility>
@@ -13,28 +15,9 @@
 namespace darkscope {
 namespace {
 
-using prometheus::ClientMetric;
 using prometheus::MetricFamily;
 using prometheus::MetricType;
-using Labels = std::vector<ClientMetric::Label>;
-
-MetricFamily family(const char* name, const char* help, MetricType type) {
-    MetricFamily f;
-    f.name = name;
-    f.help = help;
-    f.type = type;
-    return f;
-}
-
-void add(MetricFamily& f, Labels labels, double value) {
-    ClientMetric m;
-    m.label = std::move(labels);
-    if (f.type == MetricType::Counter)
-        m.counter.value = value;
-    else
-        m.gauge.value = value;
-    f.metric.push_back(std::move(m));
-}
+using Labels = MetricLabels;
 
 template <typename Map, typename Key>
 auto value_or_zero(const Map& map, const Key& key) -> typename Map::mapped_type {

@@ -9,6 +9,7 @@
 #include <unordered_set>
 
 #include "capture/pcap_reader.h"
+#include "dns/dns_event_reader.h"
 
 namespace darkscope {
 namespace {
@@ -70,31 +71,61 @@ uint64_t file_size(const std::string& path) {
 }  // namespace
 
 ReplayResult replay(const std::vector<std::string>& files, const ReplayOptions& options) {
-    DataPlane dp(options.dataplane);
+    DataPlaneConfig dpc = options.dataplane;
+    dpc.dns_events_per_second = 0;  // every DNS frame of the capture is read, at any speed
+    DataPlane dp(dpc);
     Accumulator acc(options.accumulator);
+    VictimTracker victims(options.victims);
+    dns::BackscatterTracker dns_zones(options.dns);
+    dns::DnsEventReader dns_reader(dp.dns_events_fd(), dns_zones);
     CaptureTotals totals;
     ReplayResult result;
     result.files = files;
 
     uint64_t runts = 0;  // frames shorter than an Ethernet header: malformed, never run
-    int64_t interval_end = 0, last_ts = 0;
+    int64_t interval_end = 0, drain_end = 0, last_ts = 0;
+    const int64_t resolution = std::max<int64_t>(1, options.backscatter_resolution_ns);
+    std::string dns_day;
+    auto backscatter_view = [&](const std::vector<ds_counter>& stats) {
+        BackscatterView v;
+        v.victims = victims.snapshot();
+        v.dns = dns_zones.snapshot(SIZE_MAX);
+        set_dns_event_counters(v, stats);
+        return v;
+    };
+    // Each drain is dated with the last frame's capture time (the kernel's clock means
+    // nothing here): the accumulator's days and the victims' flows move with it.
+    auto drain = [&] {
+        dns_reader.consume();
+        std::vector<SourceEntry> entries = dp.drain_sources(/*swap=*/false);
+        const int64_t ts = last_ts;
+        acc.add_sources(entries, [ts](uint64_t) { return ts; }, options.country);
+        totals.add(entries, options.country);
+        victims.add(entries, ts, [ts](uint64_t) { return ts; }, options.country);
+        for (AttackEvent& ev : victims.take_ended()) result.attacks.push_back(std::move(ev));
+    };
     // Everything drained at a flush happened in the interval that just ended, so it
     // is dated with the last frame's capture time (the kernel's clock means nothing here).
     // Reading the 393,216-entry per-CPU port array costs milliseconds, so the counters
     // are read only when someone samples them: the OpenMetrics writer, and the end.
     auto flush = [&](bool final) {
-        std::vector<SourceEntry> entries = dp.drain_sources(/*swap=*/false);
+        drain();
         const int64_t ts = last_ts;
-        acc.add_sources(entries, [ts](uint64_t) { return ts; }, options.country);
-        totals.add(entries, options.country);
+        std::vector<ds_counter> stats;
         if (options.on_interval || final) {
-            std::vector<ds_counter> stats = dp.read_stats();
+            stats = dp.read_stats();
             stats[DS_STATS_MALFORMED(DS_MAL_ETH_TRUNCATED)].packets += runts;
             acc.update_counters(stats, dp.read_port_stats());
         }
-        if (result.frames == 0) return;  // nothing read: no day to speak of
-        acc.advance_to(ts);
-        if (options.on_interval) options.on_interval(ts, acc);
+        if (result.frames > 0) {  // no frame read: no day to speak of
+            acc.advance_to(ts);
+            if (options.on_interval) options.on_interval(ts, acc, backscatter_view(stats));
+        }
+        if (final) {  // the attacks still going on end with the capture
+            victims.finish("capture_end");
+            for (AttackEvent& ev : victims.take_ended()) result.attacks.push_back(std::move(ev));
+            result.backscatter = backscatter_view(stats);
+        }
     };
 
     // The day of a timestamp, remembered per 15-minute block: every time zone in use
@@ -125,6 +156,7 @@ ReplayResult replay(const std::vector<std::string>& files, const ReplayOptions& 
                 if (result.frames == 0) {
                     result.first_ts_ns = ts;
                     interval_end = ts - ts % options.interval_ns + options.interval_ns;
+                    drain_end = ts - ts % resolution + resolution;
                 }
                 // A new interval, or a new day (merged captures jump years): flush
                 // what belongs to the previous one before counting this frame.
@@ -132,6 +164,15 @@ ReplayResult replay(const std::vector<std::string>& files, const ReplayOptions& 
                 if (result.frames > 0 && (ts >= interval_end || day != last_day)) {
                     flush(false);
                     interval_end = ts - ts % options.interval_ns + options.interval_ns;
+                    drain_end = ts - ts % resolution + resolution;
+                } else if (result.frames > 0 && ts >= drain_end) {
+                    drain();
+                    drain_end = ts - ts % resolution + resolution;
+                }
+                if (day != dns_day) {  // DNS zones count per day, as live
+                    dns_reader.consume();
+                    dns_zones.advance_to(day);
+                    dns_day = day;
                 }
                 if (result.frames == 0 || ts >= last_ts) last_day = day;
                 last_ts = result.frames == 0 ? ts : std::max(last_ts, ts);
@@ -143,6 +184,8 @@ ReplayResult replay(const std::vector<std::string>& files, const ReplayOptions& 
                 } else {
                     dp.test_run(frame.bytes.data(), std::min(len, kMaxFrame));
                 }
+                // The ring buffer (1 MiB) holds about 3,500 events: read it well before.
+                if ((result.frames & 0x3ff) == 0) dns_reader.consume();
                 if (options.progress && (result.frames & 0x3fff) == 0)
                     options.progress(done_bytes + reader.bytes_read(), total_bytes);
             }

@@ -11,20 +11,28 @@
 #include <vector>
 
 #include "agent/accumulator.h"
+#include "backscatter/victims.h"
 #include "dataplane/data_plane.h"
+#include "dns/backscatter_tracker.h"
+#include "exposition/backscatter_collector.h"
 
 namespace darkscope {
 
 struct ReplayOptions {
     DataPlaneConfig dataplane;        // prefixes, allowlist, source prefix lengths
     AccumulatorConfig accumulator;    // tracked ports, day time zone
+    VictimConfig victims;             // attack thresholds, driven by capture time
+    dns::BackscatterConfig dns;       // DNS zone table (every DNS frame is read: no rate limit)
+    // Capture time between two drains of the per-source map: the resolution of attack
+    // start and end times (every packet drained at once is dated at the drain).
+    int64_t backscatter_resolution_ns = 1'000'000'000;
     CountryLookup country;            // GeoIP; empty: every source is "ZZ"
     int64_t interval_ns = 60'000'000'000;  // capture time between counter snapshots
     // Called with (bytes read so far, total bytes) now and then: the progress bar.
     std::function<void(uint64_t, uint64_t)> progress;
-    // Called at the end of each interval with the capture time and the accumulator:
-    // the OpenMetrics writer samples the metric families there.
-    std::function<void(int64_t, const Accumulator&)> on_interval;
+    // Called at the end of each interval with the capture time, the accumulator and
+    // the backscatter figures: the OpenMetrics writer samples the metric families there.
+    std::function<void(int64_t, const Accumulator&, const BackscatterView&)> on_interval;
 };
 
 // Exact, unbounded per-port numbers of a capture (the live exporter bounds them).
@@ -43,6 +51,8 @@ struct ReplayResult {
     std::map<std::string, PortDetail> countries;     // probe packets and sources, whole capture
     uint64_t distinct_sources = 0;                   // probe sources, whole capture
     std::vector<ds_counter> port_stats;              // raw kernel port array (ICMP types, backscatter)
+    std::vector<AttackEvent> attacks;                // every attack, in the order they ended
+    BackscatterView backscatter;                     // at the end (every attack ended by then)
     std::string error;                               // set when a file failed part-way
 };
 

@@ -8,7 +8,9 @@
 #include <iostream>
 #include <memory>
 
+#include "cli/backscatter_options.h"
 #include "cli/common_options.h"
+#include "exposition/backscatter_collector.h"
 #include "exposition/collector.h"
 #include "geoip/geoip.h"
 #include "replay/openmetrics_writer.h"
@@ -20,6 +22,7 @@ namespace {
 
 struct ReplayArgs {
     CommonOptions common;
+    BackscatterOptions backscatter;
     std::vector<std::string> files;
     std::string format = "text";
     std::string openmetrics;
@@ -47,20 +50,28 @@ int run_replay(ReplayArgs a) {
     ReplayOptions o;
     o.dataplane = data_plane_config(a.common);
     o.accumulator = accumulator_config(a.common);
+    o.victims = victim_config(a.backscatter, a.common, o.dataplane);
+    o.dns = dns_backscatter_config(a.backscatter);
     o.country = make_country_lookup(a.common.geoip_files);
     o.interval_ns = static_cast<int64_t>(a.interval_s * 1e9);
     o.progress = progress_bar(!a.no_progress);
 
     // The OpenMetrics file carries the families `run` serves, built by the same collector.
     Snapshot sampled;
+    BackscatterView sampled_backscatter;
     Collector collector([&sampled] { return sampled; }, [] { return AgentHealth{}; }, o.accumulator.tracked_ports);
     std::unique_ptr<OpenMetricsWriter> om;
     if (!a.openmetrics.empty()) {
         om = std::make_unique<OpenMetricsWriter>([&](const Snapshot& s) {
             sampled = s;
-            return collector.Collect();
+            std::vector<prometheus::MetricFamily> families = collector.Collect();
+            for (auto& f : BackscatterCollector::families(sampled_backscatter)) families.push_back(std::move(f));
+            return families;
         });
-        o.on_interval = [&](int64_t ts, const Accumulator& acc) { om->sample(ts, acc.snapshot()); };
+        o.on_interval = [&](int64_t ts, const Accumulator& acc, const BackscatterView& backscatter) {
+            sampled_backscatter = backscatter;
+            om->sample(ts, acc.snapshot());
+        };
     }
     ReplayResult r = replay(a.files, o);
     if (om) om->write(a.openmetrics);
@@ -84,6 +95,7 @@ void add_replay_command(CLI::App& app) {
     cmd->add_option("files", args->files, "Capture files (pcap or pcapng, Ethernet)")->required()->check(CLI::ExistingFile);
     add_config_option(*cmd);
     add_common_options(*cmd, args->common);
+    add_backscatter_options(*cmd, args->backscatter);
     cmd->add_option("--format", args->format, "Output: text (a report-style summary) or json (docs/replay.md)")
         ->check(CLI::IsMember({"text", "json"}))->capture_default_str();
     cmd->add_option("--openmetrics", args->openmetrics,

@@ -6,6 +6,7 @@
 #include <sstream>
 #include <vector>
 
+#include "backscatter/attack_json.h"
 #include "dataplane/names.h"
 
 namespace darkscope {
@@ -56,6 +57,28 @@ template <typename Key>
 std::vector<std::pair<std::string, PortDetail>> ranked_countries(const ReplayResult& r, Key key) {
     std::vector<std::pair<std::string, PortDetail>> v(r.countries.begin(), r.countries.end());
     std::stable_sort(v.begin(), v.end(), [&](auto& a, auto& b) { return key(a.second) > key(b.second); });
+    return v;
+}
+
+// "tcp/80,tcp/443,icmp/3:3": an attack's ports as the JSON form lists them.
+std::string ports_text(const nlohmann::json& attack) {
+    std::string out;
+    for (const nlohmann::json& p : attack["ports"]) {
+        if (!out.empty()) out += ",";
+        out += p["protocol"].get<std::string>() + "/" +
+               (p.contains("port") ? std::to_string(p["port"].get<int>())
+                                   : std::to_string(p["type"].get<int>()) + ":" + std::to_string(p["code"].get<int>()));
+    }
+    return out;
+}
+
+// Attacks, busiest first (ties: earlier first), as report tables show them.
+std::vector<const AttackEvent*> ranked_attacks(const ReplayResult& r) {
+    std::vector<const AttackEvent*> v;
+    for (const AttackEvent& a : r.attacks) v.push_back(&a);
+    std::stable_sort(v.begin(), v.end(), [](const AttackEvent* a, const AttackEvent* b) {
+        return a->packets != b->packets ? a->packets > b->packets : a->start_ns < b->start_ns;
+    });
     return v;
 }
 
@@ -142,6 +165,52 @@ std::string format_summary(const ReplayResult& r, size_t top_n) {
     country_table("Top source countries by unique sources", [](const PortDetail& d) { return d.sources; },
                   r.distinct_sources, "sources");
 
+    const BackscatterView& b = r.backscatter;
+    o << "\nBackscatter: " << r.attacks.size() << " attacks (DoS victims), " << b.victims.untracked_packets
+      << " packets from untracked victims\n";
+    {
+        size_t rank = 0;
+        for (const AttackEvent* a : ranked_attacks(r)) {
+            if (++rank > top_n) break;
+            const nlohmann::json j = attack_to_json(*a);
+            std::snprintf(line, sizeof line, "  %4zu  %-18s %-3s %s %8.1f s %10llu packets  %s", rank, a->victim.c_str(),
+                          a->country.c_str(), j["start"].get<std::string>().c_str(),
+                          j["duration_seconds"].get<double>(), static_cast<unsigned long long>(a->packets),
+                          ports_text(j).c_str());
+            o << line;
+            if (a->estimated_pps) {
+                std::snprintf(line, sizeof line, "  est. %.0f pps", *a->estimated_pps);
+                o << line;
+            }
+            o << "\n";
+        }
+    }
+    o << "  packets by kind and victim port:";
+    bool any = false;
+    for (const auto& [label, n] : b.victims.packets)
+        if (n) o << (any ? ", " : " ") << label.kind << "/" << label.port << " " << n, any = true;
+    o << (any ? "\n" : " none\n");
+
+    const dns::BackscatterSnapshot& d = b.dns;
+    uint64_t received = 0, malformed = 0;
+    for (uint64_t n : d.received) received += n;
+    for (uint64_t n : d.malformed) malformed += n;
+    o << "\nDNS backscatter: " << received << " messages (" << d.received[0] << " responses, " << d.received[1]
+      << " quoted by ICMP errors), " << d.messages << " read, " << malformed << " malformed\n";
+    o << "  rank  zone                                   messages    names  resolvers\n";
+    {
+        size_t rank = 0;
+        for (const dns::ZoneRow& z : d.zones) {
+            if (++rank > top_n) break;
+            std::snprintf(line, sizeof line, "  %4zu  %-36s %10llu %8llu %10llu%s%s\n", rank, z.zone.c_str(),
+                          static_cast<unsigned long long>(z.messages), static_cast<unsigned long long>(z.names_today),
+                          static_cast<unsigned long long>(z.resolvers_today), z.counts_exact ? "" : " (estimated)",
+                          z.random_subdomain ? "  RANDOM-SUBDOMAIN ATTACK" : "");
+            o << line;
+        }
+        if (!rank) o << "  (none)\n";
+    }
+
     if (t.malformed.packets) {
         o << "\nMalformed frames by reason\n";
         for (uint32_t m = 0; m < DS_MAL_COUNT; ++m)
@@ -215,6 +284,37 @@ nlohmann::json to_json(const ReplayResult& r) {
     j["malformed"] = malformed;
     j["passed"] = passed;
     j["unattributed"] = t.unattributed;
+
+    const BackscatterView& b = r.backscatter;
+    json attacks = json::array();
+    for (const AttackEvent& a : r.attacks) attacks.push_back(attack_to_json(a));
+    j["attacks"] = attacks;
+    json by_kind = json::array();
+    for (const auto& [label, n] : b.victims.packets)
+        if (n) by_kind.push_back({{"kind", label.kind}, {"port", label.port}, {"packets", n}});
+    j["backscatter"] = {{"attacks_started", b.victims.attacks_started},
+                        {"untracked_packets", b.victims.untracked_packets},
+                        {"packets", by_kind}};
+    const dns::BackscatterSnapshot& d = b.dns;
+    json zones = json::array();
+    for (const dns::ZoneRow& z : d.zones)
+        zones.push_back({{"zone", z.zone},
+                         {"messages", z.messages},
+                         {"names", z.names_today},
+                         {"resolvers", z.resolvers_today},
+                         {"counts_exact", z.counts_exact},
+                         {"random_subdomain", z.random_subdomain}});
+    json received = json::object(), dns_malformed = json::object();
+    for (size_t i = 0; i < static_cast<size_t>(dns::Via::Count); ++i)
+        received[dns::via_name(static_cast<dns::Via>(i))] = d.received[i];
+    for (size_t i = 1; i < static_cast<size_t>(dns::ParseError::Count); ++i)
+        dns_malformed[dns::parse_error_name(static_cast<dns::ParseError>(i))] = d.malformed[i];
+    j["dns"] = {{"received", received},
+                {"messages", d.messages},
+                {"malformed", dns_malformed},
+                {"zones_evicted", d.zones_evicted},
+                {"events", {{"sent", b.dns_sent}, {"rate_limited", b.dns_rate_limited}, {"ringbuf_full", b.dns_ringbuf_full}}},
+                {"zones", zones}};
     if (!r.error.empty()) j["error"] = r.error;
     return j;
 }

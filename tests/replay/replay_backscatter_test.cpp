@@ -1,0 +1,147 @@
+// Backscatter in `darkscope replay` of the shared real captures: packets by kind
+// against the tshark ground truth in summaries/, and the DNS zones and attacks,
+// whose numbers were cross-checked with tshark (-o ip.defragment:FALSE, grouping
+// dns.qry.name by registered domain and ip.src by resolver; per-source counts of
+// SYN-ACKs, RSTs and ICMP unreachables). Skips, saying so, where ../shared is absent.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <map>
+#include <string>
+
+#include "replay/replay.h"
+#include "support/ground_truth.h"
+
+using namespace darkscope;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Replayed {
+    test::GroundTruth truth;
+    ReplayResult result;
+    std::map<std::string, uint64_t> kinds;  // backscatter packets by kind, every port
+};
+
+// Replays a shared capture with every destination dark and no country database.
+bool replay_shared(const std::string& file, Replayed& out, VictimConfig victims = {}) {
+    const fs::path dir = test::shared_pcaps_dir(DARKSCOPE_SOURCE_DIR);
+    if (dir.empty()) return false;
+    out.truth = test::read_ground_truth(dir / "summaries" / (file + ".txt"));
+    ReplayOptions o;
+    o.dataplane.dark_prefixes = {Prefix::parse("0.0.0.0/0"), Prefix::parse("::/0")};
+    o.victims = victims;
+    out.result = replay({(dir / file).string()}, o);
+    for (const auto& [label, n] : out.result.backscatter.victims.packets) out.kinds[label.kind] += n;
+    return true;
+}
+
+const dns::ZoneRow* zone(const ReplayResult& r, const std::string& name) {
+    for (const dns::ZoneRow& z : r.backscatter.dns.zones)
+        if (z.zone == name) return &z;
+    return nullptr;
+}
+
+uint64_t received(const ReplayResult& r, dns::Via via) { return r.backscatter.dns.received[static_cast<size_t>(via)]; }
+
+#define SKIP_WITHOUT_SHARED(ok) \
+    if (!(ok)) GTEST_SKIP() << "../shared/data/pcaps is absent beside the checkout"
+
+}  // namespace
+
+TEST(ReplayBackscatter, SynAckReflection) {
+    Replayed r;
+    SKIP_WITHOUT_SHARED(replay_shared("stopddos_synack_reflection.pcap", r));
+    ASSERT_EQ(r.result.error, "");
+    EXPECT_EQ(r.kinds["synack"], static_cast<uint64_t>(r.truth.num("tcp_syn_ack")));  // 6651
+    EXPECT_EQ(r.kinds["rst"], static_cast<uint64_t>(r.truth.num("tcp_rst_any")));     // 1018
+    EXPECT_EQ(r.kinds["unreachable"], static_cast<uint64_t>(r.truth.num("icmpv4_messages")));  // 153, all 3/x
+    EXPECT_EQ(r.kinds["synack"], 6651u);
+    // Reflection: thousands of reflectors, none answering for long: no attack by the
+    // default thresholds (25 packets over 60 s) in a 0.147 s capture.
+    EXPECT_EQ(r.result.attacks.size(), 0u);
+    EXPECT_EQ(r.result.backscatter.victims.attacks_started, 0u);
+    EXPECT_EQ(r.result.backscatter.dns.messages, 0u);
+}
+
+TEST(ReplayBackscatter, SynAckReflectionWithLowThresholds) {
+    // 3 packets, no minimum duration: every source with 3 or more backscatter packets
+    // (tshark: 46 sources, 151 packets; the busiest 172.99.233.20 with 15).
+    VictimConfig low;
+    low.min_packets = 3;
+    low.window_packets = 3;
+    low.min_duration_ns = 0;
+    Replayed r;
+    SKIP_WITHOUT_SHARED(replay_shared("stopddos_synack_reflection.pcap", r, low));
+    ASSERT_EQ(r.result.error, "");
+    ASSERT_EQ(r.result.attacks.size(), 46u);
+    uint64_t packets = 0;
+    const AttackEvent* busiest = &r.result.attacks[0];
+    for (const AttackEvent& a : r.result.attacks) {
+        packets += a.packets;
+        if (a.packets > busiest->packets) busiest = &a;
+        EXPECT_EQ(a.ended, "capture_end");
+    }
+    EXPECT_EQ(packets, 151u);
+    EXPECT_EQ(busiest->victim, "172.99.233.20");
+    EXPECT_EQ(busiest->packets, 15u);
+    EXPECT_EQ(r.result.backscatter.victims.attacks_started, 46u);
+}
+
+TEST(ReplayBackscatter, DnsRrsigFragmented) {
+    Replayed r;
+    SKIP_WITHOUT_SHARED(replay_shared("stopddos_dns_rrsig_fragmented.pcap", r));
+    ASSERT_EQ(r.result.error, "");
+    // Every response from port 53, first fragments included, has its question read.
+    EXPECT_EQ(received(r.result, dns::Via::Response), static_cast<uint64_t>(r.truth.num("udp_src_port_53")));  // 547
+    EXPECT_EQ(r.result.backscatter.dns.messages, 547u);
+    EXPECT_EQ(r.kinds["dns_response"], 547u);
+    // A reflection attack with one name (ANY/RRSIG for pizzaseo.com): busy, not random.
+    const dns::ZoneRow* z = zone(r.result, "pizzaseo.com");
+    ASSERT_NE(z, nullptr);
+    EXPECT_EQ(z->messages, 523u);
+    EXPECT_EQ(z->names_today, 1u);
+    EXPECT_EQ(z->resolvers_today, 49u);
+    EXPECT_FALSE(z->random_subdomain);
+    EXPECT_EQ(r.result.backscatter.dns.zones.size(), 10u);  // tshark: 10 registered domains
+    // The Public Suffix List's private section: githubusercontent.com is a suffix.
+    ASSERT_NE(zone(r.result, "raw.githubusercontent.com"), nullptr);
+    EXPECT_EQ(zone(r.result, "raw.githubusercontent.com")->messages, 2u);
+}
+
+TEST(ReplayBackscatter, DnsResponsesTruncated) {
+    Replayed r;
+    SKIP_WITHOUT_SHARED(replay_shared("ndpi_dns_responses_truncated.pcap", r));
+    ASSERT_EQ(r.result.error, "");
+    EXPECT_EQ(received(r.result, dns::Via::Response), static_cast<uint64_t>(r.truth.num("udp_src_port_53")));  // 93
+    // 10 messages end before their question does (tshark reads no name from them).
+    EXPECT_EQ(r.result.backscatter.dns.messages, 83u);
+    uint64_t malformed = 0;
+    for (uint64_t n : r.result.backscatter.dns.malformed) malformed += n;
+    EXPECT_EQ(malformed, 10u);
+    const dns::ZoneRow* noaa = zone(r.result, "noaa.gov");
+    ASSERT_NE(noaa, nullptr);
+    EXPECT_EQ(noaa->messages, 20u);
+    EXPECT_EQ(noaa->names_today, 17u);
+    EXPECT_EQ(noaa->resolvers_today, 3u);
+    const dns::ZoneRow* dla = zone(r.result, "dla.mil");
+    ASSERT_NE(dla, nullptr);
+    EXPECT_EQ(dla->messages, 15u);
+    EXPECT_EQ(dla->names_today, 15u);
+    EXPECT_EQ(dla->resolvers_today, 2u);
+    // Every name distinct, but 15 is far below the 100 names of the flag.
+    EXPECT_FALSE(dla->random_subdomain);
+}
+
+TEST(ReplayBackscatter, IcmpPortUnreachableQuotingDns) {
+    Replayed r;
+    SKIP_WITHOUT_SHARED(replay_shared("zeek_icmp_port_unreachable.pcap", r));
+    ASSERT_EQ(r.result.error, "");
+    EXPECT_EQ(r.kinds["unreachable"], static_cast<uint64_t>(r.truth.num("icmpv4_messages")));  // 1
+    EXPECT_EQ(received(r.result, dns::Via::IcmpError), 1u);
+    EXPECT_EQ(received(r.result, dns::Via::Response), 0u);
+    const dns::ZoneRow* z = zone(r.result, "ed4.net");  // secure.ed4.net
+    ASSERT_NE(z, nullptr);
+    EXPECT_EQ(z->messages, 1u);
+    EXPECT_EQ(z->resolvers_today, 1u);
+}

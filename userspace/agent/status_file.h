@@ -1,0 +1,21 @@
+// The agent's state that the pinned maps do not hold (attacks going on, DNS zones),
+// for `darkscope status`: a JSON file per sensor under /run/darkscope, replaced
+// atomically each poll and removed when the agent stops.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+namespace darkscope {
+
+inline constexpr const char* kStateRoot = "/run/darkscope";
+
+std::string status_file_path(const std::string& sensor);  // /run/darkscope/<sensor>.json
+
+// Writes through a temporary file and rename(); false (and errno) on failure.
+bool write_status_file(const std::string& path, const nlohmann::json& j);
+// Nothing when the file is absent or not JSON.
+std::optional<nlohmann::json> read_status_file(const std::string& path);
+
+}  // namespace darkscope
