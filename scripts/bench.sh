@@ -15,7 +15,7 @@ build=${BUILD_DIR:-build}
 quick=()
 [ "${1:-}" = "--quick" ] && quick=(--quick)
 cmake -B "$build" >/dev/null
-cmake --build "$build" -j2 --target bpf_bench replay_bench agent_bench live_bench darkscope
+cmake --build "$build" -j2 --target bpf_bench replay_bench agent_bench dns_flood_bench live_bench darkscope
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 busy=$(cut -d' ' -f1 /proc/loadavg)
@@ -32,6 +32,7 @@ step 120 "$build/bench/bpf_bench" --quick
 { echo; echo '```'; } >> "$out"
 step 150 "$build/bench/replay_bench" 1000000 3
 step 90 "$build/bench/agent_bench" 5
+step 60 "$build/bench/dns_flood_bench" 1000000
 echo '```' >> "$out"
 { echo; echo "### Live: packets per second over veth (bench/live_bench)"; echo; } >> "$out"
 # setsid: a session (and so a scheduler autogroup) of its own, which live_bench raises.
