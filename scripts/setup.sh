@@ -10,9 +10,13 @@ PACKAGES=(
   # userspace libraries: metrics, GeoIP, config, CLI, JSON, pcap, public suffixes, logging
   prometheus-cpp-dev libmaxminddb-dev libyaml-cpp-dev libcli11-dev nlohmann-json3-dev libpcap-dev
   libpsl-dev publicsuffix libspdlog-dev libfmt-dev libcap-dev
+  # the metrics endpoint: bcrypt checks (crypt_r), TLS (civetweb loads libssl.so at run time)
+  libcrypt-dev libssl-dev
   # tests: GoogleTest, a writer for test GeoIP databases, real scanners, Prometheus and promtool
   libgtest-dev libgmock-dev libmaxmind-db-writer-perl nmap hping3 zmap masscan prometheus
   iproute2 curl jq tcpdump tshark tzdata
+  # tests of the metrics endpoint: certificates (openssl) and bcrypt hashes (htpasswd)
+  openssl apache2-utils
   # benchmarks: the peers darkscope is measured against (scripts/bench.sh), NIC counters
   pmacct ethtool util-linux
 )

@@ -5,7 +5,6 @@
 #include <linux/capability.h>
 #include <net/if.h>
 #include <netinet/in.h>
-#include <prometheus/exposer.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
@@ -33,6 +32,8 @@
 #include "exposition/collector.h"
 #include "backscatter/attack_json.h"
 #include "geoip/geoip.h"
+#include "web/metrics_server.h"
+#include "web/web_config.h"
 
 #ifndef CAP_BPF
 #define CAP_BPF 39
@@ -247,6 +248,7 @@ void run_agent(const RunOptions& o) {
     if (sensor.empty() || sensor.size() > 64 || sensor.find_first_not_of(
             "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") != std::string::npos || sensor[0] == '.')
         throw std::invalid_argument("invalid sensor name '" + sensor + "' (letters, digits, _ . -)");
+    const WebConfig web = o.web_config_file.empty() ? WebConfig{} : load_web_config(o.web_config_file);
 
     setup_logging(o.log_level);
     AgentState state;
@@ -277,11 +279,11 @@ void run_agent(const RunOptions& o) {
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
     std::signal(SIGPIPE, SIG_IGN);
 
-    std::unique_ptr<prometheus::Exposer> exposer;
+    std::unique_ptr<MetricsServer> exposer;
     try {
-        exposer = std::make_unique<prometheus::Exposer>(listen.civetweb, 2);
+        exposer = std::make_unique<MetricsServer>(listen.civetweb, web, o.telemetry_path);
     } catch (const std::exception& e) {
-        throw std::runtime_error("cannot listen on " + o.listen_address + ": " + e.what());
+        throw std::runtime_error("cannot serve metrics on " + o.listen_address + ": " + e.what());
     }
 
     // 3. Load, pin and attach; undo all of it if any step fails.
@@ -349,9 +351,10 @@ void run_agent(const RunOptions& o) {
             spdlog::warn("cannot write {}: {}", status_path, std::strerror(errno));
     };
     poll();
-    exposer->RegisterCollectable(collector, o.telemetry_path);
-    exposer->RegisterCollectable(backscatter_collector, o.telemetry_path);
-    spdlog::info("serving metrics on http://{}{}", o.listen_address, o.telemetry_path);
+    exposer->serve(collector);
+    exposer->serve(backscatter_collector);
+    spdlog::info("serving metrics on {}://{}{}{}", exposer->scheme(), o.listen_address, o.telemetry_path,
+                 web.basic_auth_users.empty() ? "" : " (basic authentication)");
 
     // 4. Poll until told to stop.
     const auto interval = std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -421,6 +424,10 @@ void add_run_command(CLI::App& app) {
         ->capture_default_str();
     run->add_option("--web.telemetry-path", opts->telemetry_path, "Path of the metrics endpoint")
         ->capture_default_str();
+    run->add_option("--web.config.file", opts->web_config_file,
+                    "Web config file (Prometheus exporter-toolkit format): TLS certificate and key, "
+                    "bcrypt-hashed basic authentication users")
+        ->type_name("FILE");
     run->add_option("--poll-interval", *poll, "How often the BPF maps are read (e.g. 1s, 500ms)")
         ->capture_default_str();
     run->add_flag("--pass", opts->pass, "Count dark packets but pass them on instead of dropping them");

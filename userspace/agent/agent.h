@@ -28,6 +28,7 @@ struct RunOptions {
     std::string xdp_mode = "auto";
     std::string listen_address = kDefaultListenAddress;
     std::string telemetry_path = "/metrics";
+    std::string web_config_file;  // empty: plain HTTP, no authentication
     double poll_interval_seconds = 1.0;
     bool pass = false;
     std::string sensor_name;  // empty: derived from the interfaces

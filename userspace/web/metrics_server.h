@@ -1,0 +1,47 @@
+// The metrics endpoint: prometheus-cpp's Exposer (civetweb) on the listen
+// address, with TLS and basic authentication when the web config asks for them.
+// civetweb does TLS with the system's OpenSSL; darkscope hands it the
+// certificate and key from the web config and refuses TLS below 1.2 — where the
+// system's civetweb can do TLS at all (see civetweb_tls_works).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "web/web_config.h"
+
+namespace prometheus {
+class Exposer;
+class Collectable;
+}  // namespace prometheus
+
+namespace darkscope {
+
+class BasicAuth;
+
+class MetricsServer {
+public:
+    // listening_port is civetweb's form ("127.0.0.1:9817", "[::1]:9817").
+    // Throws std::runtime_error with one line when it cannot listen or the
+    // certificate and key cannot be used.
+    MetricsServer(const std::string& listening_port, const WebConfig& web, const std::string& path);
+    ~MetricsServer();
+    // Loads the certificate and key as the server will; throws std::runtime_error
+    // "TLS: ..." when OpenSSL cannot use them. For checking before attaching.
+    // Also refuses when the system's civetweb cannot do TLS with the system's
+    // OpenSSL (civetweb_tls_works).
+    static void check_tls(const TlsServerConfig& tls);
+    // False on Debian 12: civetweb 1.15 is built for the OpenSSL 1.1 API and would
+    // crash on the first TLS connection with OpenSSL 3.
+    static bool civetweb_tls_works();
+    void serve(const std::weak_ptr<prometheus::Collectable>& collector);
+    std::string scheme() const { return tls_ ? "https" : "http"; }
+
+private:
+    std::unique_ptr<prometheus::Exposer> exposer_;
+    std::shared_ptr<BasicAuth> auth_;
+    std::string path_;
+    bool tls_ = false;
+};
+
+}  // namespace darkscope
