@@ -26,6 +26,7 @@
 
 #include "agent/accumulator.h"
 #include "agent/backscatter_monitor.h"
+#include "agent/privileges.h"
 #include "agent/status_file.h"
 #include "dataplane/data_plane.h"
 #include "exposition/backscatter_collector.h"
@@ -75,6 +76,7 @@ struct ListenAddress {
     sockaddr_storage addr{};
     socklen_t len = 0;
     std::string civetweb;  // the form civetweb's listening_ports takes
+    unsigned port = 0;
 };
 
 // "HOST:PORT" with a numeric IPv4 host or "localhost", "[IPv6]:PORT", or ":PORT" (all IPv4).
@@ -90,6 +92,7 @@ ListenAddress parse_listen_address(const std::string& text) {
     const unsigned long port = std::strtoul(port_text.c_str(), &end, 10);
     if (port_text.empty() || *end || port == 0 || port > 65535) throw bad();
     ListenAddress la;
+    la.port = static_cast<unsigned>(port);
     if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
         auto* sin6 = reinterpret_cast<sockaddr_in6*>(&la.addr);
         sin6->sin6_family = AF_INET6;
@@ -279,15 +282,18 @@ void run_agent(const RunOptions& o) {
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
     std::signal(SIGPIPE, SIG_IGN);
 
-    std::unique_ptr<MetricsServer> exposer;
-    try {
-        exposer = std::make_unique<MetricsServer>(listen.civetweb, web, o.telemetry_path);
-    } catch (const std::exception& e) {
-        throw std::runtime_error("cannot serve metrics on " + o.listen_address + ": " + e.what());
+    if (web.tls) {
+        try {
+            MetricsServer::check_tls(*web.tls);
+        } catch (const std::exception& e) {
+            throw std::runtime_error("cannot serve metrics on " + o.listen_address + ": " + e.what());
+        }
     }
 
-    // 3. Load, pin and attach; undo all of it if any step fails.
+    // 3. Load, pin and attach, give up every capability, start the web server;
+    // undo all of it if any step fails.
     auto dp = std::make_unique<DataPlane>(dpc);
+    std::unique_ptr<MetricsServer> exposer;
     try {
         for (const std::string& i : o.interfaces) {
             Attachment a = dp->attach(i, parse_mode(o.xdp_mode));
@@ -295,6 +301,15 @@ void run_agent(const RunOptions& o) {
                 spdlog::warn("native XDP not available on {} ({}); attached in generic mode", i,
                              std::strerror(dp->native_fallback_error()));
             spdlog::info("attached to {} ({} mode)", i, a.mode);
+        }
+        // Nothing from here on needs privilege (agent/privileges.h). Capabilities
+        // are per thread: drop them while this is the only one, before the web
+        // server's and the DNS reader's threads start.
+        spdlog::info("capabilities dropped ({})", drop_capabilities(listen.port < 1024));
+        try {
+            exposer = std::make_unique<MetricsServer>(listen.civetweb, web, o.telemetry_path);
+        } catch (const std::exception& e) {
+            throw std::runtime_error("cannot serve metrics on " + o.listen_address + ": " + e.what());
         }
     } catch (...) {
         if (resumed) {
