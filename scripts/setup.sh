@@ -7,6 +7,8 @@ set -euo pipefail
 PACKAGES=(
   # build: compiler for BPF (clang) and C++ (g++), CMake, BPF toolchain
   build-essential cmake pkg-config clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev linux-libc-dev
+  # fuzzing (fuzz/, scripts/fuzz.sh): libFuzzer and the sanitizer runtimes for clang
+  libclang-rt-14-dev
   # userspace libraries: metrics, GeoIP, config, CLI, JSON, pcap, public suffixes, logging
   prometheus-cpp-dev libmaxminddb-dev libyaml-cpp-dev libcli11-dev nlohmann-json3-dev libpcap-dev
   libpsl-dev publicsuffix libspdlog-dev libfmt-dev libcap-dev
