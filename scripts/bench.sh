@@ -15,7 +15,7 @@ build=${BUILD_DIR:-build}
 quick=()
 [ "${1:-}" = "--quick" ] && quick=(--quick)
 cmake -B "$build" >/dev/null
-cmake --build "$build" -j2 --target bpf_bench replay_bench agent_bench dns_flood_bench live_bench darkscope
+cmake --build "$build" -j2 --target bpf_bench replay_bench agent_bench dns_flood_bench live_bench flood_tests darkscope
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 busy=$(cut -d' ' -f1 /proc/loadavg)
@@ -33,6 +33,8 @@ step 120 "$build/bench/bpf_bench" --quick
 step 150 "$build/bench/replay_bench" 1000000 3
 step 90 "$build/bench/agent_bench" 5
 step 60 "$build/bench/dns_flood_bench" 1000000
+# Floods of 10 million spoofed sources, and a kill -9 of the agent during one.
+step 120 env DARKSCOPE_FLOOD_PACKETS=10000000 "$build/tests/flood_tests" --gtest_brief=1
 echo '```' >> "$out"
 { echo; echo "### Live: packets per second over veth (bench/live_bench)"; echo; } >> "$out"
 # setsid: a session (and so a scheduler autogroup) of its own, which live_bench raises.

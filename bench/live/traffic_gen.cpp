@@ -58,6 +58,7 @@ SendResult TrafficGen::send_here(int ifindex, const SendSpec& spec) {
     bss->sent = 0;
     bss->first_tx_ns = bss->last_tx_ns = 0;
     bss->limit = spec.rate > 0 ? static_cast<uint64_t>(spec.rate * spec.seconds) : UINT64_MAX;
+    if (spec.count) bss->limit = std::min<uint64_t>(bss->limit, spec.count);
     const double start = now_seconds(), deadline = start + spec.seconds;
     bss->deadline_ns = static_cast<uint64_t>(deadline * 1e9);  // the program's clock is CLOCK_MONOTONIC too
 

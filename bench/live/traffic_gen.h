@@ -26,6 +26,7 @@ struct SendSpec {
     uint32_t sources = 1;        // distinct sources to cycle through
     double rate = 0;             // frames per second; 0: as fast as possible
     double seconds = 1;          // how long to send (at most rate x seconds frames)
+    uint64_t count = 0;          // if set: at most this many frames (at full speed too)
     int cpu = 1;                 // the sending thread is pinned here
     int nice = 0;                // and runs at this nice value
 };
