@@ -23,6 +23,8 @@ TEST(Agent, NmapAndHpingCountedExactly) {
     PinGuard guard{sensor};
     Agent agent(ns, base_args(ns, sensor));
     ASSERT_TRUE(agent.wait_ready()) << agent.stderr_text();
+    // No capability left once attached: polls, scrapes and the clean stop need none.
+    expect_capabilities(agent.pid, "0000000000000000");
 
     const std::map<int, int> v4 = nmap_probes(ns, "-p 22,23,80,443,445,3389,8080 198.51.100.10");
     const std::map<int, int> v6 = nmap_probes(ns, "-6 -p 22,445 2001:db8:dead::10");
@@ -157,6 +159,7 @@ TEST(Agent, SighupReloadsGeoipWithoutLosingCounts) {
     args[7] = db;  // --geoip
     Agent a(ns, args);
     ASSERT_TRUE(a.wait_ready()) << a.stderr_text();
+    expect_capabilities(a.pid, "0000000000000000");  // the reloads below need none
     ASSERT_TRUE(hping(ns, "-S -p 23 198.51.100.20", 4));
     Metrics m = a.settle();
     EXPECT_EQ(m["darkscope_country_packets_total{country=\"XA\"}"], 4);

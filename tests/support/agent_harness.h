@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <dirent.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -244,6 +245,42 @@ inline void expect_one_error_line(const BadStart& r, const std::string& needle) 
     const std::string line = r.err.substr(at, r.err.find('\n', at) - at);
     EXPECT_NE(line.find(needle), std::string::npos) << line;
     EXPECT_EQ(r.err.find(marker, at + 1), std::string::npos) << r.err;
+}
+
+// "CapEff" -> "0000000000000000" and so on, for each thread of a process.
+inline std::vector<std::map<std::string, std::string>> thread_credentials(pid_t pid) {
+    std::vector<std::map<std::string, std::string>> out;
+    const std::string dir = "/proc/" + std::to_string(pid) + "/task";
+    DIR* d = opendir(dir.c_str());
+    if (!d) return out;
+    while (dirent* e = readdir(d)) {
+        if (e->d_name[0] == '.') continue;
+        std::ifstream in(dir + "/" + e->d_name + "/status");
+        std::map<std::string, std::string> fields;
+        for (std::string line; std::getline(in, line);) {
+            const size_t colon = line.find(':');
+            if (line.rfind("Cap", 0) == 0 || line.rfind("NoNewPrivs", 0) == 0 || line.rfind("Name", 0) == 0)
+                fields[line.substr(0, colon)] = line.substr(line.find_first_not_of(" \t", colon + 1));
+        }
+        out.push_back(fields);
+    }
+    closedir(d);
+    return out;
+}
+
+// Every thread's capability sets are `effective` (effective, permitted, bounding),
+// inheritable and ambient empty, and no_new_privs is on (SECURITY.md).
+inline void expect_capabilities(pid_t pid, const std::string& effective) {
+    const auto threads = thread_credentials(pid);
+    ASSERT_GE(threads.size(), 3u);  // main, civetweb's listener and workers, the DNS event reader
+    for (const auto& t : threads) {
+        EXPECT_EQ(t.at("CapEff"), effective) << t.at("Name");
+        EXPECT_EQ(t.at("CapPrm"), effective) << t.at("Name");
+        EXPECT_EQ(t.at("CapInh"), "0000000000000000") << t.at("Name");
+        EXPECT_EQ(t.at("CapAmb"), "0000000000000000") << t.at("Name");
+        EXPECT_EQ(t.at("CapBnd"), effective) << t.at("Name");
+        EXPECT_EQ(t.at("NoNewPrivs"), "1") << t.at("Name");
+    }
 }
 
 }  // namespace darkscope::test
