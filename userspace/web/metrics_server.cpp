@@ -6,8 +6,11 @@
 #include <openssl/ssl.h>
 #include <prometheus/exposer.h>
 
+#include <unistd.h>
+
 #include <mutex>
 #include <stdexcept>
+#include <vector>
 
 #include "web/basic_auth.h"
 
@@ -87,16 +90,43 @@ void MetricsServer::check_tls(const TlsServerConfig& tls) {
     if (!civetweb_tls_works())
         throw std::runtime_error(
             "TLS: the system's civetweb cannot serve TLS with this OpenSSL (it needs SSL_get_peer_certificate, "
-            "which libssl.so lacks: OpenSSL 3 renamed it); serve plain HTTP on loopback behind a TLS proxy "
-            "(docs/configuration.md)");
+            "which OpenSSL 3 renamed) and darkscope's compat library (lib/darkscope/libssl.so beside the "
+            "binary's directory) was not found; install it, or use a TLS proxy (docs/configuration.md)");
 }
+
+namespace {
+
+// Loads web/civetweb_ssl_compat.c's library (SONAME libssl.so) by path, from the
+// build tree or from ../lib/darkscope beside the installed binary. It must be
+// loaded before anything opens "libssl.so" by that name: the loader would then
+// add the name to the real libssl and answer civetweb with it.
+void load_ssl_compat() {
+    static const bool loaded = [] {
+        std::vector<std::string> candidates = {DARKSCOPE_SSL_COMPAT_BUILT};
+        char exe[4096];
+        const ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+        if (n > 0) {
+            std::string dir(exe, static_cast<size_t>(n));
+            dir.erase(dir.rfind('/'));
+            candidates.push_back(dir + "/../lib/darkscope/libssl.so");
+        }
+        for (const std::string& path : candidates)
+            if (dlopen(path.c_str(), RTLD_NOW | RTLD_GLOBAL)) return true;
+        return false;
+    }();
+    (void)loaded;
+}
+
+}  // namespace
 
 bool MetricsServer::civetweb_tls_works() {
     // civetweb loads "libssl.so" at run time and calls SSL_get_peer_certificate on
     // every TLS connection. Debian 12's civetweb 1.15 is built for the OpenSSL 1.1
     // API: with OpenSSL 3 the symbol is missing, civetweb keeps a null pointer and
     // its worker thread crashes on the first connection (seen: segfault at address
-    // 0 in civetweb-worker). Ask the same library civetweb will load.
+    // 0 in civetweb-worker). The compat library supplies it; then ask the same
+    // library civetweb will load.
+    load_ssl_compat();
     void* ssl = dlopen("libssl.so", RTLD_NOW | RTLD_LOCAL);
     if (!ssl) return false;
     const bool ok = dlsym(ssl, "SSL_get_peer_certificate") != nullptr;

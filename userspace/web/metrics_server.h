@@ -1,8 +1,8 @@
 // The metrics endpoint: prometheus-cpp's Exposer (civetweb) on the listen
 // address, with TLS and basic authentication when the web config asks for them.
 // civetweb does TLS with the system's OpenSSL; darkscope hands it the
-// certificate and key from the web config and refuses TLS below 1.2 — where the
-// system's civetweb can do TLS at all (see civetweb_tls_works).
+// certificate and key from the web config and refuses TLS below 1.2. On Debian 12
+// civetweb needs the compat library of civetweb_ssl_compat.c for it.
 #pragma once
 
 #include <memory>
@@ -31,8 +31,9 @@ public:
     // Also refuses when the system's civetweb cannot do TLS with the system's
     // OpenSSL (civetweb_tls_works).
     static void check_tls(const TlsServerConfig& tls);
-    // False on Debian 12: civetweb 1.15 is built for the OpenSSL 1.1 API and would
-    // crash on the first TLS connection with OpenSSL 3.
+    // Loads the compat library if it is there; false if civetweb would still miss
+    // SSL_get_peer_certificate (Debian 12: civetweb 1.15 built for the OpenSSL 1.1
+    // API would crash on the first TLS connection with OpenSSL 3).
     static bool civetweb_tls_works();
     void serve(const std::weak_ptr<prometheus::Collectable>& collector);
     std::string scheme() const { return tls_ ? "https" : "http"; }
