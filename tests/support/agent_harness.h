@@ -259,7 +259,8 @@ inline std::vector<std::map<std::string, std::string>> thread_credentials(pid_t 
         std::map<std::string, std::string> fields;
         for (std::string line; std::getline(in, line);) {
             const size_t colon = line.find(':');
-            if (line.rfind("Cap", 0) == 0 || line.rfind("NoNewPrivs", 0) == 0 || line.rfind("Name", 0) == 0)
+            if (line.rfind("Cap", 0) == 0 || line.rfind("NoNewPrivs", 0) == 0 || line.rfind("Name", 0) == 0 ||
+                line.rfind("Uid", 0) == 0 || line.rfind("Gid", 0) == 0)
                 fields[line.substr(0, colon)] = line.substr(line.find_first_not_of(" \t", colon + 1));
         }
         out.push_back(fields);

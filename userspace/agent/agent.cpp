@@ -22,6 +22,7 @@
 #include <cstring>
 #include <ctime>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 
 #include "agent/accumulator.h"
@@ -252,6 +253,8 @@ void run_agent(const RunOptions& o) {
             "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") != std::string::npos || sensor[0] == '.')
         throw std::invalid_argument("invalid sensor name '" + sensor + "' (letters, digits, _ . -)");
     const WebConfig web = o.web_config_file.empty() ? WebConfig{} : load_web_config(o.web_config_file);
+    std::optional<RunAsUser> user;
+    if (!o.user.empty()) user = lookup_user(o.user);
 
     setup_logging(o.log_level);
     AgentState state;
@@ -261,7 +264,17 @@ void run_agent(const RunOptions& o) {
     // 2. What needs privilege, still without changing anything.
     check_privilege();
     const std::string root = pin_root();
-    dpc.pin_dir = root + "/" + sensor;
+    const std::string pin_path = root + "/" + sensor;  // for messages
+    dpc.pin_dir = pin_path;
+    if (user) {
+        // The pins are reached relative to the pin root, the working directory from
+        // now on: after the switch to the user, a clean stop removes them without
+        // having to search /sys/fs/bpf (mode 0700 under systemd).
+        if (mkdir(root.c_str(), 0700) && errno != EEXIST)
+            throw std::runtime_error("cannot create " + root + ": " + std::strerror(errno));
+        if (chdir(root.c_str())) throw std::runtime_error("cannot enter " + root + ": " + std::strerror(errno));
+        dpc.pin_dir = sensor;
+    }
     const bool resumed = exists(dpc.pin_dir);
     std::vector<bool> link_pinned_before;
     for (const std::string& i : o.interfaces) {
@@ -305,7 +318,15 @@ void run_agent(const RunOptions& o) {
         // Nothing from here on needs privilege (agent/privileges.h). Capabilities
         // are per thread: drop them while this is the only one, before the web
         // server's and the DNS reader's threads start.
-        spdlog::info("capabilities dropped ({})", drop_capabilities(listen.port < 1024));
+        if (user) {
+            std::vector<std::string> mine = {".", sensor};
+            for (const std::string& f : list_dir(sensor)) mine.push_back(sensor + "/" + f);
+            if (mkdir(kStateRoot, 0755) && errno != EEXIST)
+                throw std::runtime_error(std::string("cannot create ") + kStateRoot + ": " + std::strerror(errno));
+            mine.push_back(kStateRoot);
+            give_to_user(mine, *user);
+        }
+        spdlog::info("privileges dropped ({})", drop_capabilities(listen.port < 1024, user ? &*user : nullptr));
         try {
             exposer = std::make_unique<MetricsServer>(listen.civetweb, web, o.telemetry_path);
         } catch (const std::exception& e) {
@@ -325,7 +346,7 @@ void run_agent(const RunOptions& o) {
         throw;
     }
     state.attachments = dp->attachments();
-    spdlog::info("sensor {}: maps pinned in {}{}", sensor, dpc.pin_dir, resumed ? " (continuing the pinned counts)" : "");
+    spdlog::info("sensor {}: maps pinned in {}{}", sensor, pin_path, resumed ? " (continuing the pinned counts)" : "");
 
     backscatter.start_dns_events(dp->dns_events_fd());
     const std::string status_path = status_file_path(sensor);
@@ -411,7 +432,7 @@ void run_agent(const RunOptions& o) {
     unlink(status_path.c_str());
     if (o.keep_pinned) {
         dp->release_attachments();
-        spdlog::info("left attached with maps pinned in {} (--keep-pinned)", dpc.pin_dir);
+        spdlog::info("left attached with maps pinned in {} (--keep-pinned)", pin_path);
     } else {
         dp->detach_all();
         dp->unpin_maps();
@@ -452,6 +473,9 @@ void add_run_command(CLI::App& app) {
     run->add_flag("--keep-pinned", opts->keep_pinned,
                   "On SIGINT/SIGTERM leave the program attached and the maps pinned, so a restarted agent "
                   "continues the counts with no gap");
+    run->add_option("--user", opts->user,
+                    "Once attached, switch to this user (its pins and /run/darkscope are given to it)")
+        ->type_name("NAME");
     run->add_option("--log-level", opts->log_level, "trace, debug, info, warn, error")
         ->capture_default_str()
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));

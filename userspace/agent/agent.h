@@ -34,6 +34,7 @@ struct RunOptions {
     std::string sensor_name;  // empty: derived from the interfaces
     bool keep_pinned = false;
     std::string log_level = "info";
+    std::string user;  // empty: stay root (with no capability) once attached
 };
 
 // Registers `run` on the top-level app; its callback runs the agent until a
