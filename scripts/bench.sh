@@ -5,9 +5,7 @@
 # veth (bare drop, kernel stack, darkscope, tcpdump, pmacctd). Prints the tables and
 # appends them, with date, machine and command, to bench/RESULTS.md.
 # Bounded: every benchmark has its own time limit, under 10 minutes in all; each one
-# removes what it made (namespaces, links, pins) however it ends. bpf_bench runs with
-# 1 and 100,000 sources here (its 1,000,000-source rows take 5 minutes on their own:
-# run build/bench/bpf_bench alone for them).
+# removes what it made (namespaces, links, pins) however it ends.
 #   scripts/bench.sh [--quick]     --quick: one short live round
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,7 +26,7 @@ step() {
         echo "(${*} failed or did not finish within ${limit} s)" | tee -a "$out"
     fi
 }
-step 120 "$build/bench/bpf_bench" --quick
+step 120 "$build/bench/bpf_bench"
 { echo; echo '```'; } >> "$out"
 step 150 "$build/bench/replay_bench" 1000000 3
 step 90 "$build/bench/agent_bench" 5

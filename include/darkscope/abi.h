@@ -182,6 +182,21 @@ struct ds_dns_event {
 };
 #define DS_DNS_RINGBUF_DEFAULT_BYTES (1u << 20)
 
+/* One slot of the per-CPU source cache (map source_cache): a per-source entry
+ * that lives in the cache instead of the hash until the agent drains it. Empty
+ * while value.packets is 0. 64 bytes: one cache line per slot. */
+struct ds_cache_slot {
+	struct ds_source_key key;
+	__u32 pad;
+	struct ds_source_value value;
+	__u64 pad2;
+};
+/* Cache slots per CPU and generation (a power of two; 0 turns the cache off).
+ * 4,096 slots are 256 KiB per CPU: small enough to stay in the CPU's own caches,
+ * so that a flood of new sources, which the cache cannot hold, pays little for
+ * probing it (bench/RESULTS.md compares sizes). */
+#define DS_SOURCE_CACHE_DEFAULT_SLOTS 4096u
+
 /* Default sizes; the agent may change max_entries before load. */
 #define DS_SOURCE_MAP_DEFAULT_ENTRIES 262144u
 #define DS_PREFIX_MAP_ENTRIES 4096u

@@ -603,6 +603,7 @@ TEST(DataPlaneKnobs, SourcePrefixAggregationInsideAByte) {
 TEST(DataPlaneKnobs, FullSourceMapCountsUnattributed) {
     DataPlaneConfig cfg = fixture_config();
     cfg.source_map_entries = 4;
+    cfg.source_cache_slots = 0;  // the hash alone (source_cache_test.cpp has the cache in front)
     DataPlane dp(cfg);
     const std::vector<std::string> srcs = {"203.0.113.1", "203.0.113.2", "203.0.113.3", "203.0.113.4",
                                            "203.0.113.5", "203.0.113.6", "203.0.113.1"};
@@ -637,10 +638,16 @@ TEST(DataPlaneKnobs, FullSourceMapCountsUnattributed) {
     EXPECT_EQ(dp.read_stats()[DS_STATS_MISC(DS_MISC_UNATTRIBUTED)].packets, 2u);
 }
 
-// Drains alternate the two buffers; whatever the order of runs and drains, every
-// packet is returned by exactly one drain.
-TEST(DataPlaneDrain, DoubleBufferLosesAndDuplicatesNothing) {
-    DataPlane dp(fixture_config());
+// Drains alternate the two buffers and cache generations; whatever the order of
+// runs and drains, every packet is returned by exactly one drain. Parameter:
+// source cache slots per CPU (0: no cache; 2: one set, most keys go to the hash).
+class DataPlaneDrain : public ::testing::TestWithParam<uint32_t> {};
+
+TEST_P(DataPlaneDrain, DoubleBufferLosesAndDuplicatesNothing) {
+    DataPlaneConfig cfg = fixture_config();
+    cfg.source_cache_slots = GetParam();
+    DataPlane dp(cfg);
+    EXPECT_EQ(dp.source_cache_slots_per_cpu(), GetParam());
     std::map<std::string, uint64_t> sent, drained;
     auto fold = [&](const std::vector<SourceEntry>& entries) {
         for (const SourceEntry& e : entries) {
@@ -674,5 +681,7 @@ TEST(DataPlaneDrain, DoubleBufferLosesAndDuplicatesNothing) {
     EXPECT_EQ(total, 115u);
     EXPECT_EQ(dp.read_stats()[DS_STATS_CLASS(DS_PROTO_UDP, DS_CLASS_UDP)].packets, 115u);
 }
+
+INSTANTIATE_TEST_SUITE_P(CacheSlotsPerCpu, DataPlaneDrain, ::testing::Values(0u, 2u, 4096u));
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "cli/common_options.h"
 
+#include "dataplane/source_cache.h"
+
 #include <yaml-cpp/yaml.h>
 
 #include <CLI/CLI.hpp>
@@ -125,6 +127,10 @@ void add_common_options(CLI::App& cmd, CommonOptions& o) {
                    "Capacity of each per-source buffer between two polls")
         ->capture_default_str()
         ->check(CLI::Range(1u, 1u << 26));
+    cmd.add_option("--source-cache-slots", o.source_cache_slots,
+                   "Slots per CPU of the cache in front of the per-source buffers (a power of 2; 0: no cache)")
+        ->capture_default_str()
+        ->check(CLI::Range(0u, kMaxSourceCacheSlots));
     cmd.add_option("--day-boundary-timezone", o.day_timezone,
                    "IANA time zone in which days begin for unique-source counts (e.g. Asia/Tokyo)")
         ->capture_default_str();
@@ -144,6 +150,7 @@ DataPlaneConfig data_plane_config(const CommonOptions& o) {
     c.source_prefix_v4 = static_cast<uint8_t>(o.source_prefix_v4);
     c.source_prefix_v6 = static_cast<uint8_t>(o.source_prefix_v6);
     c.source_map_entries = o.source_map_entries;
+    c.source_cache_slots = o.source_cache_slots;
     return c;
 }
 

@@ -1,4 +1,5 @@
 #include "dataplane/data_plane.h"
+#include "dataplane/source_cache.h"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -63,6 +64,11 @@ DataPlane::DataPlane(const DataPlaneConfig& config) : config_(config) {
         throw std::runtime_error("the DNS event ring buffer must be a power of 2 of at least " + std::to_string(page) +
                                  " bytes");
     if (config_.dns_event_burst == 0) throw std::runtime_error("the DNS event burst must be at least 1");
+    if (config_.source_cache_slots > kMaxSourceCacheSlots)
+        throw std::runtime_error("the source cache holds at most " + std::to_string(kMaxSourceCacheSlots) + " slots per CPU");
+    cpus_ = libbpf_num_possible_cpus();
+    if (cpus_ <= 0) throw error("counting the possible CPUs", -cpus_);
+    cache_slots_per_cpu_ = darkscope::source_cache_slots_per_cpu(config_.source_cache_slots);
 
     skel_ = darkscope_bpf__open();
     if (!skel_) throw error("opening the darkscope BPF object", errno);
@@ -78,6 +84,11 @@ DataPlane::DataPlane(const DataPlaneConfig& config) : config_(config) {
     skel_->rodata->cfg_dns_interval_ns = interval;
     skel_->rodata->cfg_dns_burst_ns = interval * (config_.dns_event_burst - 1);
     bpf_map__set_max_entries(skel_->maps.dns_events, config_.dns_ringbuf_bytes);
+
+    skel_->rodata->cfg_cache_slots = cache_slots_per_cpu_;
+    skel_->rodata->cfg_cache_set_mask = cache_slots_per_cpu_ ? cache_slots_per_cpu_ / 2 - 1 : 0;
+    skel_->rodata->cfg_cache_cpus = static_cast<uint32_t>(cpus_);
+    bpf_map__set_max_entries(skel_->maps.source_cache, SourceCache::map_entries(cpus_, cache_slots_per_cpu_));
 
     bpf_map__set_max_entries(skel_->maps.sources_a, config_.source_map_entries);
     bpf_map__set_max_entries(skel_->maps.sources_b, config_.source_map_entries);
@@ -115,6 +126,7 @@ DataPlane::DataPlane(const DataPlaneConfig& config) : config_(config) {
             if (bpf_map_update_elem(outer, &zero, &fd_a, BPF_ANY))
                 throw error("activating the per-source map", errno);
         }
+        cache_ = std::make_unique<SourceCache>(bpf_map__fd(skel_->maps.source_cache), cpus_, cache_slots_per_cpu_);
     } catch (...) {
         darkscope_bpf__destroy(skel_);
         skel_ = nullptr;
@@ -162,8 +174,9 @@ void DataPlane::set_fast_prefixes() {
 std::vector<bpf_map*> DataPlane::pinned_maps() const {
     // The counters and the per-source buffers: what a restarted agent must find again.
     // The prefix tries are not pinned; each agent fills them from its configuration.
-    return {skel_->maps.stats, skel_->maps.port_stats, skel_->maps.sources_a, skel_->maps.sources_b,
-            skel_->maps.active_sources};
+    return {skel_->maps.stats,         skel_->maps.port_stats,   skel_->maps.sources_a,
+            skel_->maps.sources_b,     skel_->maps.active_sources, skel_->maps.source_cache,
+            skel_->maps.source_cache_gen};
 }
 
 int DataPlane::prog_fd() const { return bpf_program__fd(skel_->progs.darkscope_xdp); }
@@ -233,20 +246,35 @@ std::vector<SourceEntry> DataPlane::drain_map(int fd) {
 
 std::vector<SourceEntry> DataPlane::drain_sources(bool swap) {
     bpf_map* maps[2] = {skel_->maps.sources_a, skel_->maps.sources_b};
+    const int gen_fd = bpf_map__fd(skel_->maps.source_cache_gen);
+    uint32_t zero = 0, gen = 0;
+    if (bpf_map_lookup_elem(gen_fd, &zero, &gen)) throw error("reading the source cache generation", errno);
+    std::vector<SourceEntry> out, cached;
     if (swap) {
+        // Flip the cache generation first, then the hash buffer: updating a
+        // map-in-map slot from userspace returns only after an RCU grace period, so
+        // when it returns no program still holds the old buffer or the old
+        // generation, and both can be drained. (A program that read the old
+        // generation may have sent new keys to the new buffer: those are counted
+        // there, at the next drain.)
+        const uint32_t next_gen = (gen + 1) & 1;
+        if (bpf_map_update_elem(gen_fd, &zero, &next_gen, BPF_ANY))
+            throw error("switching the source cache generation", errno);
         const int next = 1 - active_buffer_;
-        uint32_t zero = 0;
         int next_fd = bpf_map__fd(maps[next]);
-        // Updating a map-in-map slot from userspace returns only after an RCU grace
-        // period: no program still holds the old buffer when we drain it.
         if (bpf_map_update_elem(bpf_map__fd(skel_->maps.active_sources), &zero, &next_fd, BPF_ANY))
             throw error("switching the per-source map", errno);
         active_buffer_ = next;
-        return drain_map(bpf_map__fd(maps[1 - next]));
+        out = drain_map(bpf_map__fd(maps[1 - next]));
+        cache_->drain_generation(gen, cached);
+    } else {
+        out = drain_map(bpf_map__fd(maps[active_buffer_]));
+        std::vector<SourceEntry> idle = drain_map(bpf_map__fd(maps[1 - active_buffer_]));
+        out.insert(out.end(), idle.begin(), idle.end());
+        cache_->drain_generation(0, cached);
+        cache_->drain_generation(1, cached);
     }
-    std::vector<SourceEntry> out = drain_map(bpf_map__fd(maps[active_buffer_]));
-    std::vector<SourceEntry> idle = drain_map(bpf_map__fd(maps[1 - active_buffer_]));
-    out.insert(out.end(), idle.begin(), idle.end());
+    merge_cache_entries(out, cached);
     return out;
 }
 

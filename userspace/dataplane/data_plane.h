@@ -16,6 +16,8 @@ struct bpf_map;
 
 namespace darkscope {
 
+class SourceCache;
+
 struct DataPlaneConfig {
     std::vector<Prefix> dark_prefixes;
     std::vector<Prefix> allowed_sources;
@@ -23,6 +25,9 @@ struct DataPlaneConfig {
     uint8_t source_prefix_v4 = 32;   // per-source aggregation, bits
     uint8_t source_prefix_v6 = 64;
     uint32_t source_map_entries = DS_SOURCE_MAP_DEFAULT_ENTRIES;  // per buffer
+    // Per-CPU source cache slots in front of the hash (per CPU and generation,
+    // rounded down to a power of two); 0 turns the cache off.
+    uint32_t source_cache_slots = DS_SOURCE_CACHE_DEFAULT_SLOTS;
     // DNS backscatter sent to userspace (dns_events ring buffer): at most
     // dns_events_per_second per CPU on average (0: no limit, as replay wants, every
     // frame counting), in bursts of up to dns_event_burst; what is over is counted.
@@ -73,6 +78,7 @@ public:
     // a crashed agent) are returned too.
     std::vector<SourceEntry> drain_sources(bool swap = true);
     uint32_t source_map_capacity() const { return config_.source_map_entries; }
+    uint32_t source_cache_slots_per_cpu() const { return cache_slots_per_cpu_; }
 
     // Runs one frame through the program (BPF_PROG_TEST_RUN); returns the XDP verdict.
     // With repeat > 1, duration_ns receives the kernel's mean time per run.
@@ -102,6 +108,9 @@ private:
     DataPlaneConfig config_;
     darkscope_bpf* skel_ = nullptr;
     int active_buffer_ = 0;  // which of sources_a/sources_b the program fills
+    int cpus_ = 0;           // possible CPUs: the source cache has a part for each
+    uint32_t cache_slots_per_cpu_ = 0;
+    std::unique_ptr<SourceCache> cache_;
     std::vector<Attachment> attachments_;
     std::vector<int> link_fds_;
     int native_fallback_error_ = 0;

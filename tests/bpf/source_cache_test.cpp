@@ -1,0 +1,195 @@
+// The per-CPU source cache in front of the per-source hash (bpf/maps.h,
+// source_cache), through the real program: which keys it takes, what goes to the
+// hash and what is unattributed when both are full, and how the agent folds one
+// source seen on several CPUs, or in one CPU's cache and another's hash, into one
+// entry. BPF_PROG_TEST_RUN runs on the calling CPU, so the test pins itself to a
+// CPU to know which cache a frame meets.
+#include <bpf/libbpf.h>
+#include <gtest/gtest.h>
+#include <linux/bpf.h>
+#include <sched.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "darkscope/abi.h"
+#include "dataplane/data_plane.h"
+#include "dataplane/source_cache.h"
+#include "support/dataplane_diff.h"
+#include "support/frame_builder.h"
+
+using namespace darkscope;
+
+namespace {
+
+constexpr uint8_t kTcp = 6;
+const char* const kDark = "198.51.100.7";
+
+// Runs the test on one CPU while it lives, then restores the old affinity.
+class PinnedToCpu {
+public:
+    explicit PinnedToCpu(int cpu) {
+        sched_getaffinity(0, sizeof old_, &old_);
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        CPU_SET(cpu, &set);
+        ok_ = sched_setaffinity(0, sizeof set, &set) == 0;
+    }
+    ~PinnedToCpu() { sched_setaffinity(0, sizeof old_, &old_); }
+    bool ok() const { return ok_; }
+
+private:
+    cpu_set_t old_{};
+    bool ok_ = false;
+};
+
+// One set of two ways per CPU: every key meets the same set.
+DataPlaneConfig one_set_config(uint32_t map_entries) {
+    DataPlaneConfig cfg;
+    cfg.dark_prefixes = {Prefix::parse("198.51.100.0/24")};
+    cfg.source_map_entries = map_entries;
+    cfg.source_cache_slots = 2;
+    return cfg;
+}
+
+void send_syn(DataPlane& dp, const std::string& src, uint16_t port = 445) {
+    auto f = test::FrameBuilder().eth().ipv4(src, kDark).tcp(40000, port, 0x02).build();
+    ASSERT_EQ(dp.test_run(f.data(), static_cast<uint32_t>(f.size())), XDP_DROP);
+}
+
+std::map<std::string, uint64_t> packets_by_key(const std::vector<SourceEntry>& entries) {
+    std::map<std::string, uint64_t> out;
+    for (const SourceEntry& e : entries) {
+        EXPECT_EQ(out.count(test::key_str(e.key)), 0u) << "a key drained twice: " << test::key_str(e.key);
+        out[test::key_str(e.key)] += e.value.packets;
+    }
+    return out;
+}
+
+std::string key_of(const std::string& src, uint16_t port = 445) {
+    return test::key_str(test::source_key(src, port, kTcp, false));
+}
+
+TEST(SourceCache, SlotsPerCpuArePowersOfTwo) {
+    EXPECT_EQ(source_cache_slots_per_cpu(0), 0u);
+    EXPECT_EQ(source_cache_slots_per_cpu(4096), 4096u);
+    EXPECT_EQ(source_cache_slots_per_cpu(5000), 4096u);
+    EXPECT_EQ(source_cache_slots_per_cpu(1), 2u);  // at least one set of two ways
+    EXPECT_EQ(SourceCache::map_entries(2, 0), 1u);
+    EXPECT_EQ(SourceCache::map_entries(2, 8), 32u);
+}
+
+TEST(SourceCache, TooManySlotsIsAClearError) {
+    DataPlaneConfig cfg = one_set_config(16);
+    cfg.source_cache_slots = kMaxSourceCacheSlots + 1;
+    try {
+        DataPlane dp(cfg);
+        FAIL() << "accepted " << cfg.source_cache_slots << " slots";
+    } catch (const std::runtime_error& e) {
+        EXPECT_STREQ(e.what(), "the source cache holds at most 1048576 slots per CPU");
+    }
+}
+
+// The first two keys of a poll interval take the two ways; the next ones go to the
+// hash until it is full; the rest are unattributed. Hits count where the key is.
+TEST(SourceCache, TwoWaysThenTheHashThenUnattributed) {
+    PinnedToCpu pin(0);
+    ASSERT_TRUE(pin.ok());
+    DataPlane dp(one_set_config(4));
+    ASSERT_EQ(dp.source_cache_slots_per_cpu(), 2u);
+    for (int i = 1; i <= 8; ++i) send_syn(dp, "203.0.113." + std::to_string(i));
+    send_syn(dp, "203.0.113.1");  // in the cache
+    send_syn(dp, "203.0.113.3");  // in the hash
+    send_syn(dp, "203.0.113.8");  // nowhere: unattributed again
+    const std::vector<ds_counter> stats = dp.read_stats();
+    EXPECT_EQ(stats[DS_STATS_CLASS(DS_PROTO_TCP, DS_CLASS_TCP_SYN)].packets, 11u);
+    EXPECT_EQ(stats[DS_STATS_MISC(DS_MISC_UNATTRIBUTED)].packets, 3u);
+    const std::map<std::string, uint64_t> want = {
+        {key_of("203.0.113.1"), 2}, {key_of("203.0.113.2"), 1}, {key_of("203.0.113.3"), 2},
+        {key_of("203.0.113.4"), 1}, {key_of("203.0.113.5"), 1}, {key_of("203.0.113.6"), 1},
+    };
+    EXPECT_EQ(packets_by_key(dp.drain_sources(true)), want);
+
+    // The drain emptied the generation it read; the new one starts empty too.
+    send_syn(dp, "203.0.113.8");
+    send_syn(dp, "203.0.113.7");
+    send_syn(dp, "203.0.113.9");
+    const std::map<std::string, uint64_t> next = {
+        {key_of("203.0.113.7"), 1}, {key_of("203.0.113.8"), 1}, {key_of("203.0.113.9"), 1}};
+    EXPECT_EQ(packets_by_key(dp.drain_sources(true)), next);
+    EXPECT_TRUE(dp.drain_sources(true).empty());
+    EXPECT_EQ(dp.read_stats()[DS_STATS_MISC(DS_MISC_UNATTRIBUTED)].packets, 3u);
+}
+
+// One source counted in the cache of CPU 0, the cache of CPU 1 and the hash of
+// CPU 1 (its set there taken by two others first) comes back as one entry, with
+// packets and bytes summed and the earliest first seen.
+TEST(SourceCache, OneSourceOnSeveralCpusIsOneEntry) {
+    if (libbpf_num_possible_cpus() < 2) GTEST_SKIP() << "needs two CPUs";
+    DataPlane dp(one_set_config(16));
+    {
+        PinnedToCpu pin(0);
+        if (!pin.ok()) GTEST_SKIP() << "CPU 0 not usable";
+        send_syn(dp, "203.0.113.1");
+        send_syn(dp, "203.0.113.1");
+    }
+    {
+        PinnedToCpu pin(1);
+        if (!pin.ok()) GTEST_SKIP() << "CPU 1 not usable";
+        send_syn(dp, "203.0.113.2");
+        send_syn(dp, "203.0.113.3");
+        send_syn(dp, "203.0.113.1");  // CPU 1's set is full: to the hash
+        send_syn(dp, "203.0.113.1");
+        send_syn(dp, "203.0.113.1");
+    }
+    std::vector<SourceEntry> got = dp.drain_sources(true);
+    const std::map<std::string, uint64_t> want = {
+        {key_of("203.0.113.1"), 5}, {key_of("203.0.113.2"), 1}, {key_of("203.0.113.3"), 1}};
+    EXPECT_EQ(packets_by_key(got), want);
+    for (const SourceEntry& e : got) {
+        EXPECT_LE(e.value.first_seen_ns, e.value.last_seen_ns);
+        EXPECT_GT(e.value.first_seen_ns, 0u);
+        if (test::key_str(e.key) == key_of("203.0.113.1")) EXPECT_EQ(e.value.bytes % 5, 0u);
+    }
+}
+
+// Replay drains in place (no swap): both generations and both buffers.
+TEST(SourceCache, InPlaceDrainReadsBothGenerations) {
+    PinnedToCpu pin(0);
+    ASSERT_TRUE(pin.ok());
+    DataPlane dp(one_set_config(16));
+    send_syn(dp, "203.0.113.1");
+    EXPECT_EQ(packets_by_key(dp.drain_sources(true)), (std::map<std::string, uint64_t>{{key_of("203.0.113.1"), 1}}));
+    send_syn(dp, "203.0.113.1");
+    send_syn(dp, "203.0.113.2");
+    send_syn(dp, "203.0.113.3");
+    EXPECT_EQ(packets_by_key(dp.drain_sources(false)),
+              (std::map<std::string, uint64_t>{
+                  {key_of("203.0.113.1"), 1}, {key_of("203.0.113.2"), 1}, {key_of("203.0.113.3"), 1}}));
+    EXPECT_TRUE(dp.drain_sources(false).empty());
+}
+
+// merge_cache_entries on its own: duplicates among cache entries fold, a hash
+// entry with a cached key folds into it, the others stay.
+TEST(SourceCache, MergeFoldsSameKeys) {
+    auto entry = [](const std::string& src, uint64_t packets, uint64_t first, uint64_t last) {
+        return SourceEntry{test::source_key(src, 445, kTcp, false), {packets, packets * 60, first, last}};
+    };
+    std::vector<SourceEntry> hash = {entry("203.0.113.1", 3, 50, 60), entry("203.0.113.2", 1, 10, 10)};
+    std::vector<SourceEntry> cache = {entry("203.0.113.1", 2, 40, 45), entry("203.0.113.3", 4, 5, 9),
+                                      entry("203.0.113.1", 1, 70, 70)};
+    merge_cache_entries(hash, cache);
+    ASSERT_EQ(hash.size(), 3u);
+    std::map<std::string, SourceEntry> by_key;
+    for (const SourceEntry& e : hash) by_key[test::key_str(e.key)] = e;
+    const SourceEntry& one = by_key.at(key_of("203.0.113.1"));
+    EXPECT_EQ(one.value.packets, 6u);
+    EXPECT_EQ(one.value.bytes, 360u);
+    EXPECT_EQ(one.value.first_seen_ns, 40u);
+    EXPECT_EQ(one.value.last_seen_ns, 70u);
+    EXPECT_EQ(by_key.at(key_of("203.0.113.2")).value.packets, 1u);
+    EXPECT_EQ(by_key.at(key_of("203.0.113.3")).value.packets, 4u);
+}
+
+}  // namespace

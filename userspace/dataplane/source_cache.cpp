@@ -1,0 +1,103 @@
+#include "dataplane/source_cache.h"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <bit>
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "dataplane/data_plane.h"
+
+namespace darkscope {
+
+uint32_t source_cache_slots_per_cpu(uint32_t slots) {
+    return slots ? std::bit_floor(std::max<uint32_t>(2, slots)) : 0;
+}
+
+uint32_t SourceCache::map_entries(int cpus, uint32_t slots_per_cpu) {
+    return slots_per_cpu ? 2u * static_cast<uint32_t>(cpus) * slots_per_cpu : 1u;
+}
+
+SourceCache::SourceCache(int map_fd, int cpus, uint32_t slots_per_cpu) : cpus_(cpus), slots_per_cpu_(slots_per_cpu) {
+    if (!slots_per_cpu_) return;
+    const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+    const size_t bytes = static_cast<size_t>(map_entries(cpus, slots_per_cpu)) * sizeof(ds_cache_slot);
+    mapped_bytes_ = (bytes + page - 1) / page * page;
+    void* p = mmap(nullptr, mapped_bytes_, PROT_READ | PROT_WRITE, MAP_SHARED, map_fd, 0);
+    if (p == MAP_FAILED)
+        throw std::runtime_error(std::string("mapping the per-CPU source cache: ") + std::strerror(errno));
+    slots_ = static_cast<ds_cache_slot*>(p);
+}
+
+SourceCache::~SourceCache() {
+    if (slots_) munmap(slots_, mapped_bytes_);
+}
+
+void SourceCache::drain_generation(uint32_t gen, std::vector<SourceEntry>& out) {
+    if (!slots_) return;
+    const size_t per_gen = static_cast<size_t>(cpus_) * slots_per_cpu_;
+    ds_cache_slot* first = slots_ + (gen & 1) * per_gen;
+    for (size_t i = 0; i < per_gen; ++i) {
+        ds_cache_slot& s = first[i];
+        if (!s.value.packets) continue;
+        out.push_back(SourceEntry{s.key, s.value});
+        s = ds_cache_slot{};
+    }
+}
+
+namespace {
+
+std::string_view key_bytes(const SourceEntry& e) {
+    static_assert(sizeof(ds_source_key) == 20, "keys are compared as their 20 bytes");
+    return {reinterpret_cast<const char*>(&e.key), sizeof(ds_source_key)};
+}
+
+void fold(ds_source_value& into, const ds_source_value& v) {
+    into.packets += v.packets;
+    into.bytes += v.bytes;
+    into.first_seen_ns = std::min(into.first_seen_ns, v.first_seen_ns);
+    into.last_seen_ns = std::max(into.last_seen_ns, v.last_seen_ns);
+}
+
+}  // namespace
+
+void merge_cache_entries(std::vector<SourceEntry>& hash_entries, std::vector<SourceEntry>& cache_entries) {
+    if (cache_entries.empty()) return;
+    // Index the cache's distinct keys (compacting its duplicates from other CPUs);
+    // entries [0, kept) are the only ones the index points into.
+    std::unordered_map<std::string_view, size_t> index;
+    index.reserve(cache_entries.size());
+    size_t kept = 0;
+    for (size_t i = 0; i < cache_entries.size(); ++i) {
+        auto it = index.find(key_bytes(cache_entries[i]));
+        if (it != index.end()) {
+            fold(cache_entries[it->second].value, cache_entries[i].value);
+            continue;
+        }
+        if (kept != i) cache_entries[kept] = cache_entries[i];
+        index.emplace(key_bytes(cache_entries[kept]), kept);
+        ++kept;
+    }
+    cache_entries.resize(kept);
+    // Hash entries are distinct already: fold those the cache also has.
+    size_t out = 0;
+    for (size_t i = 0; i < hash_entries.size(); ++i) {
+        auto it = index.find(key_bytes(hash_entries[i]));
+        if (it != index.end()) {
+            fold(cache_entries[it->second].value, hash_entries[i].value);
+            continue;
+        }
+        if (out != i) hash_entries[out] = hash_entries[i];
+        ++out;
+    }
+    hash_entries.resize(out);
+    hash_entries.insert(hash_entries.end(), cache_entries.begin(), cache_entries.end());
+}
+
+}  // namespace darkscope
