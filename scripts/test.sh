@@ -12,7 +12,7 @@ fi
 "$root/scripts/setup.sh"
 # The agent pins its maps in the BPF filesystem; hosts without systemd may not mount it.
 mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
-# DARKSCOPE_FUZZ: the libFuzzer targets are built too and CTest runs each for 8 s.
+# DARKSCOPE_FUZZ: the libFuzzer targets are built too and CTest runs each for 5 s.
 cmake -S "$root" -B "$root/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDARKSCOPE_FUZZ=ON >/dev/null
 cmake --build "$root/build" -j"$(nproc)"
 cd "$root/build"

@@ -81,6 +81,25 @@ uint64_t status_kb(pid_t pid, const std::string& field) {
     return 0;
 }
 
+// Bytes of kernel memory charged to the BPF maps a process holds (the memlock line
+// of each map's fdinfo): fixed when the maps are created, whatever the traffic.
+uint64_t map_memlock_bytes(pid_t pid) {
+    uint64_t total = 0;
+    const std::string dir = "/proc/" + std::to_string(pid) + "/fdinfo";
+    std::istringstream fds(run_out("ls " + dir));
+    for (std::string fd; fds >> fd;) {
+        std::ifstream in(dir + "/" + fd);
+        bool map = false;
+        uint64_t memlock = 0;
+        for (std::string line; std::getline(in, line);) {
+            if (line.rfind("map_type:", 0) == 0) map = true;
+            if (line.rfind("memlock:", 0) == 0) memlock = std::stoull(line.substr(8));
+        }
+        if (map) total += memlock;
+    }
+    return total;
+}
+
 struct Sensor {
     Testbed& tb;
     std::string name;
@@ -171,6 +190,7 @@ TEST(Flood, SpoofedSourcesAndAKilledAgentLoseNothing) {
     spec.count = packets;
     spec.seconds = 120;
     Scraper scraper(sensor);
+    const uint64_t memlock_before = map_memlock_bytes(sensor.pid);
 
     // 1. The flood at full speed, with the agent up.
     const SendResult flood = gen.send(spec);
@@ -187,11 +207,16 @@ TEST(Flood, SpoofedSourcesAndAKilledAgentLoseNothing) {
     EXPECT_EQ(sum_of(m, "darkscope_country_packets_total") + unattributed, dark)
         << "each packet is attributed to a source (and country) or counted as unattributed";
     EXPECT_LT(hwm_kb, 512u * 1024) << "the agent's memory budget (docs/operations.md)";
+    const uint64_t memlock_after = map_memlock_bytes(sensor.pid);
+    EXPECT_GT(memlock_before, 0u);
+    EXPECT_EQ(memlock_after, memlock_before) << "kernel map memory is fixed at load";
     std::printf("flood: %llu sent in %.2f s (%.0f/s), %llu reached the program (%llu ring full), counted %.0f, "
-                "unattributed %.0f, sources today %.0f; agent VmRSS %llu KiB, VmHWM %llu KiB\n",
+                "unattributed %.0f, sources today %.0f; agent VmRSS %llu KiB, VmHWM %llu KiB; "
+                "kernel map memory %llu KiB before and %llu KiB after\n",
                 (unsigned long long)flood.sent, flood.seconds, flood.rate(), (unsigned long long)after_flood.napi_frames,
                 (unsigned long long)after_flood.ring_full, dark, unattributed, m["darkscope_sources"],
-                (unsigned long long)rss_kb, (unsigned long long)hwm_kb);
+                (unsigned long long)rss_kb, (unsigned long long)hwm_kb, (unsigned long long)(memlock_before / 1024),
+                (unsigned long long)(memlock_after / 1024));
     std::fflush(stdout);  // before the restart forks
 
     // 2. The same number of packets paced over ~5 s (fewer if the generator cannot
