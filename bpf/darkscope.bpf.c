@@ -7,6 +7,7 @@
 #include "parsing.h"
 #include "maps.h"
 #include "dns_backscatter.h"
+#include "fingerprint.h"
 
 /* Knobs, set by the agent between skeleton open and load. */
 const volatile __u8 cfg_pass_dark = 0;        /* 1: XDP_PASS dark packets (mirror port) */
@@ -387,6 +388,8 @@ __attribute__((noinline)) int classify_and_count(struct xdp_md *ctx, __u32 l4_of
 	key->proto = l3.proto;
 	key->info = l3.family | (DS_CLASS_IS_BACKSCATTER(l4.cls) ? DS_KEY_BACKSCATTER : 0) |
 		    (l4.cls == DS_CLASS_TCP_RST ? DS_KEY_RST : 0);
+	if (cfg_fingerprints && l4.cls == DS_CLASS_TCP_SYN)
+		key->info |= DS_KEY_SYN(fingerprint_syn(ctx, c.pos, META_L3_OFF(meta), l3.family, len));
 	if (!count_source(key, len))
 		count_misc(DS_MISC_UNATTRIBUTED, len);
 	if (dns_backscatter_class(l4.cls)) {

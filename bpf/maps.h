@@ -43,6 +43,16 @@ struct {
 	__type(value, struct ds_counter);
 } port_stats SEC(".maps");
 
+/* TCP SYNs (without ACK) by the set of tool rules they matched: index = rule mask
+ * (DS_RULE_BIT of each enum ds_tool matched). Cumulative; the agent sums the CPUs. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, DS_RULE_MASKS);
+	__type(key, __u32);
+	__type(value, struct ds_counter);
+} tool_stats SEC(".maps");
+
+
 /* Per-source accounting, double-buffered: the program fills whichever map
  * active_sources[0] holds; the agent swaps in the other one (the kernel waits for
  * running programs before the swap returns) and drains the idle one, so no update

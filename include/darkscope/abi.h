@@ -90,6 +90,28 @@ enum ds_port_slot {
 #define DS_PORTS_PER_SLOT 65536u
 #define DS_PORT_INDEX(slot, port) ((__u32)(slot) * DS_PORTS_PER_SLOT + (__u32)(port))
 
+/*
+ * Scanning tools recognised from fixed header fields of TCP SYNs without ACK
+ * (docs/fingerprints.md). Each rule is tested on its own: a SYN's rule mask has bit
+ * DS_RULE_BIT(tool) for every rule it matches, and the SYN is attributed to the tool
+ * of the first matching rule in this order, the least likely to match by chance first
+ * (a masscan SYN always matches the nmap rule too; an nmap SYN matches the ZMap rule
+ * once in 65,536). IPv6 SYNs are tested against the nmap rule only.
+ */
+enum ds_tool {
+	DS_TOOL_UNKNOWN = 0, /* no rule matched */
+	DS_TOOL_MIRAI,       /* TCP sequence number == destination IPv4 address */
+	DS_TOOL_MASSCAN,     /* IP ID == low 16 bits of (dst IPv4 ^ dst port ^ seq) */
+	DS_TOOL_NMAP,        /* window 1024/2048/3072/4096, TCP header 24 bytes, only option MSS 1460 */
+	DS_TOOL_ZMAP,        /* IP ID == 54321 */
+	DS_TOOL_COUNT
+};
+#define DS_RULE_BIT(tool) (1u << ((tool) - 1))
+/* Entries of tool_stats: one per rule mask. */
+#define DS_RULE_MASKS (1u << (DS_TOOL_COUNT - 1))
+#define DS_ZMAP_IP_ID 54321
+#define DS_NMAP_MSS_OPTION 0x020405b4u /* kind 2, length 4, MSS 1460 */
+
 /* Things counted besides the one counter each frame lands in. */
 enum ds_misc {
 	DS_MISC_UNATTRIBUTED = 0, /* dark packets the per-source map had no room for */
@@ -143,13 +165,21 @@ struct ds_source_key {
 	__u8 addr[16];   /* IPv4 in the first 4 bytes, rest zero */
 	__u16 port;      /* host byte order */
 	__u8 proto;      /* IP protocol number (6, 17, 1, 58, ...) */
-	__u8 info;       /* DS_FAMILY_IPV4/6, | DS_KEY_BACKSCATTER for backscatter, | DS_KEY_RST */
+	__u8 info;       /* DS_FAMILY_IPV4/6, | DS_KEY_BACKSCATTER for backscatter, | DS_KEY_RST,
+			  * | DS_KEY_SYN(tool) on TCP SYNs without ACK */
 };
 #define DS_KEY_BACKSCATTER 0x80
 /* On TCP backscatter keys: the segments were RSTs (clear: SYN-ACKs), so that the
  * agent can tell the two kinds apart per victim and port. */
 #define DS_KEY_RST 0x40
-#define DS_KEY_FAMILY(info) ((info) & 0x0f)
+#define DS_KEY_FAMILY(info) ((info) & 0x07)
+/* On TCP SYN (without ACK) keys: 1 + the enum ds_tool the SYN was attributed to, so
+ * that the agent counts distinct sources per tool; 0 on every other key. */
+#define DS_KEY_SYN_SHIFT 3
+#define DS_KEY_SYN(tool) ((__u8)(((tool) + 1) << DS_KEY_SYN_SHIFT))
+#define DS_KEY_SYN_MASK 0x38
+#define DS_KEY_IS_SYN(info) (((info) & DS_KEY_SYN_MASK) != 0)
+#define DS_KEY_SYN_TOOL(info) ((((info) & DS_KEY_SYN_MASK) >> DS_KEY_SYN_SHIFT) - 1)
 
 struct ds_source_value {
 	__u64 packets;

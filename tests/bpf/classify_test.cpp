@@ -41,6 +41,7 @@ struct SourceExpect {
     uint8_t proto;
     bool backscatter;
     bool rst = false;  // TCP backscatter that was a RST
+    int syn_tool = -1;  // a TCP SYN key: the enum ds_tool (set by dark() for TCP SYNs)
 };
 
 struct Fixture {
@@ -72,6 +73,8 @@ constexpr size_t kL3 = 14, kL4v4 = 34, kL4v6 = 54;
 // entry), attributed to `source`, dropped.
 Fixture dark(std::string name, std::string desc, std::vector<uint8_t> frame, uint32_t proto, uint32_t cls,
              std::vector<uint32_t> ports, SourceExpect source, std::vector<uint32_t> misc = {}) {
+    // Fixture frames match no tool rule (bpf/fingerprint.h; tests/bpf/fingerprint_test.cpp has those).
+    if (proto == DS_PROTO_TCP && cls == DS_CLASS_TCP_SYN && source.syn_tool < 0) source.syn_tool = DS_TOOL_UNKNOWN;
     Fixture f{std::move(name), std::move(desc), std::move(frame), XDP_DROP, {DS_STATS_CLASS(proto, cls)},
               std::move(ports), {std::move(source)}};
     for (uint32_t m : misc) f.stats.push_back(DS_STATS_MISC(m));
@@ -479,7 +482,7 @@ void expect_effect(DataPlane& dp, const Fixture& f, int n = 1) {
     std::vector<SourceEntry> sources = dp.drain_sources(true);
     ASSERT_EQ(sources.size(), f.sources.size()) << "per-source entries";
     for (const SourceExpect& s : f.sources) {
-        const ds_source_key want = test::source_key(s.addr, s.port, s.proto, s.backscatter, s.rst);
+        const ds_source_key want = test::source_key(s.addr, s.port, s.proto, s.backscatter, s.rst, s.syn_tool);
         auto it = std::find_if(sources.begin(), sources.end(),
                                [&](const SourceEntry& e) { return test::same_key(e.key, want); });
         if (it == sources.end()) {
@@ -568,7 +571,7 @@ TEST(DataPlaneKnobs, SourcePrefixAggregation) {
     std::vector<SourceEntry> got = dp.drain_sources(true);
     ASSERT_EQ(got.size(), std::size(want));
     for (const Want& w : want) {
-        const ds_source_key k = test::source_key(w.key, 80, kTcp, false);
+        const ds_source_key k = test::source_key(w.key, 80, kTcp, false, false, DS_TOOL_UNKNOWN);
         auto it = std::find_if(got.begin(), got.end(), [&](const SourceEntry& e) { return test::same_key(e.key, k); });
         ASSERT_NE(it, got.end()) << "no entry " << test::key_str(k);
         EXPECT_EQ(it->value.packets, w.packets) << w.key;
@@ -624,7 +627,7 @@ TEST(DataPlaneKnobs, FullSourceMapCountsUnattributed) {
     uint64_t attributed = 0;
     for (const SourceEntry& e : got) {
         attributed += e.value.packets;
-        const bool first = test::same_key(e.key, test::source_key("203.0.113.1", 445, kTcp, false));
+        const bool first = test::same_key(e.key, test::source_key("203.0.113.1", 445, kTcp, false, false, DS_TOOL_UNKNOWN));
         EXPECT_EQ(e.value.packets, first ? 2u : 1u) << test::key_str(e.key);
     }
     EXPECT_EQ(attributed + stats[DS_STATS_MISC(DS_MISC_UNATTRIBUTED)].packets, srcs.size());
@@ -634,7 +637,7 @@ TEST(DataPlaneKnobs, FullSourceMapCountsUnattributed) {
     dp.test_run(f.data(), static_cast<uint32_t>(f.size()));
     got = dp.drain_sources(true);
     ASSERT_EQ(got.size(), 1u);
-    EXPECT_TRUE(test::same_key(got[0].key, test::source_key("203.0.113.6", 445, kTcp, false)));
+    EXPECT_TRUE(test::same_key(got[0].key, test::source_key("203.0.113.6", 445, kTcp, false, false, DS_TOOL_UNKNOWN)));
     EXPECT_EQ(dp.read_stats()[DS_STATS_MISC(DS_MISC_UNATTRIBUTED)].packets, 2u);
 }
 

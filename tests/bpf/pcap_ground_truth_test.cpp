@@ -14,6 +14,7 @@
 #include "capture/pcap_reader.h"
 #include "darkscope/abi.h"
 #include "dataplane/data_plane.h"
+#include "fingerprint/tool_counts.h"
 #include "support/dataplane_diff.h"
 #include "support/ground_truth.h"
 
@@ -36,7 +37,7 @@ uint64_t number(const test::GroundTruth& gt, const std::string& name) {
 struct Replayed {
     uint64_t frames_in_capture = 0;
     uint64_t refused_short = 0;  // shorter than an Ethernet header: BPF_PROG_TEST_RUN refuses them
-    std::vector<ds_counter> stats, ports;
+    std::vector<ds_counter> stats, ports, tools;
     std::map<uint16_t, uint64_t> tcp_probe_ports, udp_probe_ports;  // from drained non-backscatter keys
     uint64_t drained_packets = 0;
 };
@@ -70,6 +71,7 @@ Replayed replay(const fs::path& capture) {
     fold(dp.drain_sources(false));
     r.stats = dp.read_stats();
     r.ports = dp.read_port_stats();
+    r.tools = dp.read_tool_stats();
     return r;
 }
 
@@ -143,6 +145,17 @@ TEST_P(GroundTruth, MatchesTshark) {
           class_total(st, DS_CLASS_FRAGMENT));
     check("frames_non_ip", number(truth, "frames_non_ip"), st[DS_STATS_PASS(DS_PASS_NON_IP)].packets);
     check("frames_vlan_tagged", number(truth, "frames_vlan_tagged"), st[DS_STATS_MISC(DS_MISC_VLAN_TAGGED)].packets);
+
+    // Tool fingerprints: each rule counted on its own, as summarize.sh does.
+    const ToolCounts tools = tool_counts(r.tools);
+    check("fingerprint_mirai_seq_eq_dst_syn", number(truth, "fingerprint_mirai_seq_eq_dst_syn"),
+          tools.rule_matches[DS_TOOL_MIRAI].packets);
+    check("fingerprint_masscan_ipid_syn", number(truth, "fingerprint_masscan_ipid_syn"),
+          tools.rule_matches[DS_TOOL_MASSCAN].packets);
+    check("fingerprint_nmap_syn_heuristic", number(truth, "fingerprint_nmap_syn_heuristic"),
+          tools.rule_matches[DS_TOOL_NMAP].packets);
+    check("fingerprint_zmap_ipid54321_syn", number(truth, "fingerprint_zmap_ipid54321_syn"),
+          tools.rule_matches[DS_TOOL_ZMAP].packets);
 
     // ICMP and ICMPv6 type/code: every non-zero port_stats entry of the slot.
     for (auto [list, slot] : {std::pair{"icmpv4_type/code", DS_SLOT_ICMP}, std::pair{"icmpv6_type/code", DS_SLOT_ICMPV6}}) {

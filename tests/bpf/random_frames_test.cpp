@@ -152,7 +152,10 @@ void expect_ports_match_classes(const std::vector<ds_counter>& stats, const std:
 std::string check_key(const ds_source_key& k, const DataPlaneConfig& cfg) {
     const uint8_t family = DS_KEY_FAMILY(k.info);
     if (family != DS_FAMILY_IPV4 && family != DS_FAMILY_IPV6) return "family";
-    if (k.info & ~(DS_KEY_BACKSCATTER | DS_KEY_RST | 0x0f)) return "info bits";
+    if (k.info & ~(DS_KEY_BACKSCATTER | DS_KEY_RST | DS_KEY_SYN_MASK | 0x07)) return "info bits";
+    // The tool of a SYN: only on TCP probe keys, and a tool that exists.
+    if (DS_KEY_IS_SYN(k.info) && (k.proto != 6 || (k.info & DS_KEY_BACKSCATTER))) return "SYN tool off a TCP probe";
+    if (DS_KEY_IS_SYN(k.info) && DS_KEY_SYN_TOOL(k.info) >= DS_TOOL_COUNT) return "SYN tool out of range";
     // RST keeps a victim's SYN-ACKs and RSTs apart: only TCP backscatter carries it.
     if ((k.info & DS_KEY_RST) && !(k.proto == 6 && (k.info & DS_KEY_BACKSCATTER))) return "RST bit off TCP backscatter";
     const unsigned bits = family == DS_FAMILY_IPV4 ? cfg.source_prefix_v4 : cfg.source_prefix_v6;
@@ -299,6 +302,12 @@ void run_random_frames(const char* name, const DataPlaneConfig& cfg, uint64_t sa
     EXPECT_EQ(packets, sent_frames) << "class + pass + malformed against frames sent";
     EXPECT_EQ(bytes, sent_bytes);
     expect_ports_match_classes(stats, dp.read_port_stats());
+    // Every dark TCP SYN is fingerprinted exactly once: the rule-mask counts sum to the SYN class.
+    ds_counter syn_by_rules{};
+    for (const ds_counter& c : dp.read_tool_stats()) syn_by_rules.packets += c.packets, syn_by_rules.bytes += c.bytes;
+    const ds_counter& syn = stats[DS_STATS_CLASS(DS_PROTO_TCP, DS_CLASS_TCP_SYN)];
+    EXPECT_EQ(syn_by_rules.packets, syn.packets) << "tool_stats against TCP SYNs";
+    EXPECT_EQ(syn_by_rules.bytes, syn.bytes);
 
     // What the run covered, so a seed that stops reaching the deep paths shows.
     uint64_t dark = 0, passed = 0, malformed = 0;

@@ -67,8 +67,9 @@ std::map<std::string, uint64_t> packets_by_key(const std::vector<SourceEntry>& e
     return out;
 }
 
+// The frames are SYNs that match no tool rule: their keys carry tool "unknown".
 std::string key_of(const std::string& src, uint16_t port = 445) {
-    return test::key_str(test::source_key(src, port, kTcp, false));
+    return test::key_str(test::source_key(src, port, kTcp, false, false, DS_TOOL_UNKNOWN));
 }
 
 TEST(SourceCache, SlotsPerCpuArePowersOfTwo) {
@@ -174,7 +175,7 @@ TEST(SourceCache, InPlaceDrainReadsBothGenerations) {
 // entry with a cached key folds into it, the others stay.
 TEST(SourceCache, MergeFoldsSameKeys) {
     auto entry = [](const std::string& src, uint64_t packets, uint64_t first, uint64_t last) {
-        return SourceEntry{test::source_key(src, 445, kTcp, false), {packets, packets * 60, first, last}};
+        return SourceEntry{test::source_key(src, 445, kTcp, false, false, DS_TOOL_UNKNOWN), {packets, packets * 60, first, last}};
     };
     std::vector<SourceEntry> hash = {entry("203.0.113.1", 3, 50, 60), entry("203.0.113.2", 1, 10, 10)};
     std::vector<SourceEntry> cache = {entry("203.0.113.1", 2, 40, 45), entry("203.0.113.3", 4, 5, 9),

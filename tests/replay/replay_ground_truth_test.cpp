@@ -121,6 +121,27 @@ TEST_P(ReplayGroundTruth, MatchesTshark) {
         EXPECT_EQ(j["malformed"]["udp_truncated"].get<long long>(), 1);
     } else if (gt.num("udp_src_port_53") == 0) expect_top_ports(gt.list("top10_udp_dst_ports"), c.udp_ports, "udp");
 
+    // Tools: each rule's matches as summarize.sh counts them, and every SYN attributed once.
+    std::map<std::string, long long> rule_matches;
+    long long attributed = 0;
+    for (const auto& t : j["tools"]) {
+        attributed += t["packets"].get<long long>();
+        if (t.contains("rule_matches")) rule_matches[t["tool"]] = t["rule_matches"].get<long long>();
+    }
+    EXPECT_EQ(attributed, get(c.classes, "syn"));
+    EXPECT_EQ(rule_matches["mirai"], gt.num("fingerprint_mirai_seq_eq_dst_syn"));
+    EXPECT_EQ(rule_matches["masscan"], gt.num("fingerprint_masscan_ipid_syn"));
+    EXPECT_EQ(rule_matches["nmap"], gt.num("fingerprint_nmap_syn_heuristic"));
+    EXPECT_EQ(rule_matches["zmap"], gt.num("fingerprint_zmap_ipid54321_syn"));
+    if (file == "ndpi_nmap_synscan.pcap") {
+        // nmap's SYN with IP ID 54321 by chance is nmap's, not ZMap's: one scanner, one tool.
+        for (const auto& t : j["tools"]) {
+            const std::string tool = t["tool"];
+            EXPECT_EQ(t["packets"].get<long long>(), tool == "nmap" ? 1994 : 0) << tool;
+            EXPECT_EQ(t["sources"].get<long long>(), tool == "nmap" ? 1 : 0) << tool;
+        }
+    }
+
     // Malformed frames are counted, by reason, and never more than the frames.
     long long malformed = 0;
     for (auto& [reason, n] : j["malformed"].items()) malformed += n.get<long long>();

@@ -112,6 +112,11 @@ void Accumulator::update_counters(const std::vector<ds_counter>& stats, const st
     }
 }
 
+void Accumulator::update_tools(const std::vector<ds_counter>& tool_stats) {
+    std::lock_guard lock(mu_);
+    tools_ = tool_counts(tool_stats);
+}
+
 void Accumulator::roll_day(const std::string& day) {
     // Keep yesterday's set so that entries drained just after midnight still count
     // as distinct sources of the day they arrived in.
@@ -121,6 +126,7 @@ void Accumulator::roll_day(const std::string& day) {
     today_sources_.clear();
     label_sources_.clear();
     country_sources_.clear();
+    tool_sources_.fill(0);
     today_ = day;
     days_[day];
 }
@@ -160,6 +166,13 @@ void Accumulator::add_sources(const std::vector<SourceEntry>& entries,
         cp.packets += e.value.packets;
         cp.bytes += e.value.bytes;
 
+        if (e.key.proto == 6 && DS_KEY_IS_SYN(e.key.info)) {
+            const uint32_t tool = DS_KEY_SYN_TOOL(e.key.info);
+            if (tool < DS_TOOL_COUNT && !(sd.tools & (1u << tool))) {
+                sd.tools |= static_cast<uint8_t>(1u << tool);
+                tool_sources_[tool]++;
+            }
+        }
         const uint32_t slot = key_slot(e.key);
         if (slot == DS_PORT_SLOTS) continue;
         const uint32_t id = label_id(slot, e.key.port);
@@ -214,6 +227,8 @@ Snapshot Accumulator::snapshot() const {
         s.country_sources[countries_[ci]] = it == country_sources_.end() ? 0 : it->second;
     }
     s.sources_today = today_sources_.size();
+    s.tools = tools_;
+    s.tool_sources = tool_sources_;
     s.today = today_;
     s.days = days_;
     return s;

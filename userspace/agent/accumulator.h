@@ -4,6 +4,7 @@
 // Used alike by `darkscope run` (live) and `darkscope replay` (captures).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -16,6 +17,7 @@
 #include "darkscope/abi.h"
 #include "dataplane/data_plane.h"
 #include "dataplane/source_addr.h"
+#include "fingerprint/tool_counts.h"
 
 namespace darkscope {
 
@@ -54,6 +56,8 @@ struct Snapshot {
     std::map<std::string, ds_counter> country_packets;  // attributed packets by country
     std::map<std::string, uint64_t> country_sources;    // distinct sources today
     uint64_t sources_today = 0;
+    ToolCounts tools;                            // SYNs per tool (cumulative)
+    std::array<uint64_t, DS_TOOL_COUNT> tool_sources{};  // distinct SYN sources today, by enum ds_tool
     std::string today;                           // "2026-11-22" in the day timezone
     std::map<std::string, DayTotals> days;       // every day seen since start
 };
@@ -65,6 +69,8 @@ public:
     // Replaces the kernel snapshot of the cumulative per-CPU arrays (summed). An
     // empty port_stats keeps the previous one (the agent reads it at scrape time).
     void update_counters(const std::vector<ds_counter>& stats, const std::vector<ds_counter>& port_stats);
+    // Replaces the kernel snapshot of tool_stats (SYNs by tool-rule mask, summed).
+    void update_tools(const std::vector<ds_counter>& tool_stats);
 
     // Folds drained per-source entries. to_unix_ns maps an entry's
     // bpf_ktime_get_coarse_ns() timestamp to wall-clock (live) or capture time (replay).
@@ -82,6 +88,7 @@ private:
     struct SourceDay {
         uint16_t country = 0;         // index in countries_
         std::vector<uint32_t> labels;  // port labels hit today (label_id), usually few
+        uint8_t tools = 0;             // bit t: sent a SYN attributed to enum ds_tool t today
     };
     using AddrKey = SourceAddr;
     using AddrHash = SourceAddrHash;
@@ -104,6 +111,8 @@ private:
     std::unordered_map<AddrKey, SourceDay, AddrHash> today_sources_;
     std::unordered_map<uint32_t, uint64_t> label_sources_;  // label_id -> sources today
     std::unordered_map<uint16_t, uint64_t> country_sources_;
+    ToolCounts tools_;
+    std::array<uint64_t, DS_TOOL_COUNT> tool_sources_{};
     std::unordered_set<uint32_t> labels_seen_;  // exported once, exported for good
     std::unordered_set<uint16_t> countries_seen_;
     std::string today_;

@@ -77,6 +77,7 @@ DataPlane::DataPlane(const DataPlaneConfig& config) : config_(config) {
     skel_->rodata->cfg_have_allowlist = !config_.allowed_sources.empty();
     skel_->rodata->cfg_src_prefix_v4 = config_.source_prefix_v4;
     skel_->rodata->cfg_src_prefix_v6 = config_.source_prefix_v6;
+    skel_->rodata->cfg_fingerprints = config_.fingerprints;
 
     set_fast_prefixes();
     // GCRA: one event per interval, and a burst of B events may arrive B - 1 intervals early.
@@ -174,9 +175,9 @@ void DataPlane::set_fast_prefixes() {
 std::vector<bpf_map*> DataPlane::pinned_maps() const {
     // The counters and the per-source buffers: what a restarted agent must find again.
     // The prefix tries are not pinned; each agent fills them from its configuration.
-    return {skel_->maps.stats,         skel_->maps.port_stats,   skel_->maps.sources_a,
-            skel_->maps.sources_b,     skel_->maps.active_sources, skel_->maps.source_cache,
-            skel_->maps.source_cache_gen};
+    return {skel_->maps.stats,         skel_->maps.port_stats,     skel_->maps.tool_stats,
+            skel_->maps.sources_a,     skel_->maps.sources_b,      skel_->maps.active_sources,
+            skel_->maps.source_cache,  skel_->maps.source_cache_gen};
 }
 
 int DataPlane::prog_fd() const { return bpf_program__fd(skel_->progs.darkscope_xdp); }
@@ -201,6 +202,10 @@ std::vector<ds_counter> DataPlane::read_stats() const {
 
 std::vector<ds_counter> DataPlane::read_port_stats() const {
     return read_percpu_counters(bpf_map__fd(skel_->maps.port_stats), DS_PORT_SLOTS * DS_PORTS_PER_SLOT);
+}
+
+std::vector<ds_counter> DataPlane::read_tool_stats() const {
+    return read_percpu_counters(bpf_map__fd(skel_->maps.tool_stats), DS_RULE_MASKS);
 }
 
 std::vector<SourceEntry> DataPlane::drain_map(int fd) {

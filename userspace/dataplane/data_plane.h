@@ -34,6 +34,8 @@ struct DataPlaneConfig {
     uint32_t dns_events_per_second = 10000;
     uint32_t dns_event_burst = 1000;
     uint32_t dns_ringbuf_bytes = DS_DNS_RINGBUF_DEFAULT_BYTES;  // a power of 2, >= the page size
+    // Tool fingerprints of TCP SYNs (bpf/fingerprint.h); off only to measure their cost.
+    bool fingerprints = true;
     // bpffs directory for the counter maps; empty: nothing pinned. Maps already
     // pinned there are reused, so a restarted agent continues the counts.
     std::string pin_dir;
@@ -69,6 +71,8 @@ public:
     // DS_PORT_SLOTS * DS_PORTS_PER_SLOT entries (layouts in abi.h).
     std::vector<ds_counter> read_stats() const;
     std::vector<ds_counter> read_port_stats() const;
+    // TCP SYNs by tool-rule mask (DS_RULE_MASKS entries).
+    std::vector<ds_counter> read_tool_stats() const;
 
     // Returns and deletes every per-source entry collected since the last drain.
     // With swap (the live case) the program is first switched to the other buffer

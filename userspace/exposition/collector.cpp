@@ -25,6 +25,31 @@ auto value_or_zero(const Map& map, const Key& key) -> typename Map::mapped_type 
     return it == map.end() ? typename Map::mapped_type{} : it->second;
 }
 
+// Scanning tools recognised from TCP SYN headers (docs/fingerprints.md): every tool
+// is exported from the start, so each series exists before its first packet.
+void add_tool_metrics(const Snapshot& s, std::vector<MetricFamily>& out) {
+    auto packets = family("darkscope_tool_packets_total",
+                          "Dark TCP SYNs (without ACK) by the scanning tool their headers were attributed to "
+                          "(unknown: no rule matched).",
+                          MetricType::Counter);
+    auto rules = family("darkscope_tool_rule_matches_total",
+                        "Dark TCP SYNs matching each tool's header rule, each rule counted on its own "
+                        "(a SYN may match several).",
+                        MetricType::Counter);
+    auto sources = family("darkscope_tool_sources",
+                          "Distinct source prefixes today that sent TCP SYNs attributed to this tool.",
+                          MetricType::Gauge);
+    for (uint32_t t = 0; t < DS_TOOL_COUNT; ++t) {
+        add(packets, {{"tool", tool_name(t)}}, static_cast<double>(s.tools.attributed[t].packets));
+        if (t != DS_TOOL_UNKNOWN)
+            add(rules, {{"tool", tool_name(t)}}, static_cast<double>(s.tools.rule_matches[t].packets));
+        add(sources, {{"tool", tool_name(t)}}, static_cast<double>(s.tool_sources[t]));
+    }
+    out.push_back(std::move(packets));
+    out.push_back(std::move(rules));
+    out.push_back(std::move(sources));
+}
+
 }  // namespace
 
 bool class_combination_possible(uint32_t proto, uint32_t cls) {
@@ -112,6 +137,7 @@ std::vector<MetricFamily> Collector::Collect() const {
     auto sources = family("darkscope_sources", "Distinct source prefixes today.", MetricType::Gauge);
     add(sources, {}, static_cast<double>(s.sources_today));
     out.push_back(std::move(sources));
+    add_tool_metrics(s, out);
 
     // Frames that were not dark, or could not be parsed.
     auto passed = family("darkscope_passed_packets_total",

@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <array>
 #include <climits>
 #include <cstring>
 #include <stdexcept>
@@ -42,6 +43,10 @@ public:
             PortDetail& cd = country_detail_[it->second];
             cd.packets += e.value.packets;
             cd.bytes += e.value.bytes;
+            if (e.key.proto == 6 && DS_KEY_IS_SYN(e.key.info) && DS_KEY_SYN_TOOL(e.key.info) < DS_TOOL_COUNT) {
+                tool_sources_[DS_KEY_SYN_TOOL(e.key.info)].insert(addr);
+                tool_ports_[DS_KEY_SYN_TOOL(e.key.info)][e.key.port] += e.value.packets;
+            }
             if (e.key.proto != 6 && e.key.proto != 17) continue;
             std::pair<std::string, uint16_t> port{e.key.proto == 6 ? "tcp" : "udp", e.key.port};
             PortDetail& pd = ports_[port];
@@ -54,10 +59,14 @@ public:
         r.ports = std::move(ports_);
         r.countries = std::move(country_detail_);
         r.distinct_sources = countries_.size();
+        for (uint32_t t = 0; t < DS_TOOL_COUNT; ++t) r.tool_sources[t] = tool_sources_[t].size();
+        r.tool_ports = std::move(tool_ports_);
     }
 
 private:
     std::unordered_map<std::string, std::string> countries_;  // source -> country
+    std::array<std::unordered_set<std::string>, DS_TOOL_COUNT> tool_sources_;
+    std::array<std::map<uint16_t, uint64_t>, DS_TOOL_COUNT> tool_ports_;
     std::map<std::string, PortDetail> country_detail_;
     std::map<std::pair<std::string, uint16_t>, PortDetail> ports_;
     std::map<std::pair<std::string, uint16_t>, std::unordered_set<std::string>> port_sources_;
@@ -116,6 +125,7 @@ ReplayResult replay(const std::vector<std::string>& files, const ReplayOptions& 
             stats = dp.read_stats();
             stats[DS_STATS_MALFORMED(DS_MAL_ETH_TRUNCATED)].packets += runts;
             acc.update_counters(stats, dp.read_port_stats());
+            acc.update_tools(dp.read_tool_stats());
         }
         if (result.frames > 0) {  // no frame read: no day to speak of
             acc.advance_to(ts);

@@ -3,6 +3,7 @@
 // timestamps driving the days.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -50,9 +51,12 @@ struct ReplayResult {
     std::map<std::pair<std::string, uint16_t>, PortDetail> ports;  // probe ("tcp"/"udp", dst port)
     std::map<std::string, PortDetail> countries;     // probe packets and sources, whole capture
     uint64_t distinct_sources = 0;                   // probe sources, whole capture
+    std::array<uint64_t, DS_TOOL_COUNT> tool_sources{};  // SYN sources per enum ds_tool, whole capture
     std::vector<ds_counter> port_stats;              // raw kernel port array (ICMP types, backscatter)
     std::vector<AttackEvent> attacks;                // every attack, in the order they ended
     BackscatterView backscatter;                     // at the end (every attack ended by then)
+    // Attributed SYNs per enum ds_tool and destination port, from the per-source entries.
+    std::array<std::map<uint16_t, uint64_t>, DS_TOOL_COUNT> tool_ports;
     std::string error;                               // set when a file failed part-way
 };
 

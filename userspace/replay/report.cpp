@@ -82,6 +82,14 @@ std::vector<const AttackEvent*> ranked_attacks(const ReplayResult& r) {
     return v;
 }
 
+// A tool's busiest destination ports, ties by port ascending.
+std::vector<std::pair<uint16_t, uint64_t>> tool_ports(const ReplayResult& r, uint32_t tool, size_t top_n) {
+    std::vector<std::pair<uint16_t, uint64_t>> v(r.tool_ports[tool].begin(), r.tool_ports[tool].end());
+    std::stable_sort(v.begin(), v.end(), [](auto& a, auto& b) { return a.second > b.second; });
+    if (v.size() > top_n) v.resize(top_n);
+    return v;
+}
+
 std::string pct(uint64_t part, uint64_t whole) {
     char buf[16];
     std::snprintf(buf, sizeof buf, "%5.1f%%", whole ? 100.0 * static_cast<double>(part) / static_cast<double>(whole) : 0.0);
@@ -146,6 +154,19 @@ std::string format_summary(const ReplayResult& r, size_t top_n) {
                probe_port_packets, "packets");
     port_table("Top destination ports by unique sources", [](const PortDetail& d) { return d.sources; },
                r.distinct_sources, "sources");
+
+    o << "\nScanning tools (TCP SYNs by header fingerprint; rules: docs/fingerprints.md)\n"
+      << "  tool        attributed  rule matches   sources  top ports\n";
+    for (uint32_t tool = 0; tool < DS_TOOL_COUNT; ++tool) {
+        std::string top;
+        for (auto& [port, c] : tool_ports(r, tool, 5))
+            top += (top.empty() ? "" : ", ") + std::to_string(port) + " (" + std::to_string(c) + ")";
+        const std::string matches = tool == DS_TOOL_UNKNOWN ? "-" : std::to_string(s.tools.rule_matches[tool].packets);
+        std::snprintf(line, sizeof line, "  %-9s %12llu %13s %9llu  %s\n", tool_name(tool),
+                      static_cast<unsigned long long>(s.tools.attributed[tool].packets), matches.c_str(),
+                      static_cast<unsigned long long>(r.tool_sources[tool]), top.c_str());
+        o << line;
+    }
 
     auto country_table = [&](const char* title, auto key, uint64_t whole, const char* unit) {
         o << "\n" << title << "\n  rank  country  " << unit << "    share\n";
@@ -274,6 +295,19 @@ nlohmann::json to_json(const ReplayResult& r) {
     for (auto& [cc, d] : ranked_countries(r, [](const PortDetail& d) { return d.packets; }))
         countries.push_back({{"country", cc}, {"packets", d.packets}, {"bytes", d.bytes}, {"sources", d.sources}});
     j["countries"] = countries;
+    json tools = json::array();
+    for (uint32_t tool = 0; tool < DS_TOOL_COUNT; ++tool) {
+        json t = {{"tool", tool_name(tool)},
+                  {"packets", s.tools.attributed[tool].packets},
+                  {"bytes", s.tools.attributed[tool].bytes},
+                  {"sources", r.tool_sources[tool]}};
+        if (tool != DS_TOOL_UNKNOWN) t["rule_matches"] = s.tools.rule_matches[tool].packets;
+        json ports = json::array();
+        for (auto& [port, c] : tool_ports(r, tool, 10)) ports.push_back({{"port", port}, {"packets", c}});
+        t["top_ports"] = ports;
+        tools.push_back(t);
+    }
+    j["tools"] = tools;
     j["sources"] = {{"distinct", r.distinct_sources}};
     json days = json::array();
     for (auto& [day, d] : s.days) days.push_back({{"day", day}, {"packets", d.packets}, {"sources", d.sources}});
