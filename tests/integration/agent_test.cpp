@@ -95,8 +95,10 @@ TEST(Agent, RestartContinuesPinnedCounts) {
         Agent a(ns, keep);
         ASSERT_TRUE(a.wait_ready()) << a.stderr_text();
         ASSERT_TRUE(hping(ns, "-S -p 445 198.51.100.20", 5));
-        EXPECT_EQ(a.settle()["darkscope_port_packets_total{port=\"445\",protocol=\"tcp\"}"], 5);
-        EXPECT_EQ(a.stop(SIGTERM), 0) << a.stderr_text();
+        Metrics m = a.settle();
+        EXPECT_EQ(m["darkscope_port_packets_total{port=\"445\",protocol=\"tcp\"}"], 5);
+        EXPECT_EQ(m["darkscope_country_packets_total{country=\"XA\"}"], 5);
+        EXPECT_EQ(a.stop(SIGTERM), 0) << a.stderr_text();  // saves its own figures too
     }
     // No agent: the program stays attached and keeps counting into the pinned maps.
     EXPECT_TRUE(exists(pin_dir(sensor) + "/stats"));
@@ -106,15 +108,39 @@ TEST(Agent, RestartContinuesPinnedCounts) {
     EXPECT_NE(status.find("interface " + ns.sif + ": attached, native mode"), std::string::npos) << status;
     EXPECT_NE(status.find("dark packets: 8 "), std::string::npos) << status;
 
-    Agent b(ns, args);
-    ASSERT_TRUE(b.wait_ready()) << b.stderr_text();
-    ASSERT_TRUE(hping(ns, "-S -p 22 198.51.100.20", 2));
-    Metrics m = b.settle();
-    EXPECT_EQ(m["darkscope_port_packets_total{port=\"445\",protocol=\"tcp\"}"], 8);
-    EXPECT_EQ(m["darkscope_port_packets_total{port=\"22\",protocol=\"tcp\"}"], 2);
-    EXPECT_EQ(m["darkscope_packets_total{class=\"syn\",protocol=\"tcp\"}"], 10);
-    EXPECT_EQ(b.stop(SIGTERM), 0) << b.stderr_text();
+    // The next agent continues the kernel's counts and its own figures: the country
+    // and the one source of the first agent, and the 3 packets sent in between
+    // (their per-source entries waited in the pinned maps).
+    std::vector<std::string> saving = args;
+    saving.insert(saving.end(), {"--state-save-interval", "200ms"});
+    {
+        Agent b(ns, saving);
+        ASSERT_TRUE(b.wait_ready()) << b.stderr_text();
+        ASSERT_TRUE(hping(ns, "-S -p 22 198.51.100.20", 2));
+        Metrics m = b.settle();
+        EXPECT_EQ(m["darkscope_port_packets_total{port=\"445\",protocol=\"tcp\"}"], 8);
+        EXPECT_EQ(m["darkscope_port_packets_total{port=\"22\",protocol=\"tcp\"}"], 2);
+        EXPECT_EQ(m["darkscope_packets_total{class=\"syn\",protocol=\"tcp\"}"], 10);
+        EXPECT_EQ(m["darkscope_country_packets_total{country=\"XA\"}"], 10);
+        EXPECT_EQ(m["darkscope_sources"], 1);
+        EXPECT_NE(b.stderr_text().find("continuing the per-country and unique-source figures"), std::string::npos)
+            << b.stderr_text();
+        // Killed: what it saved last (every 200 ms here) is what the next one continues.
+        std::this_thread::sleep_for(std::chrono::milliseconds(600));
+        EXPECT_EQ(b.stop(SIGKILL), 128 + SIGKILL);
+    }
+    Agent c(ns, args);
+    ASSERT_TRUE(c.wait_ready()) << c.stderr_text();
+    ASSERT_TRUE(hping(ns, "-S -p 23 -a 198.18.0.7 198.51.100.20", 1));
+    Metrics m = c.settle();
+    EXPECT_EQ(m["darkscope_packets_total{class=\"syn\",protocol=\"tcp\"}"], 11);
+    EXPECT_EQ(m["darkscope_country_packets_total{country=\"XA\"}"], 10);
+    EXPECT_EQ(m["darkscope_country_packets_total{country=\"XD\"}"], 1);
+    EXPECT_EQ(m["darkscope_sources"], 2);
+    EXPECT_EQ(m["darkscope_port_sources{port=\"445\",protocol=\"tcp\"}"], 1);
+    EXPECT_EQ(c.stop(SIGTERM), 0) << c.stderr_text();
     EXPECT_FALSE(exists(pin_dir(sensor)));
+    EXPECT_FALSE(exists("/run/darkscope/" + sensor + ".state"));
     EXPECT_FALSE(ns.xdp_on_sensor_if());
 }
 

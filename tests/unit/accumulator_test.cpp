@@ -3,6 +3,8 @@
 
 #include <arpa/inet.h>
 
+#include <sstream>
+
 #include "agent/accumulator.h"
 
 using namespace darkscope;
@@ -94,4 +96,64 @@ TEST(Accumulator, PortCountersSumToTheTotalAndNeverShrink) {
     for (auto& [label, c] : s.port_packets)
         if (label.protocol == "tcp") sum += c.packets;
     EXPECT_EQ(sum, 5u + 20u + 31u);
+}
+
+// save / load: a restarted agent's figures continue exactly; a file that cannot
+// be used is refused with a reason and changes nothing.
+TEST(AccumulatorState, ARestartContinuesEveryFigure) {
+    const AccumulatorConfig config{.tracked_ports = {445}};
+    Accumulator before(config);
+    before.add_sources({entry("203.0.113.1", 6, 445, 3, kNoon - kDay), entry("203.0.113.1", 6, 445, 3, kNoon),
+                        entry("203.0.113.200", 6, 8081, 5, kNoon)},
+                       identity, country);
+    std::stringstream file;
+    before.save(file);
+
+    Accumulator after(config);
+    after.load(file);
+    // The same source again adds no source; a new one does; packets go on.
+    for (Accumulator* acc : {&before, &after})
+        acc->add_sources({entry("203.0.113.1", 6, 445, 1, kNoon + 1), entry("203.0.113.7", 6, 445, 2, kNoon + 2)}, identity,
+                         country);
+    Snapshot a = before.snapshot(), b = after.snapshot();
+    EXPECT_EQ(b.today, "2024-10-04");
+    EXPECT_EQ(b.sources_today, 3u);
+    EXPECT_EQ(b.sources_today, a.sources_today);
+    EXPECT_EQ(b.port_sources, a.port_sources);
+    EXPECT_EQ(b.country_sources, a.country_sources);
+    EXPECT_EQ(b.country_packets["JP"].packets, 9u);
+    EXPECT_EQ(b.country_packets["US"].packets, 5u);
+    EXPECT_EQ(b.days.size(), 2u);
+    EXPECT_EQ(b.days["2024-10-04"].packets, a.days["2024-10-04"].packets);
+    EXPECT_EQ(b.days["2024-10-04"].sources, 3u);
+}
+
+namespace {
+
+std::string refusal(const AccumulatorConfig& config, const std::string& bytes) {
+    Accumulator acc(config);
+    acc.add_sources({entry("203.0.113.1", 6, 445, 1, kNoon)}, identity, country);
+    std::istringstream in(bytes);
+    try {
+        acc.load(in);
+    } catch (const std::runtime_error& e) {
+        EXPECT_EQ(acc.snapshot().sources_today, 1u) << "a refused file changes nothing";
+        return e.what();
+    }
+    return "";
+}
+
+}  // namespace
+
+TEST(AccumulatorState, UnusableFilesAreRefused) {
+    Accumulator acc({.tracked_ports = {445}});
+    acc.add_sources({entry("203.0.113.1", 6, 445, 1, kNoon)}, identity, country);
+    std::stringstream file;
+    acc.save(file);
+    const std::string good = file.str();
+    EXPECT_EQ(refusal({.tracked_ports = {445}}, "junk"), "not a darkscope state file (or another version)");
+    EXPECT_EQ(refusal({.tracked_ports = {445}}, good.substr(0, good.size() - 3)), "truncated");
+    EXPECT_EQ(refusal({.tracked_ports = {22}}, good),
+              "written with other --track-port or --day-boundary-timezone settings");
+    EXPECT_EQ(refusal({.tracked_ports = {445}}, good), "");
 }

@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <iosfwd>
 #include <map>
 #include <mutex>
 #include <string>
@@ -83,6 +84,14 @@ public:
 
     Snapshot snapshot() const;
     std::string day_of(int64_t unix_ns) const;  // "YYYY-MM-DD" in the configured zone
+
+    // The accumulator's own figures (not the kernel's counters, which live in the
+    // pinned maps), so a restarted agent continues them (accumulator_state.cpp).
+    void save(std::ostream& out) const;
+    // Replaces them with a saved copy. Throws std::runtime_error with one line for a
+    // file that is not one, is damaged, or was saved under another configuration
+    // (tracked ports, day time zone); the accumulator is then unchanged.
+    void load(std::istream& in);
 
 private:
     struct SourceDay {

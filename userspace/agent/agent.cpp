@@ -26,6 +26,7 @@
 #include <stdexcept>
 
 #include "agent/accumulator.h"
+#include "agent/accumulator_file.h"
 #include "agent/backscatter_monitor.h"
 #include "agent/privileges.h"
 #include "agent/status_file.h"
@@ -48,7 +49,7 @@ namespace darkscope {
 namespace {
 
 // "1s", "250ms", "2m" or a plain number of seconds.
-double parse_duration(const std::string& text) {
+double parse_duration(const std::string& text, const std::string& what) {
     size_t used = 0;
     double v = 0;
     try {
@@ -63,7 +64,7 @@ double parse_duration(const std::string& text) {
         v *= 60;
     else if (!unit.empty() && unit != "s")
         throw std::invalid_argument("invalid duration '" + text + "' (e.g. 1s, 500ms, 2m)");
-    if (!(v >= 0.01 && v <= 3600)) throw std::invalid_argument("poll interval must be between 10ms and 1h");
+    if (!(v >= 0.01 && v <= 3600)) throw std::invalid_argument(what + " must be between 10ms and 1h");
     return v;
 }
 
@@ -352,6 +353,20 @@ void run_agent(const RunOptions& o) {
     backscatter.start_dns_events(dp->dns_events_fd());
     const std::string status_path = status_file_path(sensor);
     Accumulator acc(accc);
+    // The agent's own figures continue with the pinned counts they go with; a
+    // sensor whose maps start afresh starts them afresh too.
+    const std::string acc_path = accumulator_file_path(sensor);
+    if (resumed) {
+        bool restored = false;
+        const std::string said = restore_accumulator(acc, acc_path, &restored);
+        if (restored) spdlog::info("{}", said);
+        else if (!said.empty()) spdlog::warn("{}", said);
+    } else {
+        unlink(acc_path.c_str());
+    }
+    const auto save_every = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+        std::chrono::duration<double>(o.state_save_interval_seconds));
+    auto last_save = std::chrono::steady_clock::now();
     const uint64_t capacity = dp->source_map_capacity();
     const uint64_t dark_count = dpc.dark_prefixes.size(), allow_count = dpc.allowed_sources.size();
     std::mutex scrape_mu;
@@ -424,6 +439,10 @@ void run_agent(const RunOptions& o) {
         } catch (const std::exception& e) {
             spdlog::error("poll failed: {}", e.what());
         }
+        if (std::chrono::steady_clock::now() - last_save >= save_every) {
+            if (!save_accumulator(acc, acc_path)) spdlog::warn("cannot write {}: {}", acc_path, std::strerror(errno));
+            last_save = std::chrono::steady_clock::now();
+        }
         next += interval;
         if (next < std::chrono::steady_clock::now()) next = std::chrono::steady_clock::now() + interval;
     }
@@ -434,8 +453,10 @@ void run_agent(const RunOptions& o) {
     unlink(status_path.c_str());
     if (o.keep_pinned) {
         dp->release_attachments();
+        if (!save_accumulator(acc, acc_path)) spdlog::warn("cannot write {}: {}", acc_path, std::strerror(errno));
         spdlog::info("left attached with maps pinned in {} (--keep-pinned)", pin_path);
     } else {
+        unlink(acc_path.c_str());
         dp->detach_all();
         dp->unpin_maps();
         rmdir(root.c_str());
@@ -446,6 +467,7 @@ void run_agent(const RunOptions& o) {
 void add_run_command(CLI::App& app) {
     auto opts = std::make_shared<RunOptions>();
     auto poll = std::make_shared<std::string>("1s");
+    auto save = std::make_shared<std::string>("60s");
     CLI::App* run = app.add_subcommand("run", "Attach the sensor to interfaces and serve Prometheus metrics");
     add_config_option(*run);
     run->add_option("-i,--interface", opts->interfaces, "Interface to attach to; repeatable")
@@ -466,6 +488,10 @@ void add_run_command(CLI::App& app) {
                     "Web config file (Prometheus exporter-toolkit format): TLS certificate and key, "
                     "bcrypt-hashed basic authentication users")
         ->type_name("FILE");
+    run->add_option("--state-save-interval", *save,
+                    "How often the per-country and unique-source figures are saved for a restarted agent "
+                    "(also on a stop with --keep-pinned)")
+        ->capture_default_str();
     run->add_option("--poll-interval", *poll, "How often the BPF maps are read (e.g. 1s, 500ms)")
         ->capture_default_str();
     run->add_flag("--pass", opts->pass, "Count dark packets but pass them on instead of dropping them");
@@ -481,8 +507,9 @@ void add_run_command(CLI::App& app) {
     run->add_option("--log-level", opts->log_level, "trace, debug, info, warn, error")
         ->capture_default_str()
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
-    run->callback([opts, poll] {
-        opts->poll_interval_seconds = parse_duration(*poll);
+    run->callback([opts, poll, save] {
+        opts->poll_interval_seconds = parse_duration(*poll, "poll interval");
+        opts->state_save_interval_seconds = parse_duration(*save, "--state-save-interval");
         run_agent(*opts);
     });
 }

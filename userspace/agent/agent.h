@@ -30,6 +30,7 @@ struct RunOptions {
     std::string telemetry_path = "/metrics";
     std::string web_config_file;  // empty: plain HTTP, no authentication
     double poll_interval_seconds = 1.0;
+    double state_save_interval_seconds = 60.0;
     bool pass = false;
     std::string sensor_name;  // empty: derived from the interfaces
     bool keep_pinned = false;

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/accumulator_file.h"
 #include "agent/agent.h"
 #include "agent/status_file.h"
 
@@ -31,9 +32,10 @@ void remove_sensor(const std::string& root, const std::string& name) {
     }
     if (rmdir(dir.c_str()) && errno != ENOENT)
         throw std::runtime_error("cannot remove " + dir + ": " + std::strerror(errno));
-    // The state a killed agent left for `darkscope status` (attacks, DNS zones).
-    const std::string state = status_file_path(name);
-    if (unlink(state.c_str()) == 0) std::cout << "removed " << state << "\n";
+    // The state a killed agent left for `darkscope status` (attacks, DNS zones), and
+    // its saved figures, which go with the counts just removed.
+    for (const std::string& state : {status_file_path(name), accumulator_file_path(name)})
+        if (unlink(state.c_str()) == 0) std::cout << "removed " << state << "\n";
 }
 
 }  // namespace

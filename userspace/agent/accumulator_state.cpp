@@ -1,0 +1,179 @@
+// Accumulator::save / Accumulator::load: the agent's own figures (per-country
+// packets, today's distinct sources and their ports and countries, admitted
+// ports, past days) in a binary file, so a restarted agent continues them as the
+// pinned maps continue the kernel's counters. Host byte order: the file never
+// leaves the machine (it lives in /run, like the pins in /sys/fs/bpf, until reboot).
+#include <cstring>
+#include <istream>
+#include <ostream>
+#include <stdexcept>
+
+#include "agent/accumulator.h"
+
+namespace darkscope {
+namespace {
+
+constexpr char kMagic[8] = {'D', 'S', 'A', 'C', 'C', 0, 0, 1};  // format version 1
+constexpr uint64_t kMaxCount = 1ull << 32;  // no map in a sane file is larger
+
+class Writer {
+public:
+    explicit Writer(std::ostream& out) : out_(out) {}
+    template <typename T>
+    void pod(const T& v) {
+        out_.write(reinterpret_cast<const char*>(&v), sizeof v);
+    }
+    void str(const std::string& s) {
+        pod<uint64_t>(s.size());
+        out_.write(s.data(), static_cast<std::streamsize>(s.size()));
+    }
+
+private:
+    std::ostream& out_;
+};
+
+class Reader {
+public:
+    explicit Reader(std::istream& in) : in_(in) {}
+    template <typename T>
+    T pod() {
+        T v{};
+        if (!in_.read(reinterpret_cast<char*>(&v), sizeof v)) throw std::runtime_error("truncated");
+        return v;
+    }
+    uint64_t count() {
+        const auto n = pod<uint64_t>();
+        if (n > kMaxCount) throw std::runtime_error("implausible size");
+        return n;
+    }
+    std::string str() {
+        const uint64_t n = count();
+        if (n > (1u << 20)) throw std::runtime_error("implausible size");
+        std::string s(n, '\0');
+        if (!in_.read(s.data(), static_cast<std::streamsize>(s.size()))) throw std::runtime_error("truncated");
+        return s;
+    }
+
+private:
+    std::istream& in_;
+};
+
+// What the saved figures depend on: a file from another configuration is not used.
+std::string fingerprint(const AccumulatorConfig& c) {
+    std::string f = c.day_timezone + "|" + std::to_string(c.auto_admit_packets) + "|" + std::to_string(c.max_auto_ports);
+    for (uint16_t p : c.tracked_ports) f += "," + std::to_string(p);
+    return f;
+}
+
+}  // namespace
+
+void Accumulator::save(std::ostream& out) const {
+    std::lock_guard lock(mu_);
+    Writer w(out);
+    out.write(kMagic, sizeof kMagic);
+    w.str(fingerprint(config_));
+    w.str(today_);
+    w.pod<uint64_t>(countries_.size());
+    for (const std::string& c : countries_) w.str(c);
+    w.pod<uint64_t>(country_packets_.size());
+    for (const auto& [c, v] : country_packets_) w.str(c), w.pod(v);
+    w.pod<uint64_t>(admitted_.size());
+    for (const auto& [slot, ports] : admitted_) {
+        w.pod(slot);
+        w.pod<uint64_t>(ports.size());
+        for (const auto& [port, base] : ports) w.pod(port), w.pod(base);
+    }
+    w.pod<uint64_t>(today_sources_.size());
+    for (const auto& [addr, day] : today_sources_) {
+        w.pod(addr);
+        w.pod(day.country);
+        w.pod<uint64_t>(day.labels.size());
+        for (uint32_t l : day.labels) w.pod(l);
+    }
+    w.pod<uint64_t>(label_sources_.size());
+    for (const auto& [l, n] : label_sources_) w.pod(l), w.pod(n);
+    w.pod<uint64_t>(country_sources_.size());
+    for (const auto& [c, n] : country_sources_) w.pod(c), w.pod(n);
+    w.pod<uint64_t>(labels_seen_.size());
+    for (uint32_t l : labels_seen_) w.pod(l);
+    w.pod<uint64_t>(countries_seen_.size());
+    for (uint16_t c : countries_seen_) w.pod(c);
+    w.pod<uint64_t>(days_.size());
+    for (const auto& [d, t] : days_) w.str(d), w.pod(t);
+    w.str(yesterday_);
+    w.pod<uint64_t>(yesterday_sources_.size());
+    for (const SourceAddr& a : yesterday_sources_) w.pod(a);
+}
+
+void Accumulator::load(std::istream& in) {
+    char magic[sizeof kMagic];
+    if (!in.read(magic, sizeof magic) || std::memcmp(magic, kMagic, sizeof magic) != 0)
+        throw std::runtime_error("not a darkscope state file (or another version)");
+    Accumulator s(config_);  // filled aside, swapped in whole
+    try {
+        Reader r(in);
+        if (r.str() != fingerprint(config_))
+            throw std::runtime_error("written with other --track-port or --day-boundary-timezone settings");
+        s.today_ = r.str();
+        s.countries_.clear();
+        for (uint64_t n = r.count(); n--;) s.countries_.push_back(r.str());
+        if (s.countries_.empty() || s.countries_.size() > 65536) throw std::runtime_error("bad country table");
+        for (size_t i = 0; i < s.countries_.size(); ++i) s.country_index_[s.countries_[i]] = static_cast<uint16_t>(i);
+        const auto country_ok = [&](uint16_t c) {
+            if (c >= s.countries_.size()) throw std::runtime_error("country index out of range");
+            return c;
+        };
+        for (uint64_t n = r.count(); n--;) {
+            std::string c = r.str();
+            s.country_packets_[c] = r.pod<ds_counter>();
+        }
+        for (uint64_t n = r.count(); n--;) {
+            auto& ports = s.admitted_[r.pod<uint32_t>()];
+            for (uint64_t m = r.count(); m--;) {
+                const auto port = r.pod<uint16_t>();
+                ports[port] = r.pod<ds_counter>();
+            }
+        }
+        for (uint64_t n = r.count(); n--;) {
+            const auto addr = r.pod<SourceAddr>();
+            SourceDay day;
+            day.country = country_ok(r.pod<uint16_t>());
+            for (uint64_t m = r.count(); m--;) day.labels.push_back(r.pod<uint32_t>());
+            s.today_sources_.emplace(addr, std::move(day));
+        }
+        for (uint64_t n = r.count(); n--;) {
+            const auto l = r.pod<uint32_t>();
+            s.label_sources_[l] = r.pod<uint64_t>();
+        }
+        for (uint64_t n = r.count(); n--;) {
+            const auto c = country_ok(r.pod<uint16_t>());
+            s.country_sources_[c] = r.pod<uint64_t>();
+        }
+        for (uint64_t n = r.count(); n--;) s.labels_seen_.insert(r.pod<uint32_t>());
+        for (uint64_t n = r.count(); n--;) s.countries_seen_.insert(country_ok(r.pod<uint16_t>()));
+        for (uint64_t n = r.count(); n--;) {
+            std::string d = r.str();
+            s.days_[d] = r.pod<DayTotals>();
+        }
+        s.yesterday_ = r.str();
+        for (uint64_t n = r.count(); n--;) s.yesterday_sources_.insert(r.pod<SourceAddr>());
+    } catch (const std::bad_alloc&) {
+        throw std::runtime_error("implausible size");
+    }
+    std::lock_guard lock(mu_);
+    std::swap(today_, s.today_);
+    std::swap(countries_, s.countries_);
+    std::swap(country_index_, s.country_index_);
+    std::swap(country_packets_, s.country_packets_);
+    std::swap(admitted_, s.admitted_);
+    std::swap(today_sources_, s.today_sources_);
+    std::swap(label_sources_, s.label_sources_);
+    std::swap(country_sources_, s.country_sources_);
+    std::swap(labels_seen_, s.labels_seen_);
+    std::swap(countries_seen_, s.countries_seen_);
+    std::swap(days_, s.days_);
+    std::swap(yesterday_, s.yesterday_);
+    std::swap(yesterday_sources_, s.yesterday_sources_);
+}
+
+}  // namespace darkscope
