@@ -121,6 +121,7 @@ TEST(AccumulatorState, ARestartContinuesEveryFigure) {
     EXPECT_EQ(b.sources_today, a.sources_today);
     EXPECT_EQ(b.port_sources, a.port_sources);
     EXPECT_EQ(b.country_sources, a.country_sources);
+    EXPECT_EQ(b.tool_sources, a.tool_sources);
     EXPECT_EQ(b.country_packets["JP"].packets, 9u);
     EXPECT_EQ(b.country_packets["US"].packets, 5u);
     EXPECT_EQ(b.days.size(), 2u);

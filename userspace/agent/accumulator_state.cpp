@@ -1,6 +1,6 @@
 // Accumulator::save / Accumulator::load: the agent's own figures (per-country
-// packets, today's distinct sources and their ports and countries, admitted
-// ports, past days) in a binary file, so a restarted agent continues them as the
+// packets, today's distinct sources and their ports, countries and tools,
+// admitted ports, past days) in a binary file, so a restarted agent continues them as the
 // pinned maps continue the kernel's counters. Host byte order: the file never
 // leaves the machine (it lives in /run, like the pins in /sys/fs/bpf, until reboot).
 #include <cstring>
@@ -13,7 +13,7 @@
 namespace darkscope {
 namespace {
 
-constexpr char kMagic[8] = {'D', 'S', 'A', 'C', 'C', 0, 0, 1};  // format version 1
+constexpr char kMagic[8] = {'D', 'S', 'A', 'C', 'C', 0, 0, 2};  // format version 2
 constexpr uint64_t kMaxCount = 1ull << 32;  // no map in a sane file is larger
 
 class Writer {
@@ -87,6 +87,7 @@ void Accumulator::save(std::ostream& out) const {
     for (const auto& [addr, day] : today_sources_) {
         w.pod(addr);
         w.pod(day.country);
+        w.pod(day.tools);
         w.pod<uint64_t>(day.labels.size());
         for (uint32_t l : day.labels) w.pod(l);
     }
@@ -94,6 +95,7 @@ void Accumulator::save(std::ostream& out) const {
     for (const auto& [l, n] : label_sources_) w.pod(l), w.pod(n);
     w.pod<uint64_t>(country_sources_.size());
     for (const auto& [c, n] : country_sources_) w.pod(c), w.pod(n);
+    w.pod(tool_sources_);
     w.pod<uint64_t>(labels_seen_.size());
     for (uint32_t l : labels_seen_) w.pod(l);
     w.pod<uint64_t>(countries_seen_.size());
@@ -138,6 +140,7 @@ void Accumulator::load(std::istream& in) {
             const auto addr = r.pod<SourceAddr>();
             SourceDay day;
             day.country = country_ok(r.pod<uint16_t>());
+            day.tools = r.pod<uint8_t>();
             for (uint64_t m = r.count(); m--;) day.labels.push_back(r.pod<uint32_t>());
             s.today_sources_.emplace(addr, std::move(day));
         }
@@ -149,6 +152,7 @@ void Accumulator::load(std::istream& in) {
             const auto c = country_ok(r.pod<uint16_t>());
             s.country_sources_[c] = r.pod<uint64_t>();
         }
+        s.tool_sources_ = r.pod<decltype(s.tool_sources_)>();
         for (uint64_t n = r.count(); n--;) s.labels_seen_.insert(r.pod<uint32_t>());
         for (uint64_t n = r.count(); n--;) s.countries_seen_.insert(country_ok(r.pod<uint16_t>()));
         for (uint64_t n = r.count(); n--;) {
@@ -169,6 +173,7 @@ void Accumulator::load(std::istream& in) {
     std::swap(today_sources_, s.today_sources_);
     std::swap(label_sources_, s.label_sources_);
     std::swap(country_sources_, s.country_sources_);
+    std::swap(tool_sources_, s.tool_sources_);
     std::swap(labels_seen_, s.labels_seen_);
     std::swap(countries_seen_, s.countries_seen_);
     std::swap(days_, s.days_);
