@@ -75,7 +75,7 @@ nsenter --net="/run/netns/$sensor_ns" "$bin" status --sensor-name "demo-$tag" ||
 echo
 echo "demo: a few of its metrics:"
 ip netns exec "$sensor_ns" curl -s "http://$listen/metrics" |
-  grep -E '^darkscope_(packets_total|port_packets_total|sources|country_packets_total)' | grep -v ' 0$' || true
+  grep -E '^darkscope_(packets_total|port_packets_total|sources|country_packets_total|tool_packets_total)' | grep -v ' 0$' || true
 echo
 echo "demo: the metrics endpoint is http://$listen/metrics inside namespace $sensor_ns:"
 echo "        sudo ip netns exec $sensor_ns curl -s http://$listen/metrics"
