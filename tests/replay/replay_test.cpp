@@ -274,3 +274,82 @@ TEST(Replay, SynAckFloodInCaptureTimeIsOneAttackAndDnsZoneIsFlagged) {
     fs::remove(pcap);
     fs::remove(out);
 }
+
+// Port combinations on crafted frames: 3 sources hit 2967,135,139,445 (the Symantec AV
+// bots' set), 2 hit only 445,139, 1 hits 445/udp and 80/tcp (with --track-port 445,
+// 445/udp is a port of interest; 80 is not).
+TEST(Replay, PortCombinationsCountSourcesExactly) {
+    std::vector<Frame> frames;
+    int64_t t = kStart - 3600 * kSec;  // all on 2024-10-04
+    auto syn = [&](const std::string& src, uint16_t port) {
+        frames.push_back({t += kSec, FrameBuilder().eth().ipv4(src, "203.0.113.10", 6).tcp(40000, port, 0x02).build()});
+    };
+    for (const char* src : {"198.18.1.1", "198.18.1.2", "198.18.1.3"})
+        for (uint16_t port : {2967, 135, 139, 445, 445}) syn(src, port);
+    for (const char* src : {"198.18.2.1", "198.18.2.2"})
+        for (uint16_t port : {445, 139}) syn(src, port);
+    frames.push_back({t += kSec, FrameBuilder().eth().ipv4("198.18.3.1", "203.0.113.10", 17).udp(5000, 445).build()});
+    syn("198.18.3.1", 80);
+    fs::path pcap = temp_file("combinations.pcap");
+    write_pcap(pcap, frames);
+    ReplayOptions o = options();
+    o.accumulator.tracked_ports = {445};
+    for (const std::string& c : default_port_combinations())
+        o.accumulator.port_combinations.push_back(parse_named_combination(c));
+    ReplayResult r = replay({pcap.string()}, o);
+    ASSERT_EQ(r.error, "");
+    const nlohmann::json j = to_json(r)["port_combinations"];
+    EXPECT_EQ(j["named"], (nlohmann::json::parse(R"([
+        {"name": "symantec-av-bot", "ports": "135,139,445,2967", "sources": 3},
+        {"name": "smb-netbios", "ports": "139,445", "sources": 5}])")));
+    EXPECT_EQ(j["top"], (nlohmann::json::parse(R"([
+        {"ports": "135,139,445,2967", "sources": 3},
+        {"ports": "139,445", "sources": 2},
+        {"ports": "445/udp", "sources": 1}])")));
+    EXPECT_EQ(j["tracked_sources"], 6);
+    EXPECT_EQ(j["untracked_sources"], 0);
+    // The day's numbers (what `run` exports) agree on a one-day capture.
+    ASSERT_EQ(r.snapshot.combinations.named.size(), 2u);
+    EXPECT_EQ(r.snapshot.combinations.named[0].second, 3u);
+    EXPECT_EQ(r.snapshot.combinations.named[1].second, 5u);
+    const std::string text = format_summary(r);
+    EXPECT_NE(text.find("symantec-av-bot              3 sources  135,139,445,2967"), std::string::npos) << text;
+    fs::remove_all(pcap.parent_path());
+}
+
+// Scan events on crafted frames, with the default criteria (15 ports or 100 packets in
+// 5 minutes): .1 probes 20 ports once each, .2 sends 100 SYNs to 23, .3 probes 14 ports
+// (not a scanner); .1 comes back 10 minutes later with 15 more ports: a second event.
+TEST(Replay, ScanEventsFromDistinctPortsOrPackets) {
+    std::vector<Frame> frames;
+    int64_t t = kStart - 3600 * kSec;
+    auto syn = [&](const std::string& src, uint16_t port, int64_t step) {
+        frames.push_back({t += step, FrameBuilder().eth().ipv4(src, "203.0.113.20", 6).tcp(40000, port, 0x02).build()});
+    };
+    for (uint16_t p = 1000; p < 1020; ++p) syn("198.18.5.1", p, kSec / 10);
+    for (int i = 0; i < 100; ++i) syn("198.18.5.2", 23, kSec / 10);
+    for (uint16_t p = 2000; p < 2014; ++p) syn("198.18.5.3", p, kSec / 10);
+    t += 600 * kSec;
+    for (uint16_t p = 3000; p < 3015; ++p) syn("198.18.5.1", p, kSec / 10);
+    fs::path pcap = temp_file("scans.pcap");
+    write_pcap(pcap, frames);
+    ReplayOptions o = options();
+    o.accumulator.tracked_ports = {};
+    ReplayResult r = replay({pcap.string()}, o);
+    ASSERT_EQ(r.error, "");
+    const nlohmann::json j = to_json(r)["scans"];
+    EXPECT_EQ(j["events"], 3);
+    EXPECT_EQ(j["active_at_end"], 1);
+    EXPECT_EQ(j["untracked_entries"], 0);
+    ASSERT_EQ(j["biggest"].size(), 3u);
+    EXPECT_EQ(j["biggest"][0]["source"], "198.18.5.1");
+    EXPECT_EQ(j["biggest"][0]["ports"], 20);
+    EXPECT_EQ(j["biggest"][0]["packets"], 20);
+    EXPECT_EQ(j["biggest"][1]["source"], "198.18.5.1");
+    EXPECT_EQ(j["biggest"][1]["ports"], 15);
+    EXPECT_EQ(j["biggest"][2]["source"], "198.18.5.2");
+    EXPECT_EQ(j["biggest"][2]["packets"], 100);
+    EXPECT_NE(format_summary(r).find("Scan events (docs/configuration.md#scan-events): 3 started, 1 still going on"),
+              std::string::npos);
+    fs::remove_all(pcap.parent_path());
+}

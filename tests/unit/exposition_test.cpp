@@ -123,5 +123,20 @@ TEST_F(Exposition, PromtoolCatchesBadOutput) {
     EXPECT_NE(out, "");
 }
 
+TEST_F(Exposition, PortCombinationsByNameOnly) {
+    snap.combinations.named = {{parse_named_combination("symantec-av-bot=2967,135,139,445"), 3},
+                               {parse_named_combination("smb-netbios=445,139"), 5}};
+    snap.combinations.top = {{parse_named_combination("x=2967,135,139,445").ports, 3}};
+    snap.combinations.untracked_sources = 4;
+    const std::string text = serialize(collector);
+    EXPECT_EQ(promtool(text).first, "") << text;
+    EXPECT_TRUE(has_line(text, "darkscope_port_combination_sources{combination=\"symantec-av-bot\"} 3"));
+    EXPECT_TRUE(has_line(text, "darkscope_port_combination_sources{combination=\"smb-netbios\"} 5"));
+    EXPECT_TRUE(has_line(text, "darkscope_port_combination_untracked_sources 4"));
+    EXPECT_EQ(text.find("2967,135"), std::string::npos);  // exact sets are never labels
+    EXPECT_TRUE(has_line(text, "darkscope_scanners_active 0"));
+    EXPECT_TRUE(has_line(text, "darkscope_scan_events_total 0"));
+}
+
 }  // namespace
 }  // namespace darkscope

@@ -43,7 +43,12 @@ uint32_t key_slot(const ds_source_key& k) {
 
 }  // namespace
 
-Accumulator::Accumulator(AccumulatorConfig config) : config_(std::move(config)) {
+Accumulator::Accumulator(AccumulatorConfig config)
+    : config_(std::move(config)),
+      combinations_({.named = config_.port_combinations,
+                     .tracked_ports = config_.tracked_ports,
+                     .max_sources = config_.port_combination_max_sources}),
+      scans_(config_.scans) {
     const std::string& tz = config_.day_timezone;
     if (tz != "UTC" && !std::filesystem::exists("/usr/share/zoneinfo/" + tz))
         throw std::invalid_argument("unknown time zone '" + tz + "' (use an IANA name such as UTC or Asia/Tokyo)");
@@ -127,6 +132,7 @@ void Accumulator::roll_day(const std::string& day) {
     label_sources_.clear();
     country_sources_.clear();
     tool_sources_.fill(0);
+    combinations_.new_day();
     today_ = day;
     days_[day];
 }
@@ -135,6 +141,7 @@ void Accumulator::advance_to(int64_t unix_ns) {
     std::lock_guard lock(mu_);
     std::string day = day_of(unix_ns);
     if (today_.empty() || day > today_) roll_day(day);
+    scans_.expire(unix_ns);
 }
 
 void Accumulator::add_sources(const std::vector<SourceEntry>& entries,
@@ -142,11 +149,14 @@ void Accumulator::add_sources(const std::vector<SourceEntry>& entries,
     std::lock_guard lock(mu_);
     for (const SourceEntry& e : entries) {
         if (e.key.info & DS_KEY_BACKSCATTER) continue;  // accesses exclude backscatter
-        const std::string day = day_of(to_unix_ns(e.value.last_seen_ns));
+        const int64_t ts = to_unix_ns(e.value.last_seen_ns);
+        const std::string day = day_of(ts);
         if (today_.empty() || day > today_) roll_day(day);
         days_[day].packets += e.value.packets;
 
         const AddrKey addr = SourceAddr::of(e.key);
+        const bool has_port = e.key.proto == 6 || e.key.proto == 17;
+        scans_.add(addr, has_port, has_port ? proto_port(e.key.proto, e.key.port) : 0, e.value.packets, ts);
         if (day < today_) {  // late: only yesterday's distinct set is kept
             if (day == yesterday_ && yesterday_sources_.insert(addr).second) days_[day].sources++;
             continue;
@@ -175,6 +185,8 @@ void Accumulator::add_sources(const std::vector<SourceEntry>& entries,
         }
         const uint32_t slot = key_slot(e.key);
         if (slot == DS_PORT_SLOTS) continue;
+        if (slot == DS_SLOT_TCP_DST || slot == DS_SLOT_UDP_DST)
+            sd.combination = combinations_.add(sd.combination, proto_port(e.key.proto, e.key.port));
         const uint32_t id = label_id(slot, e.key.port);
         if (std::find(sd.labels.begin(), sd.labels.end(), id) == sd.labels.end()) {
             sd.labels.push_back(id);
@@ -182,6 +194,22 @@ void Accumulator::add_sources(const std::vector<SourceEntry>& entries,
             labels_seen_.insert(id);
         }
     }
+}
+
+void Accumulator::fill_summary(Snapshot& s) const {
+    s.sources_today = today_sources_.size();
+    s.tools = tools_;
+    s.tool_sources = tool_sources_;
+    s.today = today_;
+    s.combinations = combinations_.snapshot(kTopCombinations);
+    s.scans = scans_.snapshot(kTopCombinations);
+}
+
+Snapshot Accumulator::summary() const {
+    std::lock_guard lock(mu_);
+    Snapshot s;
+    fill_summary(s);
+    return s;
 }
 
 Snapshot Accumulator::snapshot() const {
@@ -226,11 +254,8 @@ Snapshot Accumulator::snapshot() const {
         auto it = country_sources_.find(ci);
         s.country_sources[countries_[ci]] = it == country_sources_.end() ? 0 : it->second;
     }
-    s.sources_today = today_sources_.size();
-    s.tools = tools_;
-    s.tool_sources = tool_sources_;
-    s.today = today_;
     s.days = days_;
+    fill_summary(s);
     return s;
 }
 

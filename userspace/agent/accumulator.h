@@ -18,6 +18,8 @@
 #include "darkscope/abi.h"
 #include "dataplane/data_plane.h"
 #include "dataplane/source_addr.h"
+#include "agent/port_combinations.h"
+#include "agent/scan_detector.h"
 #include "fingerprint/tool_counts.h"
 
 namespace darkscope {
@@ -39,6 +41,11 @@ struct AccumulatorConfig {
     // IANA zone name in which days begin ("UTC", "Asia/Tokyo"). The process's
     // local time zone is set to it (one sensor, one day boundary).
     std::string day_timezone = "UTC";
+    // Named port combinations (--port-combination) and the cap on sources whose
+    // port set is kept per day (--port-combination-max-sources).
+    std::vector<NamedCombination> port_combinations;
+    size_t port_combination_max_sources = 262144;
+    ScanConfig scans;  // --scan-* options
 };
 
 // What a drained source resolves to; supplied by the GeoIP layer.
@@ -61,7 +68,11 @@ struct Snapshot {
     std::array<uint64_t, DS_TOOL_COUNT> tool_sources{};  // distinct SYN sources today, by enum ds_tool
     std::string today;                           // "2026-11-22" in the day timezone
     std::map<std::string, DayTotals> days;       // every day seen since start
+    PortCombinationSnapshot combinations;        // today; the top kTopCombinations exact sets
+    ScanSnapshot scans;                          // the kTopCombinations biggest scanners
 };
+
+constexpr size_t kTopCombinations = 20;
 
 class Accumulator {
 public:
@@ -83,6 +94,8 @@ public:
     void advance_to(int64_t unix_ns);
 
     Snapshot snapshot() const;
+    // What the status file shows (no counter arrays: cheap enough for every poll).
+    Snapshot summary() const;
     std::string day_of(int64_t unix_ns) const;  // "YYYY-MM-DD" in the configured zone
 
     // The accumulator's own figures (not the kernel's counters, which live in the
@@ -98,10 +111,12 @@ private:
         uint16_t country = 0;         // index in countries_
         std::vector<uint32_t> labels;  // port labels hit today (label_id), usually few
         uint8_t tools = 0;             // bit t: sent a SYN attributed to enum ds_tool t today
+        int32_t combination = PortCombinations::kNoSlot;  // its slot in combinations_
     };
     using AddrKey = SourceAddr;
     using AddrHash = SourceAddrHash;
     void roll_day(const std::string& day);
+    void fill_summary(Snapshot& s) const;  // under mu_: what summary() and snapshot() share
     uint32_t label_id(uint32_t slot, uint16_t port) const;  // bit 31: the slot's "other"
     PortLabel label_of(uint32_t id) const;
     bool is_labelled(uint32_t slot, uint16_t port) const;
@@ -121,6 +136,8 @@ private:
     std::unordered_map<uint32_t, uint64_t> label_sources_;  // label_id -> sources today
     std::unordered_map<uint16_t, uint64_t> country_sources_;
     ToolCounts tools_;
+    PortCombinations combinations_;
+    ScanDetector scans_;
     std::array<uint64_t, DS_TOOL_COUNT> tool_sources_{};
     std::unordered_set<uint32_t> labels_seen_;  // exported once, exported for good
     std::unordered_set<uint16_t> countries_seen_;

@@ -29,6 +29,7 @@
 #include "agent/accumulator_file.h"
 #include "agent/backscatter_monitor.h"
 #include "agent/privileges.h"
+#include "agent/access_status.h"
 #include "agent/status_file.h"
 #include "dataplane/data_plane.h"
 #include "exposition/backscatter_collector.h"
@@ -398,6 +399,7 @@ void run_agent(const RunOptions& o) {
     const auto poll = [&] {
         poll_once(*dp, acc, backscatter, state);
         nlohmann::json st = backscatter.status(20, 10);
+        st["accesses"] = access_status(acc.summary(), 10);
         st["sensor"] = sensor;
         st["updated"] = utc_time(clock_ns(CLOCK_REALTIME));
         if (!write_status_file(status_path, st))

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "agent/agent.h"
+#include "agent/access_status.h"
 #include "agent/status_file.h"
 #include "darkscope/abi.h"
 #include "dataplane/names.h"
@@ -69,6 +70,7 @@ void show_backscatter(const std::string& name) {
                       rate.c_str());
         std::cout << line;
     }
+    print_access_status(j.value("accesses", nlohmann::json()));
     const nlohmann::json dns = j.value("dns", nlohmann::json::object());
     const nlohmann::json zones = dns.value("zones", nlohmann::json::array());
     std::cout << "  DNS backscatter zones today (" << dns.value("day", "?") << ", " << dns.value("messages", 0)

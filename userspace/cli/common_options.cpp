@@ -1,5 +1,6 @@
 #include "cli/common_options.h"
 
+#include "cli/backscatter_options.h"
 #include "dataplane/source_cache.h"
 
 #include <yaml-cpp/yaml.h>
@@ -140,6 +141,30 @@ void add_common_options(CLI::App& cmd, CommonOptions& o) {
         ->delimiter(',')
         ->capture_default_str()
         ->type_name("PORT");
+    cmd.add_option("--port-combination", o.port_combinations,
+                   "NAME=PORT,PORT,...: count the sources that hit all these destination ports in a day "
+                   "(a bare port is TCP; 137/udp for UDP); repeatable; giving it replaces the default list "
+                   "(symantec-av-bot=2967,135,139,445 and smb-netbios=445,139)")
+        ->type_name("NAME=PORTS");
+    cmd.add_option("--port-combination-max-sources", o.port_combination_max_sources,
+                   "Sources per day whose set of ports is kept; further ones are counted as untracked")
+        ->capture_default_str()
+        ->check(CLI::Range(size_t{1}, size_t{1} << 26));
+    cmd.add_option("--scan-min-ports", o.scan_min_ports,
+                   "A source that probes this many distinct destination ports within --scan-window is a "
+                   "scanner (0: criterion off)")
+        ->capture_default_str();
+    cmd.add_option("--scan-min-packets", o.scan_min_packets,
+                   "A source that sends this many probe packets within --scan-window is a scanner "
+                   "(0: criterion off)")
+        ->capture_default_str();
+    cmd.add_option("--scan-window", o.scan_window,
+                   "Window of the scan criteria; a scan event ends after this long without a probe (e.g. 5m)")
+        ->capture_default_str();
+    cmd.add_option("--scan-max-sources", o.scan_max_sources,
+                   "Sources watched for scans at once; entries of further sources are counted as untracked")
+        ->capture_default_str()
+        ->check(CLI::Range(size_t{1}, size_t{1} << 26));
 }
 
 DataPlaneConfig data_plane_config(const CommonOptions& o) {
@@ -160,6 +185,19 @@ AccumulatorConfig accumulator_config(const CommonOptions& o) {
     AccumulatorConfig c;
     c.tracked_ports = o.tracked_ports;
     c.day_timezone = o.day_timezone;
+    for (const std::string& text : o.port_combinations) {
+        NamedCombination nc = parse_named_combination(text);
+        for (const NamedCombination& seen : c.port_combinations)
+            if (seen.name == nc.name)
+                throw std::invalid_argument("port combination '" + nc.name + "' is given twice (--port-combination)");
+        c.port_combinations.push_back(std::move(nc));
+    }
+    c.port_combination_max_sources = o.port_combination_max_sources;
+    c.scans.min_ports = o.scan_min_ports;
+    c.scans.min_packets = o.scan_min_packets;
+    c.scans.window_ns = parse_duration_ns(o.scan_window, "--scan-window");
+    if (c.scans.window_ns <= 0) throw std::invalid_argument("--scan-window must be longer than 0");
+    c.scans.max_sources = o.scan_max_sources;
     return c;
 }
 

@@ -32,6 +32,12 @@ struct CommonOptions {
     uint32_t source_cache_slots = DS_SOURCE_CACHE_DEFAULT_SLOTS;
     std::string day_timezone = "UTC";
     std::vector<uint16_t> tracked_ports = default_tracked_ports();
+    std::vector<std::string> port_combinations = default_port_combinations();  // "NAME=PORT,..."
+    size_t port_combination_max_sources = 262144;
+    uint32_t scan_min_ports = 15;    // Zeek's port_scan_threshold
+    uint64_t scan_min_packets = 100; // Durumeric et al. 2014: 100 destinations
+    std::string scan_window = "5m";  // Zeek's port_scan_interval
+    size_t scan_max_sources = 262144;
 };
 
 // Registers --config FILE (YAML) on a subcommand: each key is a long option name

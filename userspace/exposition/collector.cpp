@@ -50,6 +50,45 @@ void add_tool_metrics(const Snapshot& s, std::vector<MetricFamily>& out) {
     out.push_back(std::move(sources));
 }
 
+// Port combinations (docs/metrics.md): one series per configured name, from the
+// start; the exact sets only go to status and replay (a label per set is unbounded).
+void add_combination_metrics(const Snapshot& s, std::vector<MetricFamily>& out) {
+    auto sources = family("darkscope_port_combination_sources",
+                          "Distinct source prefixes today that hit every destination port of this configured "
+                          "combination (--port-combination).",
+                          MetricType::Gauge);
+    for (const auto& [combination, count] : s.combinations.named)
+        add(sources, {{"combination", combination.name}}, static_cast<double>(count));
+    out.push_back(std::move(sources));
+    auto untracked = family("darkscope_port_combination_untracked_sources",
+                            "Distinct source prefixes today that hit a port of interest after "
+                            "--port-combination-max-sources were tracked: in no combination count.",
+                            MetricType::Gauge);
+    add(untracked, {}, static_cast<double>(s.combinations.untracked_sources));
+    out.push_back(std::move(untracked));
+}
+
+// Scan events (docs/configuration.md#scan-events): counts only; which sources scan is
+// in `darkscope status`, never in a label.
+void add_scan_metrics(const Snapshot& s, std::vector<MetricFamily>& out) {
+    auto active = family("darkscope_scanners_active",
+                         "Source prefixes currently scanning: past --scan-min-ports or --scan-min-packets within "
+                         "--scan-window, and not silent for a window since.",
+                         MetricType::Gauge);
+    add(active, {}, static_cast<double>(s.scans.active));
+    out.push_back(std::move(active));
+    auto events = family("darkscope_scan_events_total", "Scan events started (a source becoming a scanner).",
+                         MetricType::Counter);
+    add(events, {}, static_cast<double>(s.scans.events));
+    out.push_back(std::move(events));
+    auto untracked = family("darkscope_scan_untracked_entries_total",
+                            "Drained per-source entries not judged for scans because --scan-max-sources sources "
+                            "were watched.",
+                            MetricType::Counter);
+    add(untracked, {}, static_cast<double>(s.scans.untracked_entries));
+    out.push_back(std::move(untracked));
+}
+
 }  // namespace
 
 bool class_combination_possible(uint32_t proto, uint32_t cls) {
@@ -138,6 +177,8 @@ std::vector<MetricFamily> Collector::Collect() const {
     add(sources, {}, static_cast<double>(s.sources_today));
     out.push_back(std::move(sources));
     add_tool_metrics(s, out);
+    add_combination_metrics(s, out);
+    add_scan_metrics(s, out);
 
     // Frames that were not dark, or could not be parsed.
     auto passed = family("darkscope_passed_packets_total",

@@ -31,6 +31,10 @@ std::string addr_key(const ds_source_key& k) {
 // Whole-capture distinct counts, beside the accumulator's per-day ones.
 class CaptureTotals {
 public:
+    explicit CaptureTotals(const AccumulatorConfig& c)
+        : combinations_({.named = c.port_combinations,
+                         .tracked_ports = c.tracked_ports,
+                         .max_sources = c.port_combination_max_sources}) {}
     void add(const std::vector<SourceEntry>& entries, const CountryLookup& country) {
         for (const SourceEntry& e : entries) {
             if (e.key.info & DS_KEY_BACKSCATTER) continue;
@@ -48,6 +52,8 @@ public:
                 tool_ports_[DS_KEY_SYN_TOOL(e.key.info)][e.key.port] += e.value.packets;
             }
             if (e.key.proto != 6 && e.key.proto != 17) continue;
+            auto [slot, _] = combination_slot_.try_emplace(addr, PortCombinations::kNoSlot);
+            slot->second = combinations_.add(slot->second, proto_port(e.key.proto, e.key.port));
             std::pair<std::string, uint16_t> port{e.key.proto == 6 ? "tcp" : "udp", e.key.port};
             PortDetail& pd = ports_[port];
             pd.packets += e.value.packets;
@@ -61,6 +67,7 @@ public:
         r.distinct_sources = countries_.size();
         for (uint32_t t = 0; t < DS_TOOL_COUNT; ++t) r.tool_sources[t] = tool_sources_[t].size();
         r.tool_ports = std::move(tool_ports_);
+        r.combinations = combinations_.snapshot(kTopCombinations);
     }
 
 private:
@@ -70,6 +77,8 @@ private:
     std::map<std::string, PortDetail> country_detail_;
     std::map<std::pair<std::string, uint16_t>, PortDetail> ports_;
     std::map<std::pair<std::string, uint16_t>, std::unordered_set<std::string>> port_sources_;
+    PortCombinations combinations_;
+    std::unordered_map<std::string, int32_t> combination_slot_;  // source -> its slot in combinations_
 };
 
 uint64_t file_size(const std::string& path) {
@@ -87,7 +96,7 @@ ReplayResult replay(const std::vector<std::string>& files, const ReplayOptions& 
     VictimTracker victims(options.victims);
     dns::BackscatterTracker dns_zones(options.dns);
     dns::DnsEventReader dns_reader(dp.dns_events_fd(), dns_zones);
-    CaptureTotals totals;
+    CaptureTotals totals(options.accumulator);
     ReplayResult result;
     result.files = files;
 

@@ -57,6 +57,9 @@ struct ReplayResult {
     BackscatterView backscatter;                     // at the end (every attack ended by then)
     // Attributed SYNs per enum ds_tool and destination port, from the per-source entries.
     std::array<std::map<uint16_t, uint64_t>, DS_TOOL_COUNT> tool_ports;
+    // Port combinations over the whole capture (each source's set of ports of interest,
+    // every day together), the top kTopCombinations exact sets.
+    PortCombinationSnapshot combinations;
     std::string error;                               // set when a file failed part-way
 };
 

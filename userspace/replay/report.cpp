@@ -6,6 +6,7 @@
 #include <sstream>
 #include <vector>
 
+#include "agent/access_status.h"
 #include "backscatter/attack_json.h"
 #include "dataplane/names.h"
 
@@ -168,6 +169,44 @@ std::string format_summary(const ReplayResult& r, size_t top_n) {
         o << line;
     }
 
+    const PortCombinationSnapshot& pc = r.combinations;
+    o << "\nPort combinations (sources that hit every port of a combination; whole capture)\n";
+    for (const auto& [c, n] : pc.named) {
+        std::snprintf(line, sizeof line, "  %-20s %9llu sources  %s\n", c.name.c_str(),
+                      static_cast<unsigned long long>(n), ports_text(c.ports).c_str());
+        o << line;
+    }
+    o << "  Top exact port sets (ports of interest: tracked and combination ports)\n  rank    sources  ports\n";
+    {
+        size_t rank = 0;
+        for (const auto& [set, n] : pc.top) {
+            if (++rank > top_n) break;
+            std::snprintf(line, sizeof line, "  %4zu %10llu  %s\n", rank, static_cast<unsigned long long>(n),
+                          ports_text(set).c_str());
+            o << line;
+        }
+        if (!rank) o << "  (none)\n";
+    }
+    if (pc.untracked_sources)
+        o << "  " << pc.untracked_sources << " sources not tracked (--port-combination-max-sources)\n";
+
+    const ScanSnapshot& sc = s.scans;
+    o << "\nScan events (docs/configuration.md#scan-events): " << sc.events << " started, " << sc.active
+      << " still going on at the end";
+    if (sc.untracked_entries) o << ", " << sc.untracked_entries << " entries not judged (--scan-max-sources)";
+    o << "\n  rank  source                                    ports     packets  start\n";
+    {
+        size_t rank = 0;
+        for (const ScannerRow& row : sc.biggest) {
+            if (++rank > top_n) break;
+            std::snprintf(line, sizeof line, "  %4zu  %-40s %5u%s %10llu  %s\n", rank, source_text(row.source).c_str(),
+                          row.ports, row.ports_capped ? "+" : " ", static_cast<unsigned long long>(row.packets),
+                          iso_time(row.start_ns).c_str());
+            o << line;
+        }
+        if (!rank) o << "  (none)\n";
+    }
+
     auto country_table = [&](const char* title, auto key, uint64_t whole, const char* unit) {
         o << "\n" << title << "\n  rank  country  " << unit << "    share\n";
         size_t rank = 0;
@@ -308,6 +347,20 @@ nlohmann::json to_json(const ReplayResult& r) {
         tools.push_back(t);
     }
     j["tools"] = tools;
+    json named = json::array(), top_sets = json::array();
+    for (const auto& [c, n] : r.combinations.named)
+        named.push_back({{"name", c.name}, {"ports", ports_text(c.ports)}, {"sources", n}});
+    for (const auto& [set, n] : r.combinations.top) top_sets.push_back({{"ports", ports_text(set)}, {"sources", n}});
+    json scanners = json::array();
+    for (const ScannerRow& row : s.scans.biggest) scanners.push_back(scanner_json(row, iso_time));
+    j["scans"] = {{"events", s.scans.events},
+                  {"active_at_end", s.scans.active},
+                  {"untracked_entries", s.scans.untracked_entries},
+                  {"biggest", scanners}};
+    j["port_combinations"] = {{"named", named},
+                              {"top", top_sets},
+                              {"tracked_sources", r.combinations.tracked_sources},
+                              {"untracked_sources", r.combinations.untracked_sources}};
     j["sources"] = {{"distinct", r.distinct_sources}};
     json days = json::array();
     for (auto& [day, d] : s.days) days.push_back({{"day", day}, {"packets", d.packets}, {"sources", d.sources}});

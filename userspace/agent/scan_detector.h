@@ -1,0 +1,86 @@
+// Scan events: a source prefix that, within a window, sends probes to at least
+// min_ports distinct destination ports (TCP and UDP apart) or at least min_packets
+// probe packets is a scanner; its scan event lasts until it has been silent for a
+// window. The per-source key carries no destination address (a key per address
+// would multiply the per-source map by the size of the dark prefix), so distinct
+// addresses are not counted: packets stand in for them (an upper bound: a packet
+// sent twice to one address counts twice). Defaults: docs/configuration.md#scan-events.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "agent/port_combinations.h"
+#include "dataplane/source_addr.h"
+
+namespace darkscope {
+
+struct ScanConfig {
+    uint32_t min_ports = 15;       // distinct destination ports in a window (0: criterion off)
+    uint64_t min_packets = 100;    // probe packets in a window (0: criterion off)
+    int64_t window_ns = 300'000'000'000;  // 5 minutes
+    size_t max_sources = 262144;   // sources watched at once; the rest are counted as untracked
+};
+
+struct ScannerRow {
+    SourceAddr source;
+    int64_t start_ns = 0;      // first packet of the window in which it became a scanner
+    int64_t last_ns = 0;       // its latest packet
+    uint64_t packets = 0;      // probe packets since start_ns
+    uint32_t ports = 0;        // distinct destination ports since start_ns (at most kMaxPortsKept)
+    bool ports_capped = false; // more than kMaxPortsKept: `ports` is a lower bound
+};
+
+struct ScanSnapshot {
+    uint64_t active = 0;             // scanners whose last packet is within a window
+    uint64_t events = 0;             // scan events started since the start
+    uint64_t untracked_entries = 0;  // drained entries of sources past max_sources (not judged)
+    uint64_t watched = 0;            // sources watched now
+    std::vector<ScannerRow> top;     // active scanners, most ports first, then most packets
+    std::vector<ScannerRow> biggest; // every scan event since the start, ended ones too, same order
+};
+
+// Not thread-safe: the accumulator calls it under its lock.
+class ScanDetector {
+public:
+    static constexpr size_t kMaxPortsKept = 256;  // per source: bounds memory, see ScannerRow
+    static constexpr size_t kBiggestKept = 20;    // ended events remembered for `biggest`
+    explicit ScanDetector(ScanConfig config) : config_(config) {}
+
+    // One drained probe entry (TCP/UDP: its destination port; other protocols: no port).
+    void add(const SourceAddr& source, bool has_port, ProtoPort port, uint64_t packets, int64_t ts_ns);
+    // Ends the events of scanners silent for a window and forgets sources that were not
+    // scanners and silent as long.
+    void expire(int64_t now_ns);
+    ScanSnapshot snapshot(size_t top_n) const;
+
+private:
+    struct Watch {
+        int64_t start_ns = 0, last_ns = 0;
+        uint64_t packets = 0;
+        std::vector<ProtoPort> ports;  // sorted, at most kMaxPortsKept
+        bool capped = false;
+        bool scanner = false;
+        static Watch starting(int64_t ts_ns) {
+            Watch w;
+            w.start_ns = w.last_ns = ts_ns;
+            return w;
+        }
+    };
+    bool is_scan(const Watch& w) const;
+
+    ScanConfig config_;
+    void keep_biggest(ScannerRow row);
+    static ScannerRow row_of(const SourceAddr& addr, const Watch& w);
+
+    std::unordered_map<SourceAddr, Watch, SourceAddrHash> watched_;
+    std::vector<ScannerRow> biggest_ended_;  // at most kBiggestKept
+    uint64_t active_ = 0, events_ = 0, untracked_ = 0;
+};
+
+// "198.51.100.7" or "2001:db8::" (the source prefix's address).
+std::string source_text(const SourceAddr& a);
+
+}  // namespace darkscope
