@@ -44,6 +44,7 @@ struct Sample {
     uint64_t sent = 0, counted = 0, napi = 0, ring_full = 0;
     double seconds = 0;
     std::map<std::string, double> figures;
+    bool failed = false;  // the receiver did not report a count: left out of every figure
     double rate() const { return seconds > 0 ? counted / seconds : 0; }
     double offered() const { return seconds > 0 ? sent / seconds : 0; }
     double lost() const { return sent ? 100.0 * (double(sent) - double(counted)) / double(sent) : 0; }
@@ -87,6 +88,11 @@ Sample measure(const Testbed& tb, TrafficGen& gen, Receiver& rx, const SendSpec&
     const VethCounters before = tb.counters();
     const SendResult sr = gen.send(spec);
     tb.wait_drained();
+    // Seen on one kernel: live-frames runs stop transmitting after the first
+    // frame of every call. Say so rather than fill the table with zeros.
+    if (sr.sent < 2)
+        throw std::runtime_error("the generator transmitted " + std::to_string(sr.sent) +
+                                 " frame(s): BPF_PROG_RUN live frames did not send on this kernel");
     const VethCounters after = tb.counters();
     Sample s;
     s.counted = rx.end();
@@ -155,7 +161,17 @@ int main(int argc, char** argv) {
                     for (const Case& c : group)
                         for (double load : loads) {
                             SendSpec spec{tb.gen_ns, tb.gen_if, frame, c.sources, load, seconds, kGenCpu, kNice};
-                            samples[c.label()][load].push_back(measure(tb, gen, rx, spec));
+                            // A receiver that fails one run (a peer tool that reports
+                            // nothing) is named and left out; the others still run.
+                            try {
+                                samples[c.label()][load].push_back(measure(tb, gen, rx, spec));
+                            } catch (const std::exception& e) {
+                                std::fprintf(stderr, "live_bench: %s, %u sources, %s: %s\n",
+                                             rx.name().c_str(), c.sources, load_name(load).c_str(), e.what());
+                                Sample failed;
+                                failed.failed = true;
+                                samples[c.label()][load].push_back(failed);
+                            }
                         }
                 } catch (...) {
                     rx.teardown();
@@ -178,17 +194,26 @@ int main(int argc, char** argv) {
                     const auto& d = samples[Case{&drop, peers}.label()][load];
                     const auto& t = samples[Case{&tcpdump, peers}.label()][load];
                     std::vector<double> offered, handled, lost, vs_drop, vs_tcpdump;
+                    size_t failures = 0;
                     for (size_t k = 0; k < v.size(); ++k) {
+                        if (v[k].failed) {
+                            ++failures;
+                            continue;
+                        }
                         offered.push_back(v[k].offered() / 1e6);
                         handled.push_back(v[k].rate() / 1e6);
                         lost.push_back(v[k].lost());
-                        if (d[k].rate() > 0) vs_drop.push_back(v[k].rate() / d[k].rate());
-                        if (t[k].rate() > 0) vs_tcpdump.push_back(v[k].rate() / t[k].rate());
+                        if (k < d.size() && !d[k].failed && d[k].rate() > 0) vs_drop.push_back(v[k].rate() / d[k].rate());
+                        if (k < t.size() && !t[k].failed && t[k].rate() > 0)
+                            vs_tcpdump.push_back(v[k].rate() / t[k].rate());
                     }
                     std::printf("| %s | %u | %s | %s | %s | %s | %s | %s |\n", c.receiver->name().c_str(), c.sources,
                                 load_name(load).c_str(), fmt(spread(offered), "%.2f").c_str(),
                                 fmt(spread(handled), "%.3f").c_str(), fmt(spread(lost), "%.1f").c_str(),
                                 fmt(spread(vs_drop), "%.2f").c_str(), fmt(spread(vs_tcpdump), "%.1f").c_str());
+                    if (failures)
+                        std::printf("| %s | %u | %s | failed in %zu of %zu rounds (see stderr) | | | | |\n",
+                                    c.receiver->name().c_str(), c.sources, load_name(load).c_str(), failures, v.size());
                 }
 
         // Counting loss: every frame darkscope's NAPI handed to XDP must be in a counter.
@@ -197,6 +222,7 @@ int main(int argc, char** argv) {
         for (const auto& [label, by_load] : samples)
             for (const auto& [load, v] : by_load)
                 for (const Sample& s : v) {
+                    if (s.failed) continue;
                     if (label.rfind("darkscope|", 0) == 0) {
                         worst_uncounted = std::max<int64_t>(worst_uncounted, int64_t(s.napi) - int64_t(s.counted));
                         unattributed += static_cast<uint64_t>(s.figures.at("unattributed"));
@@ -216,7 +242,8 @@ int main(int argc, char** argv) {
             std::vector<double> v;
             auto it = full.find(load);
             if (it != full.end())
-                for (const Sample& s : it->second) v.push_back(s.figures.at(key));
+                for (const Sample& s : it->second)
+                    if (!s.failed) v.push_back(s.figures.at(key));
             return spread(v);
         };
         std::printf("\nagent, 1,000,000 sources, at max load: last poll %s s draining %s entries; "
