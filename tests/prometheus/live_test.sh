@@ -85,6 +85,8 @@ for i in 1 2 3; do
     --sensor-name "$tag-$i" --geoip "$tmp/countries.mmdb" --poll-interval 500ms \
     --web.listen-address "198.19.$i.2:9817" --log-level warn \
     --attack-min-packets 3 --attack-min-duration 0s --attack-window-packets 3 --dns-zone-min-messages 10 \
+    --port-combination http-alt-telnet=8080,23 --port-combination symantec-av-bot=2967,135,139,445 \
+    --scan-min-packets 25 \
     >"$tmp/agent$i.log" 2>&1 &
   pids+=($!)
 done
@@ -329,10 +331,36 @@ got=$(query 'darkscope_dns_backscatter_responses_total{sensor="sensor-b"}' "$T" 
 got=$(query 'darkscope_dns_events_total{sensor="sensor-b"}' "$T" | jq -r '[.[] | "\(.metric.result)=\(.value[1])"] | sort | join(" ")')
 [ "$got" = "rate_limited=0 ringbuf_full=0 sent=12" ] || err "DNS events on sensor-b: got '$got'"
 
+# Who is scanning (all hping3 SYNs match no tool rule: window 512, no options). Per
+# sensor: SYN sources; sources with SYNs to both 8080 and 23 (http-alt-telnet); sources
+# with 25 probe packets or more (--scan-min-packets 25; all traffic is within 5 min).
+syn_sources=0 combo_sources=0
+for i in 1 2 3; do
+  syn_sources=$((syn_sources + $(awk -v s="$i" '$2 == s && $3 == "S" {print $5}' "$tmp/traffic" | sort -u | wc -l)))
+  combos[$i]=$(awk -v s="$i" '$2 == s && $3 == "S" && ($4 == 8080 || $4 == 23) {print $5, $4}' "$tmp/traffic" |
+    sort -u | awk '{n[$1]++} END {for (k in n) if (n[k] == 2) c++; print c + 0}')
+  combo_sources=$((combo_sources + combos[$i]))
+  scanners[$i]=$(awk -v s="$i" '$2 == s && $3 !~ /^(SA|R|D)$/ {n[$5] += $6} END {for (k in n) if (n[k] >= 25) c++; print c + 0}' "$tmp/traffic")
+done
+got=$(query "$(panel darkscope-overview "Sources today by scanning tool" A)" "$T" | jq -r '[.[] | "\(.metric.tool)=\(.value[1])"] | sort | join(" ")')
+[ "$got" = "masscan=0 mirai=0 nmap=0 unknown=$syn_sources zmap=0" ] || err "sources by tool: got '$got', want unknown=$syn_sources"
+got=$(query "$(panel darkscope-overview "Sources today by port combination" A)" "$T" | jq -r '[.[] | "\(.metric.combination)=\(.value[1])"] | sort | join(" ")')
+[ "$got" = "http-alt-telnet=$combo_sources symantec-av-bot=0" ] || err "sources by port combination: got '$got', want http-alt-telnet=$combo_sources"
+got=$(query "$(panel darkscope-overview "Scanners active and scan events in range" A)" "$T" | jq -r '[.[] | "\(.metric.sensor)=\(.value[1])"] | sort | join(" ")')
+[ "$got" = "sensor-a=${scanners[1]} sensor-b=${scanners[2]} sensor-c=${scanners[3]}" ] || err "scanners active: got '$got', want ${scanners[*]}"
+got=$(query 'sum by (sensor) (darkscope_scan_events_total)' "$T" | jq -r '[.[] | "\(.metric.sensor)=\(.value[1])"] | sort | join(" ")')
+[ "$got" = "sensor-a=${scanners[1]} sensor-b=${scanners[2]} sensor-c=${scanners[3]}" ] || err "scan events: got '$got', want ${scanners[*]}"
+# darkscope status lists the same, read from each agent's status file.
+for i in 1 2 3; do
+  out=$("$agent" status --sensor-name "$tag-$i" 2>&1)
+  grep -q "scanners: ${scanners[$i]} active, ${scanners[$i]} scan events" <<<"$out" || err "status of sensor $i: no 'scanners: ${scanners[$i]} active': $out"
+  grep -qE "^    http-alt-telnet +${combos[$i]} +23,8080$" <<<"$out" || err "status of sensor $i: no http-alt-telnet ${combos[$i]}: $out"
+done
+
 log "checks done"
 if [ "$fail" -ne 0 ]; then
   echo "--- agent logs" >&2; cat "$tmp"/agent*.log >&2
   echo "--- prometheus log" >&2; tail -20 "$tmp/prometheus.log" >&2
   exit 1
 fi
-echo "ok: $nq dashboard queries with data, $want rules; exact accesses, sources, top-5 ranks, attacks and DNS zones"
+echo "ok: $nq dashboard queries with data, $want rules; exact accesses, sources, top-5 ranks, attacks, DNS zones, tool sources ($syn_sources), port combinations ($combo_sources) and scanners (${scanners[*]})"
