@@ -10,6 +10,7 @@
 
 #include "backscatter/victims.h"
 #include "cli/common_options.h"
+#include "cli/duration.h"
 #include "dataplane/data_plane.h"
 #include "dns/backscatter_tracker.h"
 
@@ -51,8 +52,5 @@ void add_live_backscatter_options(CLI::App& cmd, LiveBackscatterOptions& opts);
 VictimConfig victim_config(const BackscatterOptions& opts, const CommonOptions& common, const DataPlaneConfig& dp);
 dns::BackscatterConfig dns_backscatter_config(const BackscatterOptions& opts);
 void apply_live_backscatter_options(const LiveBackscatterOptions& opts, DataPlaneConfig& dp);
-
-// "60s", "500ms", "5m", "1h" or a plain number of seconds, in nanoseconds (>= 0).
-int64_t parse_duration_ns(const std::string& text, const std::string& option);
 
 }  // namespace darkscope

@@ -1,6 +1,6 @@
 #include "cli/common_options.h"
 
-#include "cli/backscatter_options.h"
+#include "cli/duration.h"
 #include "dataplane/source_cache.h"
 
 #include <yaml-cpp/yaml.h>
