@@ -14,6 +14,8 @@
 //     --quick          1 and 100,000 sources only
 //     --cache-slots N  source cache slots over all CPUs (default: the agent's
 //                      default; 0: no cache)
+//     --fingerprints   only what tool fingerprints add (with/without, interleaved)
+//     --signatures     only what header signatures add (with/without, interleaved)
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
@@ -80,24 +82,18 @@ private:
 };
 
 
-// What tool fingerprinting adds per packet: the same program loaded with and without
-// it (cfg_fingerprints), one hot source, runs interleaved so that drift hits both.
-void fingerprint_cost(const DataPlaneConfig& base) {
+using Frames = std::vector<std::pair<const char*, std::vector<uint8_t>>>;
+
+// What one feature adds per packet: the same program loaded with and without it
+// (knob: cfg_fingerprints or cfg_signatures), one hot source, runs interleaved so
+// that drift hits both.
+void feature_cost(const DataPlaneConfig& base, bool DataPlaneConfig::*knob, const char* what, const Frames& frames) {
     DataPlaneConfig off_cfg = base;
-    off_cfg.fingerprints = false;
+    off_cfg.*knob = false;
     off_cfg.source_map_entries = 1024;
     DataPlaneConfig on_cfg = off_cfg;
-    on_cfg.fingerprints = true;
+    on_cfg.*knob = true;
     DataPlane on(on_cfg), off(off_cfg);
-    using test::FrameBuilder;
-    const std::vector<uint8_t> mss = {0x02, 0x04, 0x05, 0xb4};
-    const std::pair<const char*, std::vector<uint8_t>> frames[] = {
-        {"tcp_syn_v4 (unknown)", FrameBuilder().eth().ipv4("198.18.0.1", "198.51.100.9").tcp(40000, 445, 0x02).build()},
-        {"nmap SYN v4 (recognised)",
-         FrameBuilder().eth().ipv4("198.18.0.1", "198.51.100.9").tcp(40000, 445, 0x02, 7, 1024, mss).build()},
-        {"tcp_syn_v6 (unknown)", FrameBuilder().eth().ipv6("2001:db8::1", "2001:db8:dead::9").tcp(40000, 445, 0x02).build()},
-        {"udp_v4 (not a SYN)", FrameBuilder().eth().ipv4("198.18.0.1", "198.51.100.9").udp(40000, 161).payload(32).build()},
-    };
     // Interleaved runs of 1,000,000 repeats each. The kernel reports whole ns per run,
     // and other work on the machine (a shared VM) only ever adds time, so each side
     // is the mean of its faster half of kRounds runs: resolution well under 1 ns.
@@ -108,7 +104,7 @@ void fingerprint_cost(const DataPlaneConfig& base) {
         for (size_t i = 0; i < v.size() / 2; ++i) sum += v[i];
         return sum / static_cast<double>(v.size() / 2);
     };
-    std::printf("\n| frame | with fingerprints ns/pkt | without ns/pkt | added ns/pkt |\n");
+    std::printf("\n| frame | with %s ns/pkt | without ns/pkt | added ns/pkt |\n", what);
     std::printf("|---|---:|---:|---:|\n");
     for (const auto& [name, f] : frames) {
         std::vector<double> with, without;
@@ -120,6 +116,37 @@ void fingerprint_cost(const DataPlaneConfig& base) {
         std::printf("| %s | %.2f | %.2f | %+.2f |\n", name, w, wo, w - wo);
         std::fflush(stdout);
     }
+}
+
+using test::FrameBuilder;
+
+void fingerprint_cost(const DataPlaneConfig& base) {
+    const std::vector<uint8_t> mss = {0x02, 0x04, 0x05, 0xb4};
+    feature_cost(base, &DataPlaneConfig::fingerprints, "fingerprints",
+                 {{"tcp_syn_v4 (unknown)", FrameBuilder().eth().ipv4("198.18.0.1", "198.51.100.9").tcp(40000, 445, 0x02).build()},
+                  {"nmap SYN v4 (recognised)",
+                   FrameBuilder().eth().ipv4("198.18.0.1", "198.51.100.9").tcp(40000, 445, 0x02, 7, 1024, mss).build()},
+                  {"tcp_syn_v6 (unknown)",
+                   FrameBuilder().eth().ipv6("2001:db8::1", "2001:db8:dead::9").tcp(40000, 445, 0x02).build()},
+                  {"udp_v4 (not a SYN)",
+                   FrameBuilder().eth().ipv4("198.18.0.1", "198.51.100.9").udp(40000, 161).payload(32).build()}});
+}
+
+// Header signatures: a SYN without options (hping3), Linux's five options (the
+// longest walk a common stack needs), IPv6, a UDP probe, and backscatter (not counted).
+void signature_cost(const DataPlaneConfig& base) {
+    const std::vector<uint8_t> linux_opts = {2, 4, 5, 0xb4, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0, 1, 3, 3, 7};
+    feature_cost(base, &DataPlaneConfig::signatures, "signatures",
+                 {{"SYN v4 no options (hping3)",
+                   FrameBuilder().eth().ipv4("198.18.0.1", "198.51.100.9").tcp(6000, 445, 0x02, 7, 512).build()},
+                  {"SYN v4 mss,sok,ts,nop,ws (Linux)",
+                   FrameBuilder().eth().ipv4("198.18.0.1", "198.51.100.9").tcp(40000, 445, 0x02, 7, 64240, linux_opts).build()},
+                  {"SYN v6 mss,sok,ts,nop,ws",
+                   FrameBuilder().eth().ipv6("2001:db8::1", "2001:db8:dead::9").tcp(40000, 445, 0x02, 7, 64240, linux_opts).build()},
+                  {"udp_v4 probe",
+                   FrameBuilder().eth().ipv4("198.18.0.1", "198.51.100.9").udp(40000, 161).payload(32).build()},
+                  {"SYN-ACK v4 (backscatter, not counted)",
+                   FrameBuilder().eth().ipv4("198.18.0.1", "198.51.100.9").tcp(443, 40000, 0x12).build()}});
 }
 
 }  // namespace
@@ -136,10 +163,15 @@ int main(int argc, char** argv) {
             cfg.dark_prefixes = {Prefix::parse("198.51.100.0/24"), Prefix::parse("2001:db8:dead::/48")};
             fingerprint_cost(cfg);
             return 0;
+        } else if (a == "--signatures") {  // only the header-signature cost
+            DataPlaneConfig cfg;
+            cfg.dark_prefixes = {Prefix::parse("198.51.100.0/24"), Prefix::parse("2001:db8:dead::/48")};
+            signature_cost(cfg);
+            return 0;
         } else if (a == "--cache-slots" && i + 1 < argc) {
             cache_slots = static_cast<uint32_t>(std::strtoul(argv[++i], nullptr, 0));
         } else {
-            std::fprintf(stderr, "usage: bpf_bench [--quick] [--cache-slots N] [--fingerprints]\n");
+            std::fprintf(stderr, "usage: bpf_bench [--quick] [--cache-slots N] [--fingerprints] [--signatures]\n");
             return 2;
         }
     }

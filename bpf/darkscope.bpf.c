@@ -8,6 +8,7 @@
 #include "maps.h"
 #include "dns_backscatter.h"
 #include "fingerprint.h"
+#include "signature.h"
 
 /* Knobs, set by the agent between skeleton open and load. */
 const volatile __u8 cfg_pass_dark = 0;        /* 1: XDP_PASS dark packets (mirror port) */
@@ -390,6 +391,9 @@ __attribute__((noinline)) int classify_and_count(struct xdp_md *ctx, __u32 l4_of
 		    (l4.cls == DS_CLASS_TCP_RST ? DS_KEY_RST : 0);
 	if (cfg_fingerprints && l4.cls == DS_CLASS_TCP_SYN)
 		key->info |= DS_KEY_SYN(fingerprint_syn(ctx, c.pos, META_L3_OFF(meta), l3.family, len));
+	if (cfg_signatures && (l4.cls == DS_CLASS_TCP_SYN || l4.cls == DS_CLASS_UDP) &&
+	    !count_signature(ctx, c.pos, META_L3_OFF(meta), l3.family, l3.proto, len))
+		count_misc(DS_MISC_SIGNATURE_FULL, len);
 	if (!count_source(key, len))
 		count_misc(DS_MISC_UNATTRIBUTED, len);
 	if (dns_backscatter_class(l4.cls)) {

@@ -52,6 +52,15 @@ struct {
 	__type(value, struct ds_counter);
 } tool_stats SEC(".maps");
 
+/* Probes by header signature (struct ds_signature_key, bpf/signature.h). Cumulative,
+ * never reset or evicted; a full map refuses new keys (DS_MISC_SIGNATURE_FULL).
+ * The agent reads it every poll and sums the CPUs. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, DS_SIGNATURE_MAP_ENTRIES);
+	__type(key, struct ds_signature_key);
+	__type(value, struct ds_counter);
+} signatures SEC(".maps");
 
 /* Per-source accounting, double-buffered: the program fills whichever map
  * active_sources[0] holds; the agent swaps in the other one (the kernel waits for

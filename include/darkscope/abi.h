@@ -112,6 +112,41 @@ enum ds_tool {
 #define DS_ZMAP_IP_ID 54321
 #define DS_NMAP_MSS_OPTION 0x020405b4u /* kind 2, length 4, MSS 1460 */
 
+/*
+ * Header signatures of probes (docs/fingerprints.md, "Header signatures"): dark TCP
+ * SYNs without ACK, and UDP not from port 53, counted by source port together with
+ * the header fields a scanning tool tends to fix. One per-CPU hash update per probe;
+ * the agent sums the CPUs and folds the entries into two views (by source port; by
+ * window, TTL and option layout). A full map refuses new keys and the probe is
+ * counted in DS_MISC_SIGNATURE_FULL instead.
+ */
+struct ds_signature_key {
+	__u32 options; /* TCP option kinds in order, DS_OPT_* codes, 4 bits each, the first in
+			* the low nibble; 0 = no options (and every UDP probe) */
+	__u16 sport;   /* source port, host byte order */
+	__u16 window;  /* TCP window, host byte order; 0 for UDP */
+	__u8 proto;    /* IPPROTO_TCP or IPPROTO_UDP */
+	__u8 ttl;      /* TTL or hop limit rounded up to 32, 64, 128 or 255 */
+	__u16 pad;     /* always 0 */
+};
+#define DS_SIGNATURE_MAP_ENTRIES 32768
+/* Option codes of ds_signature_key.options. At most DS_OPT_SLOTS options are
+ * recorded; a header with more gets DS_OPT_MORE in the last slot. */
+enum ds_opt_code {
+	DS_OPT_NONE = 0, /* end of the list (not an option) */
+	DS_OPT_EOL,      /* kind 0, end of option list */
+	DS_OPT_NOP,      /* kind 1 */
+	DS_OPT_MSS,      /* kind 2 */
+	DS_OPT_WS,       /* kind 3, window scale */
+	DS_OPT_SOK,      /* kind 4, SACK permitted */
+	DS_OPT_SACK,     /* kind 5 */
+	DS_OPT_TS,       /* kind 8, timestamps */
+	DS_OPT_OTHER,    /* any other kind */
+	DS_OPT_BAD,      /* a length below 2, past the header, or cut by the frame's end */
+	DS_OPT_MORE = 15 /* more options than slots */
+};
+#define DS_OPT_SLOTS 8
+
 /* Things counted besides the one counter each frame lands in. */
 enum ds_misc {
 	DS_MISC_UNATTRIBUTED = 0, /* dark packets the per-source map had no room for */
@@ -122,6 +157,7 @@ enum ds_misc {
 	DS_MISC_DNS_SENT,         /* put in the dns_events ring buffer */
 	DS_MISC_DNS_RATE_LIMITED, /* over the per-CPU rate (cfg_dns_interval_ns) */
 	DS_MISC_DNS_RINGBUF_FULL, /* the ring buffer was full: the agent is behind */
+	DS_MISC_SIGNATURE_FULL,   /* probes whose header signature the signatures map had no room for */
 	DS_MISC_COUNT
 };
 

@@ -9,13 +9,17 @@
 #include <sched.h>
 #include <unistd.h>
 
+#include <netinet/in.h>
+
 #include <cstdio>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "darkscope/abi.h"
 #include "dataplane/data_plane.h"
+#include "fingerprint/signatures.h"
 #include "fingerprint/tool_counts.h"
 #include "support/run_command.h"
 
@@ -77,6 +81,33 @@ void attach_in(DataPlane& dp, const Namespaces& ns) {
     close(self);
 }
 
+// The signatures-map entries added between two reads (the map is cumulative).
+std::vector<SignatureEntry> added(const std::vector<SignatureEntry>& before, const std::vector<SignatureEntry>& after) {
+    auto id = [](const ds_signature_key& k) {
+        return std::tuple(k.proto, k.sport, k.window, k.ttl, k.options);
+    };
+    std::map<decltype(id(ds_signature_key{})), ds_counter> was;
+    for (const SignatureEntry& e : before) was[id(e.key)] = e.counter;
+    std::vector<SignatureEntry> out;
+    for (SignatureEntry e : after) {
+        const ds_counter& w = was[id(e.key)];
+        e.counter.packets -= w.packets;
+        e.counter.bytes -= w.bytes;
+        if (e.counter.packets) out.push_back(e);
+    }
+    return out;
+}
+
+std::string describe(const SignatureTop& t) {
+    std::string out;
+    for (const auto& r : t.signatures)
+        out += "window " + std::to_string(r.key.window) + " ttl " + std::to_string(r.key.ttl) + " options " +
+               option_layout_name(r.key.options) + ": " + std::to_string(r.counter.packets) + "\n";
+    for (const auto& r : t.source_ports)
+        out += "source port " + std::to_string(r.key.port) + ": " + std::to_string(r.counter.packets) + "\n";
+    return out;
+}
+
 TEST(RealTools, EachScanIsAttributedToItsTool) {
     for (const char* tool : {"zmap", "masscan", "nmap", "hping3"})
         if (!have(tool)) GTEST_SKIP() << tool << " is not installed (scripts/setup.sh installs it)";
@@ -98,28 +129,46 @@ TEST(RealTools, EachScanIsAttributedToItsTool) {
         std::string command;
         uint64_t sent;  // SYNs the command sends
         uint16_t ports;  // distinct destination ports
+        HeaderSignature signature;  // every SYN's window, TTL bucket and option layout
+        uint16_t source_port;       // every SYN's source port; 0: varies
     };
     const Scan scans[] = {
         // ZMap 2.1.1: one probe to each of the first 50 targets of the /24 (in its random order).
         {DS_TOOL_ZMAP,
          "zmap -p 80 -i " + ns.pif + " -G " + ns.sensor_mac + " -S 198.51.100.2 -r 1000 -n 50 -c 1 -b " + blocklist +
              " --disable-syslog -q 203.0.113.0/24",
-         50, 1},
+         50, 1, {65535, 255, 0}, 0},
         // masscan 1.3.2: 16 addresses x 2 ports, no retries.
         {DS_TOOL_MASSCAN,
          "masscan 203.0.113.0/28 -p80,443 --rate 1000 --adapter " + ns.pif +
              " --adapter-ip 198.51.100.3 --router-mac " + ns.sensor_mac + " --wait 0",
-         32, 2},
+         32, 2, {1024, 255, 0}, 0},
         // nmap 7.93 SYN scan: 4 addresses x 3 ports, no retransmission, no DNS, no ping.
-        {DS_TOOL_NMAP, "nmap -sS -n -Pn --max-retries 0 -p 80,443,445 203.0.113.1-4", 12, 3},
-        // hping3: 20 SYNs from source port 6000 with window 512: no tool's rule.
-        {DS_TOOL_UNKNOWN, "hping3 -S -p 445 -s 6000 -k -w 512 -c 20 -i u1000 203.0.113.5", 20, 1},
+        {DS_TOOL_NMAP, "nmap -sS -n -Pn --max-retries 0 -p 80,443,445 203.0.113.1-4", 12, 3, {1024, 64, DS_OPT_MSS}, 0},
+        // hping3: 20 SYNs from source port 6000 with window 512: no tool's rule, but
+        // one header signature (TTL 64, no options) and one source port.
+        {DS_TOOL_UNKNOWN, "hping3 -S -p 445 -s 6000 -k -w 512 -c 20 -i u1000 203.0.113.5", 20, 1, {512, 64, 0},
+         6000},
     };
     for (const Scan& s : scans) {
         SCOPED_TRACE(s.command);
         const ToolCounts before = tool_counts(dp.read_tool_stats());
+        const auto signatures_before = dp.read_signatures();
         std::string out = run_out(ns.in_scanner(s.command));
         const ToolCounts after = tool_counts(dp.read_tool_stats());
+        // Header signatures: every SYN under the tool's one signature, exactly.
+        SignatureBook book({.top = 100, .max_labels = 20, .admit_packets = 1});
+        book.update(added(signatures_before, dp.read_signatures()));
+        const SignatureTop top = book.top();
+        EXPECT_EQ(top.other_signatures.packets, 0u);
+        ASSERT_EQ(top.signatures.size(), 1u) << describe(top);
+        EXPECT_EQ(top.signatures[0].key, s.signature) << describe(top);
+        EXPECT_EQ(top.signatures[0].counter.packets, s.sent) << describe(top);
+        if (s.source_port) {
+            ASSERT_EQ(top.source_ports.size(), 1u) << describe(top);
+            EXPECT_EQ(top.source_ports[0].key, (SourcePort{IPPROTO_TCP, s.source_port}));
+            EXPECT_EQ(top.source_ports[0].counter.packets, s.sent);
+        }
         for (uint32_t t = 0; t < DS_TOOL_COUNT; ++t) {
             const uint64_t got = after.attributed[t].packets - before.attributed[t].packets;
             EXPECT_EQ(got, t == s.tool ? s.sent : 0) << tool_name(t) << " attributed; tool output:\n" << out;

@@ -87,6 +87,7 @@ for i in 1 2 3; do
     --attack-min-packets 3 --attack-min-duration 0s --attack-window-packets 3 --dns-zone-min-messages 10 \
     --port-combination http-alt-telnet=8080,23 --port-combination symantec-av-bot=2967,135,139,445 \
     --scan-min-packets 25 \
+    --signature-min-packets 5 \
     >"$tmp/agent$i.log" 2>&1 &
   pids+=($!)
 done
@@ -135,13 +136,17 @@ log "Prometheus scrapes all 3 agents"
 sleep 2
 
 # --- traffic ------------------------------------------------------------------------
-# Rows: phase sensor kind port source count. kind: S = SYN probe, U = UDP probe,
+# Rows: phase sensor kind port source count. kind: S = SYN probe (hping3's window
+# 512, TTL 64, no options, a source port counting up from 1024-3023), F = SYN probe
+# from the fixed source port 6000 with window 1500, U = UDP probe,
 # I = ICMP echo request, SA = SYN-ACK backscatter, R = RST backscatter, D = DNS
 # response (backscatter) for www.example.org. With the agents' short thresholds the
 # 3 SYN-ACKs of 203.0.113.10 are an attack, and so are the 12 DNS responses of
 # 198.51.100.53 (the 2 RSTs are not); example.org gets its own series at its 10th
 # message.
-# Phase 0 creates every country's series on every sensor (outside both windows);
+# Phase 0 creates every country's series on every sensor (outside both windows),
+# and admits the signatures window 512 (on each sensor) and window 1500, and source
+# port 6000/tcp (sensor-b), to their own series (--signature-min-packets 5);
 # phase 1 fills the "previous range", phase 2 the "current range":
 #   previous: ports 23 > 445 > 22 > 80 > 3389, countries JP > US > DE > BR > FR
 #   current:  ports 445 > 2967 > 23 > 3389 > 22, countries CN > US > JP > KR > DE
@@ -172,6 +177,7 @@ cat >"$tmp/traffic" <<'ROWS'
 0 2 D 53 198.51.100.53 12
 0 2 U 161 192.0.2.52 2
 0 2 I 0 192.0.2.53 2
+0 2 F 80 198.51.100.11 5
 1 1 S 23 203.0.113.10 25
 1 2 S 23 203.0.113.11 15
 1 1 S 445 203.0.113.70 10
@@ -187,6 +193,7 @@ cat >"$tmp/traffic" <<'ROWS'
 2 2 S 3389 198.51.100.70 16
 2 1 S 22 203.0.113.131 8
 2 2 S 80 198.51.100.11 3
+2 2 F 80 198.51.100.11 4
 ROWS
 send_phase() { # PHASE: every row of the phase at once, each hping3 bounded by -c
   local phase=$1 ph sensor kind port src count args jobs=()
@@ -194,6 +201,7 @@ send_phase() { # PHASE: every row of the phase at once, each hping3 bounded by -
     [ "$ph" = "$phase" ] || continue
     case $kind in
       S) args=(-S -p "$port") ;;
+      F) args=(-S -p "$port" -s 6000 -k -w 1500) ;;
       U) args=(-2 -p "$port") ;;
       I) args=(-1) ;;
       SA) args=(-S -A -s "$port" -k -p 40000) ;;
@@ -310,6 +318,22 @@ check_top5 darkscope-ports-countries "Top 5 source countries and their rank in t
   "US=2 JP=1 DE=3" \
   "CN=50 US=40 JP=25 KR=16 DE=8"
 
+# Header signatures in the current range, all sensors: hping3's default SYNs (window
+# 512) and the 4 from source port 6000 (window 1500); 6000/tcp the only source port
+# with its own series (hping3's counting ports never reach 5 probes each).
+sig=$(query "$(panel darkscope-ports-countries "Top header signatures of TCP SYNs (window, TTL, options)" A)" "$T")
+for kv in 512/64/none=142 1500/64/none=4; do
+  v=$(jq -r --arg k "${kv%=*}" '.[] | select("\(.metric.window)/\(.metric.ttl)/\(.metric.options)" == $k) | .value[1]' <<<"$sig")
+  awk -v v="$v" -v n="${kv#*=}" 'BEGIN {exit !(v != "" && v >= n && v <= n * 1.15)}' ||
+    err "header signature ${kv%=*}: got '$v', want ${kv#*=} (up to +15%)"
+done
+[ "$(jq length <<<"$sig")" = 2 ] || err "header signatures: $(jq -c . <<<"$sig"), want 2 rows"
+sp=$(query "$(panel darkscope-ports-countries "Top source ports of probes" A)" "$T")
+got=$(jq -r '[.[] | "\(.metric.proto)/\(.metric.port)"] | join(" ")' <<<"$sp")
+[ "$got" = "tcp/6000" ] || err "source ports: got '$got', want tcp/6000"
+v=$(jq -r '.[0].value[1]' <<<"$sp")
+awk -v v="$v" 'BEGIN {exit !(v >= 4 && v <= 4 * 1.15)}' || err "source port 6000/tcp: got '$v', want 4 (up to +15%)"
+
 # Backscatter: one attack on sensor-a (SYN-ACKs) and one on sensor-b (DNS
 # responses), still active at T (5 min timeout);
 # example.org on sensor-2 with 1 name and 1 resolver, not flagged, 2 messages in its
@@ -363,4 +387,4 @@ if [ "$fail" -ne 0 ]; then
   echo "--- prometheus log" >&2; tail -20 "$tmp/prometheus.log" >&2
   exit 1
 fi
-echo "ok: $nq dashboard queries with data, $want rules; exact accesses, sources, top-5 ranks, attacks, DNS zones, tool sources ($syn_sources), port combinations ($combo_sources) and scanners (${scanners[*]})"
+echo "ok: $nq dashboard queries with data, $want rules; exact accesses, sources, top-5 ranks, header signatures, attacks, DNS zones, tool sources ($syn_sources), port combinations ($combo_sources) and scanners (${scanners[*]})"

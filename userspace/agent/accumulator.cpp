@@ -57,6 +57,7 @@ Accumulator::Accumulator(AccumulatorConfig config)
     stats_.assign(DS_STATS_ENTRIES, ds_counter{});
     port_stats_.assign(DS_PORT_SLOTS * DS_PORTS_PER_SLOT, ds_counter{});
     countries_.push_back("");  // index 0: not looked up
+    signatures_ = SignatureBook(config_.signatures);
 }
 
 std::string Accumulator::day_of(int64_t unix_ns) const {
@@ -120,6 +121,11 @@ void Accumulator::update_counters(const std::vector<ds_counter>& stats, const st
 void Accumulator::update_tools(const std::vector<ds_counter>& tool_stats) {
     std::lock_guard lock(mu_);
     tools_ = tool_counts(tool_stats);
+}
+
+void Accumulator::update_signatures(const std::vector<SignatureEntry>& entries) {
+    std::lock_guard lock(mu_);
+    signatures_.update(entries);
 }
 
 void Accumulator::roll_day(const std::string& day) {
@@ -216,6 +222,8 @@ Snapshot Accumulator::snapshot() const {
     std::lock_guard lock(mu_);
     Snapshot s;
     s.stats = stats_;
+    s.signature_top = signatures_.top();
+    s.signature_export = signatures_.exported();
     for (uint32_t slot : kProbeSlots) {
         ds_counter other{};
         const auto admitted_it = admitted_.find(slot);

@@ -20,6 +20,7 @@
 #include "dataplane/source_addr.h"
 #include "agent/port_combinations.h"
 #include "agent/scan_detector.h"
+#include "fingerprint/signatures.h"
 #include "fingerprint/tool_counts.h"
 
 namespace darkscope {
@@ -46,6 +47,8 @@ struct AccumulatorConfig {
     std::vector<NamedCombination> port_combinations;
     size_t port_combination_max_sources = 262144;
     ScanConfig scans;  // --scan-* options
+    // Header signatures: rows listed, labels exported, admission threshold.
+    SignatureConfig signatures;
 };
 
 // What a drained source resolves to; supplied by the GeoIP layer.
@@ -66,6 +69,8 @@ struct Snapshot {
     uint64_t sources_today = 0;
     ToolCounts tools;                            // SYNs per tool (cumulative)
     std::array<uint64_t, DS_TOOL_COUNT> tool_sources{};  // distinct SYN sources today, by enum ds_tool
+    SignatureTop signature_top;        // busiest header signatures and source ports (cumulative)
+    SignatureExport signature_export;  // the bounded labels exported as metrics
     std::string today;                           // "2026-11-22" in the day timezone
     std::map<std::string, DayTotals> days;       // every day seen since start
     PortCombinationSnapshot combinations;        // today; the top kTopCombinations exact sets
@@ -83,6 +88,8 @@ public:
     void update_counters(const std::vector<ds_counter>& stats, const std::vector<ds_counter>& port_stats);
     // Replaces the kernel snapshot of tool_stats (SYNs by tool-rule mask, summed).
     void update_tools(const std::vector<ds_counter>& tool_stats);
+    // Replaces the kernel snapshot of the signatures map (DataPlane::read_signatures()).
+    void update_signatures(const std::vector<SignatureEntry>& entries);
 
     // Folds drained per-source entries. to_unix_ns maps an entry's
     // bpf_ktime_get_coarse_ns() timestamp to wall-clock (live) or capture time (replay).
@@ -138,6 +145,7 @@ private:
     ToolCounts tools_;
     PortCombinations combinations_;
     ScanDetector scans_;
+    SignatureBook signatures_;
     std::array<uint64_t, DS_TOOL_COUNT> tool_sources_{};
     std::unordered_set<uint32_t> labels_seen_;  // exported once, exported for good
     std::unordered_set<uint16_t> countries_seen_;

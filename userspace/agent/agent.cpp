@@ -183,6 +183,7 @@ void poll_once(DataPlane& dp, Accumulator& acc, BackscatterMonitor& backscatter,
     // collector below), not every poll: reading it costs about 0.2 s of CPU.
     acc.update_counters(dp.read_stats(), {});
     acc.update_tools(dp.read_tool_stats());
+    acc.update_signatures(dp.read_signatures());
     // The program stamps entries with CLOCK_MONOTONIC(_COARSE); shift them to wall clock.
     const int64_t offset = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
     const auto to_unix = [offset](uint64_t t) { return static_cast<int64_t>(t) + offset; };
@@ -376,6 +377,7 @@ void run_agent(const RunOptions& o) {
             std::lock_guard lock(scrape_mu);  // concurrent scrapes read the arrays once each
             acc.update_counters(dp->read_stats(), dp->read_port_stats());
             acc.update_tools(dp->read_tool_stats());
+            acc.update_signatures(dp->read_signatures());
             return acc.snapshot();
         },
         [&] {

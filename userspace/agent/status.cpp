@@ -21,7 +21,9 @@
 #include "agent/access_status.h"
 #include "agent/status_file.h"
 #include "darkscope/abi.h"
+#include "dataplane/data_plane.h"
 #include "dataplane/names.h"
+#include "fingerprint/signature_report.h"
 
 namespace darkscope {
 namespace {
@@ -37,6 +39,20 @@ std::vector<ds_counter> read_pinned_stats(const std::string& path) {
             for (const ds_counter& c : percpu) out[k].packets += c.packets, out[k].bytes += c.bytes;
     close(fd);
     return out;
+}
+
+// The busiest header signatures and source ports, from the pinned signatures map.
+void show_signatures(const std::string& path, uint64_t overflow) {
+    const int fd = bpf_obj_get(path.c_str());
+    if (fd < 0) return;
+    SignatureBook book;
+    try {
+        book.update(read_signature_map(fd));
+    } catch (const std::exception& e) {
+        std::cout << "  header signatures: " << e.what() << "\n";
+    }
+    close(fd);
+    print_signature_tables(std::cout, book.top(), overflow, "  ");
 }
 
 // What the agent wrote last (status_file.h): attacks going on and DNS zones today.
@@ -136,6 +152,7 @@ void show_sensor(const std::string& root, const std::string& name) {
     for (uint32_t r = 0; r < DS_MAL_COUNT; ++r) malformed += s[DS_STATS_MALFORMED(r)].packets;
     std::cout << "\n  malformed: " << malformed << ", unattributed: " << s[DS_STATS_MISC(DS_MISC_UNATTRIBUTED)].packets
               << "\n";
+    show_signatures(dir + "/signatures", s[DS_STATS_MISC(DS_MISC_SIGNATURE_FULL)].packets);
     show_backscatter(name);
 }
 

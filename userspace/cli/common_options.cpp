@@ -165,6 +165,10 @@ void add_common_options(CLI::App& cmd, CommonOptions& o) {
                    "Sources watched for scans at once; entries of further sources are counted as untracked")
         ->capture_default_str()
         ->check(CLI::Range(size_t{1}, size_t{1} << 26));
+    cmd.add_option("--signature-min-packets", o.signature_min_packets,
+                   "Probes that admit a header signature or source port to its own series (20 per kind at most)")
+        ->capture_default_str()
+        ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 62));
 }
 
 DataPlaneConfig data_plane_config(const CommonOptions& o) {
@@ -198,6 +202,7 @@ AccumulatorConfig accumulator_config(const CommonOptions& o) {
     c.scans.window_ns = parse_duration_ns(o.scan_window, "--scan-window");
     if (c.scans.window_ns <= 0) throw std::invalid_argument("--scan-window must be longer than 0");
     c.scans.max_sources = o.scan_max_sources;
+    c.signatures.admit_packets = o.signature_min_packets;
     return c;
 }
 

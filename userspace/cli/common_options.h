@@ -38,6 +38,7 @@ struct CommonOptions {
     uint64_t scan_min_packets = 100; // Durumeric et al. 2014: 100 destinations
     std::string scan_window = "5m";  // Zeek's port_scan_interval
     size_t scan_max_sources = 262144;
+    uint64_t signature_min_packets = 100;  // probes that admit a header signature / source port
 };
 
 // Registers --config FILE (YAML) on a subcommand: each key is a long option name

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <span>
 #include <stdexcept>
 
 #include "darkscope.skel.h"
@@ -78,6 +79,7 @@ DataPlane::DataPlane(const DataPlaneConfig& config) : config_(config) {
     skel_->rodata->cfg_src_prefix_v4 = config_.source_prefix_v4;
     skel_->rodata->cfg_src_prefix_v6 = config_.source_prefix_v6;
     skel_->rodata->cfg_fingerprints = config_.fingerprints;
+    skel_->rodata->cfg_signatures = config_.signatures;
 
     set_fast_prefixes();
     // GCRA: one event per interval, and a burst of B events may arrive B - 1 intervals early.
@@ -93,6 +95,7 @@ DataPlane::DataPlane(const DataPlaneConfig& config) : config_(config) {
 
     bpf_map__set_max_entries(skel_->maps.sources_a, config_.source_map_entries);
     bpf_map__set_max_entries(skel_->maps.sources_b, config_.source_map_entries);
+    bpf_map__set_max_entries(skel_->maps.signatures, config_.signature_map_entries);
     // The outer map's inner template keeps its default size: the kernel compares
     // hash-map inner maps by type, key, value and flags, not by max_entries.
 
@@ -176,6 +179,7 @@ std::vector<bpf_map*> DataPlane::pinned_maps() const {
     // The counters and the per-source buffers: what a restarted agent must find again.
     // The prefix tries are not pinned; each agent fills them from its configuration.
     return {skel_->maps.stats,         skel_->maps.port_stats,     skel_->maps.tool_stats,
+            skel_->maps.signatures,
             skel_->maps.sources_a,     skel_->maps.sources_b,      skel_->maps.active_sources,
             skel_->maps.source_cache,  skel_->maps.source_cache_gen};
 }
@@ -208,12 +212,18 @@ std::vector<ds_counter> DataPlane::read_tool_stats() const {
     return read_percpu_counters(bpf_map__fd(skel_->maps.tool_stats), DS_RULE_MASKS);
 }
 
-std::vector<SourceEntry> DataPlane::drain_map(int fd) {
+std::vector<SignatureEntry> DataPlane::read_signatures() const {
+    return read_signature_map(bpf_map__fd(skel_->maps.signatures));
+}
+
+// Every entry of a per-CPU hash, read in batches (and deleted with drain): calls
+// each(key, values) with the entry's per-CPU values, one per possible CPU.
+template <class Key, class Value, class Each>
+void for_each_percpu_entry(int fd, bool drain, const char* what, Each each) {
     const int ncpu = libbpf_num_possible_cpus();
-    std::vector<SourceEntry> out;
     uint32_t batch = 4096;
-    std::vector<ds_source_key> keys;
-    std::vector<ds_source_value> values;
+    std::vector<Key> keys;
+    std::vector<Value> values;
     uint32_t in_batch = 0, out_batch = 0;
     bool first = true;
     LIBBPF_OPTS(bpf_map_batch_opts, opts);
@@ -221,18 +231,43 @@ std::vector<SourceEntry> DataPlane::drain_map(int fd) {
         keys.resize(batch);
         values.resize(static_cast<size_t>(batch) * ncpu);
         uint32_t count = batch;
-        int err = bpf_map_lookup_and_delete_batch(fd, first ? nullptr : &in_batch, &out_batch, keys.data(),
-                                                  values.data(), &count, &opts);
+        void* in = first ? nullptr : &in_batch;
+        int err = drain ? bpf_map_lookup_and_delete_batch(fd, in, &out_batch, keys.data(), values.data(), &count, &opts)
+                        : bpf_map_lookup_batch(fd, in, &out_batch, keys.data(), values.data(), &count, &opts);
         int e = err ? errno : 0;
         if (err && e == ENOSPC && count == 0) {  // a bucket larger than the batch
             batch *= 2;
             continue;
         }
-        if (err && e != ENOENT) throw error("draining the per-source map", e);
-        for (uint32_t i = 0; i < count; ++i) {
-            SourceEntry entry{keys[i], {}};
-            for (int c = 0; c < ncpu; ++c) {
-                const ds_source_value& v = values[static_cast<size_t>(i) * ncpu + c];
+        if (err && e != ENOENT) throw error(what, e);
+        for (uint32_t i = 0; i < count; ++i)
+            each(keys[i], std::span<const Value>(&values[static_cast<size_t>(i) * ncpu], static_cast<size_t>(ncpu)));
+        if (e == ENOENT) break;
+        in_batch = out_batch;
+        first = false;
+    }
+}
+
+std::vector<SignatureEntry> read_signature_map(int fd) {
+    std::vector<SignatureEntry> out;
+    for_each_percpu_entry<ds_signature_key, ds_counter>(
+        fd, false, "reading the signatures map", [&out](const ds_signature_key& key, std::span<const ds_counter> cpus) {
+            SignatureEntry entry{key, {}};
+            for (const ds_counter& c : cpus) {
+                entry.counter.packets += c.packets;
+                entry.counter.bytes += c.bytes;
+            }
+            if (entry.counter.packets) out.push_back(entry);
+        });
+    return out;
+}
+
+std::vector<SourceEntry> DataPlane::drain_map(int fd) {
+    std::vector<SourceEntry> out;
+    for_each_percpu_entry<ds_source_key, ds_source_value>(
+        fd, true, "draining the per-source map", [&out](const ds_source_key& key, std::span<const ds_source_value> cpus) {
+            SourceEntry entry{key, {}};
+            for (const ds_source_value& v : cpus) {
                 if (!v.packets) continue;
                 entry.value.packets += v.packets;
                 entry.value.bytes += v.bytes;
@@ -241,11 +276,7 @@ std::vector<SourceEntry> DataPlane::drain_map(int fd) {
                 entry.value.last_seen_ns = std::max(entry.value.last_seen_ns, v.last_seen_ns);
             }
             if (entry.value.packets) out.push_back(entry);
-        }
-        if (e == ENOENT) break;
-        in_batch = out_batch;
-        first = false;
-    }
+        });
     return out;
 }
 

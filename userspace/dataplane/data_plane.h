@@ -36,10 +36,22 @@ struct DataPlaneConfig {
     uint32_t dns_ringbuf_bytes = DS_DNS_RINGBUF_DEFAULT_BYTES;  // a power of 2, >= the page size
     // Tool fingerprints of TCP SYNs (bpf/fingerprint.h); off only to measure their cost.
     bool fingerprints = true;
+    // Header signatures of probes (bpf/signature.h); off only to measure their cost.
+    bool signatures = true;
+    uint32_t signature_map_entries = DS_SIGNATURE_MAP_ENTRIES;  // distinct signatures kept
     // bpffs directory for the counter maps; empty: nothing pinned. Maps already
     // pinned there are reused, so a restarted agent continues the counts.
     std::string pin_dir;
 };
+
+// One entry of the signatures map, its per-CPU values summed.
+struct SignatureEntry {
+    ds_signature_key key;
+    ds_counter counter;
+};
+
+// Every entry of a signatures map (the program's, or one pinned), CPUs summed.
+std::vector<SignatureEntry> read_signature_map(int map_fd);
 
 // One drained per-source entry, its per-CPU values summed.
 struct SourceEntry {
@@ -73,6 +85,8 @@ public:
     std::vector<ds_counter> read_port_stats() const;
     // TCP SYNs by tool-rule mask (DS_RULE_MASKS entries).
     std::vector<ds_counter> read_tool_stats() const;
+    // Probes by header signature (cumulative, not drained), in no particular order.
+    std::vector<SignatureEntry> read_signatures() const;
 
     // Returns and deletes every per-source entry collected since the last drain.
     // With swap (the live case) the program is first switched to the other buffer

@@ -38,6 +38,7 @@ const char* malformed_reason_name(uint32_t reason) {
 const char* misc_name(uint32_t what) {
     static const char* const names[DS_MISC_COUNT] = {
         "unattributed", "first_fragment", "vlan_tagged", "dns_sent", "dns_rate_limited", "dns_ringbuf_full",
+        "signature_full",
     };
     return what < DS_MISC_COUNT ? names[what] : "unknown";
 }

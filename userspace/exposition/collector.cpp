@@ -1,5 +1,7 @@
 #include "exposition/collector.h"
 
+#include <netinet/in.h>
+
 #include "exposition/metric_families.h"
 
 #include <bpf/libbpf.h>
@@ -87,6 +89,40 @@ void add_scan_metrics(const Snapshot& s, std::vector<MetricFamily>& out) {
                             MetricType::Counter);
     add(untracked, {}, static_cast<double>(s.scans.untracked_entries));
     out.push_back(std::move(untracked));
+}
+
+// Header signatures of probes (docs/fingerprints.md): the busiest labels, admitted
+// for good once busy (at most SignatureConfig::max_labels per family), the rest
+// and what admitted labels had before admission in "other".
+void add_signature_metrics(const Snapshot& s, std::vector<MetricFamily>& out) {
+    const SignatureExport& x = s.signature_export;
+    auto sigs = family("darkscope_signature_packets_total",
+                       "Dark TCP SYNs (without ACK) by header signature: window, TTL rounded up to 32/64/128/255 "
+                       "and TCP option layout (busiest admitted, the rest in window=\"other\").",
+                       MetricType::Counter);
+    for (const auto& [k, c] : x.signatures)
+        add(sigs, {{"options", option_layout_name(k.options)}, {"ttl", std::to_string(k.ttl)},
+                   {"window", std::to_string(k.window)}},
+            static_cast<double>(c.packets));
+    add(sigs, {{"options", "other"}, {"ttl", "other"}, {"window", "other"}},
+        static_cast<double>(x.other_signatures.packets));
+    out.push_back(std::move(sigs));
+    auto ports = family("darkscope_source_port_packets_total",
+                        "Dark probes (TCP SYNs without ACK, UDP not from port 53) by source port "
+                        "(busiest admitted, the rest in port=\"other\").",
+                        MetricType::Counter);
+    for (const auto& [k, c] : x.source_ports)
+        add(ports, {{"port", std::to_string(k.port)}, {"proto", k.proto == IPPROTO_TCP ? "tcp" : "udp"}},
+            static_cast<double>(c.packets));
+    for (const auto& [proto, c] : x.other_source_ports)
+        add(ports, {{"port", "other"}, {"proto", proto == IPPROTO_TCP ? "tcp" : "udp"}}, static_cast<double>(c.packets));
+    out.push_back(std::move(ports));
+    auto full = family("darkscope_signature_overflow_packets_total",
+                       "Dark probes not counted by header signature because the signatures map was full.",
+                       MetricType::Counter);
+    const uint32_t idx = DS_STATS_MISC(DS_MISC_SIGNATURE_FULL);
+    add(full, {}, s.stats.size() > idx ? static_cast<double>(s.stats[idx].packets) : 0);
+    out.push_back(std::move(full));
 }
 
 }  // namespace
@@ -179,6 +215,7 @@ std::vector<MetricFamily> Collector::Collect() const {
     add_tool_metrics(s, out);
     add_combination_metrics(s, out);
     add_scan_metrics(s, out);
+    add_signature_metrics(s, out);
 
     // Frames that were not dark, or could not be parsed.
     auto passed = family("darkscope_passed_packets_total",

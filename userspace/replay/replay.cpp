@@ -135,6 +135,7 @@ ReplayResult replay(const std::vector<std::string>& files, const ReplayOptions& 
             stats[DS_STATS_MALFORMED(DS_MAL_ETH_TRUNCATED)].packets += runts;
             acc.update_counters(stats, dp.read_port_stats());
             acc.update_tools(dp.read_tool_stats());
+            acc.update_signatures(dp.read_signatures());
         }
         if (result.frames > 0) {  // no frame read: no day to speak of
             acc.advance_to(ts);

@@ -9,6 +9,7 @@
 #include "agent/access_status.h"
 #include "backscatter/attack_json.h"
 #include "dataplane/names.h"
+#include "fingerprint/signature_report.h"
 
 namespace darkscope {
 namespace {
@@ -206,6 +207,8 @@ std::string format_summary(const ReplayResult& r, size_t top_n) {
         }
         if (!rank) o << "  (none)\n";
     }
+    o << "\nHeader signatures (probes by source port and by window, TTL and TCP options)\n";
+    print_signature_tables(o, s.signature_top, s.stats[DS_STATS_MISC(DS_MISC_SIGNATURE_FULL)].packets);
 
     auto country_table = [&](const char* title, auto key, uint64_t whole, const char* unit) {
         o << "\n" << title << "\n  rank  country  " << unit << "    share\n";
@@ -361,6 +364,7 @@ nlohmann::json to_json(const ReplayResult& r) {
                               {"top", top_sets},
                               {"tracked_sources", r.combinations.tracked_sources},
                               {"untracked_sources", r.combinations.untracked_sources}};
+    j["header_signatures"] = signature_json(s.signature_top, s.stats[DS_STATS_MISC(DS_MISC_SIGNATURE_FULL)].packets);
     j["sources"] = {{"distinct", r.distinct_sources}};
     json days = json::array();
     for (auto& [day, d] : s.days) days.push_back({{"day", day}, {"packets", d.packets}, {"sources", d.sources}});

@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Header signatures of probes: a dark TCP SYN without ACK, or UDP not from port 53,
+ * counted by {source port, TCP window, TTL rounded up to its likely initial value,
+ * TCP option layout} in the per-CPU hash `signatures` (struct ds_signature_key in
+ * abi.h; docs/fingerprints.md). What makes "a fixed window from source port 6000"
+ * visible. One hash update per probe; the option walk reads at most DS_OPT_SLOTS
+ * option headers, bytes already in cache.
+ */
+#ifndef DARKSCOPE_BPF_SIGNATURE_H
+#define DARKSCOPE_BPF_SIGNATURE_H
+
+#include <linux/bpf.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "darkscope/abi.h"
+#include "maps.h"
+
+/* 0: leave signatures out (bench/bpf_bench measures the cost this way). Set by the
+ * agent before load. */
+const volatile __u8 cfg_signatures = 1;
+
+/* The usual initial TTLs: a probe that crossed h hops arrives with initial - h. */
+static __always_inline __u8 ttl_bucket(__u8 ttl)
+{
+	if (ttl <= 32)
+		return 32;
+	if (ttl <= 64)
+		return 64;
+	if (ttl <= 128)
+		return 128;
+	return 255;
+}
+
+static __always_inline __u32 opt_code(__u8 kind)
+{
+	switch (kind) {
+	case 0: return DS_OPT_EOL;
+	case 1: return DS_OPT_NOP;
+	case 2: return DS_OPT_MSS;
+	case 3: return DS_OPT_WS;
+	case 4: return DS_OPT_SOK;
+	case 5: return DS_OPT_SACK;
+	case 8: return DS_OPT_TS;
+	default: return DS_OPT_OTHER;
+	}
+}
+
+/* The option kinds of a TCP header in order, 4 bits each (enum ds_opt_code). */
+static __always_inline __u32 option_layout(struct tcphdr *th, void *end)
+{
+	__u8 *opts = (void *)(th + 1);
+	__u32 optlen = th->doff * 4u;
+	__u32 layout = 0, off = 0;
+	if (optlen <= sizeof(*th))
+		return 0;
+	optlen -= sizeof(*th); /* at most 40 */
+#pragma unroll
+	for (__u32 i = 0; i < DS_OPT_SLOTS; i++) {
+		if (off >= optlen)
+			return layout;
+		if (i == DS_OPT_SLOTS - 1)
+			return layout | ((__u32)DS_OPT_MORE << (4 * i));
+		__u8 *p = opts + (off & 63);
+		if ((void *)(p + 1) > end)
+			return layout | ((__u32)DS_OPT_BAD << (4 * i));
+		__u32 code = opt_code(*p);
+		layout |= code << (4 * i);
+		if (code == DS_OPT_EOL)
+			return layout; /* the rest is padding */
+		if (code == DS_OPT_NOP) {
+			off++;
+			continue;
+		}
+		if ((void *)(p + 2) > end || p[1] < 2 || off + p[1] > optlen)
+			return (layout & ~(0xfu << (4 * i))) | ((__u32)DS_OPT_BAD << (4 * i));
+		off += p[1];
+	}
+	return layout;
+}
+
+/* Counts one probe; l4 points at its TCP or UDP header (checked by parse_l4),
+ * l3_off is where the IP header begins. Returns 0 when the map had no room. */
+static __always_inline int count_signature(struct xdp_md *ctx, void *l4, __u32 l3_off, __u8 family, __u8 proto,
+					    __u64 len)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	struct ds_signature_key key = {};
+	__u8 *ip = data + (l3_off & 0xff);
+	if (family == DS_FAMILY_IPV4) {
+		struct iphdr *iph = (void *)ip;
+		if ((void *)(iph + 1) > end)
+			return 1;
+		key.ttl = ttl_bucket(iph->ttl);
+	} else {
+		struct ipv6hdr *ip6 = (void *)ip;
+		if ((void *)(ip6 + 1) > end)
+			return 1;
+		key.ttl = ttl_bucket(ip6->hop_limit);
+	}
+	key.proto = proto;
+	if (proto == IPPROTO_TCP) {
+		struct tcphdr *th = l4;
+		if ((void *)(th + 1) > end)
+			return 1;
+		key.sport = bpf_ntohs(th->source);
+		key.window = bpf_ntohs(th->window);
+		key.options = option_layout(th, end);
+	} else {
+		struct udphdr *uh = l4;
+		if ((void *)(uh + 1) > end)
+			return 1;
+		key.sport = bpf_ntohs(uh->source);
+	}
+	struct ds_counter *c = bpf_map_lookup_elem(&signatures, &key);
+	if (!c) {
+		/* A new key: this CPU's slot gets zeros, the others too. Another CPU may add
+		 * the same key in between; then the second lookup finds it. */
+		struct ds_counter zero = {};
+		bpf_map_update_elem(&signatures, &key, &zero, BPF_NOEXIST);
+		c = bpf_map_lookup_elem(&signatures, &key);
+		if (!c)
+			return 0; /* full */
+	}
+	c->packets++;
+	c->bytes += len;
+	return 1;
+}
+
+#endif /* DARKSCOPE_BPF_SIGNATURE_H */
