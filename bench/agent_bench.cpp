@@ -4,6 +4,8 @@
 // memory with 1,000,000 distinct sources in one day.
 //   bench/agent_bench [RUNS]
 #include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -72,31 +74,51 @@ int main(int argc, char** argv) {
                 scrape_read_ms[scrape_read_ms.size() / 2], scrape_read_ms.front(), scrape_read_ms.back());
 
     // (2) Accumulator memory at 1,000,000 distinct sources (IPv6 /64s of 2001:db8::/32),
-    // each hitting one tracked port, all on one day.
-    const long before = rss_kib();
-    Accumulator big(AccumulatorConfig{.tracked_ports = {445}});
-    std::vector<SourceEntry> batch(10000);
-    for (uint32_t done = 0; done < 1000000; done += 10000) {
-        for (uint32_t k = 0; k < 10000; ++k) {
-            SourceEntry& e = batch[k];
-            std::memset(&e, 0, sizeof e);
-            const uint32_t id = done + k;
-            e.key.addr[0] = 0x20;
-            e.key.addr[1] = 0x01;
-            e.key.addr[2] = 0x0d;
-            e.key.addr[3] = 0xb8;
-            std::memcpy(e.key.addr + 4, &id, 4);
-            e.key.info = DS_FAMILY_IPV6;
-            e.key.proto = 6;
-            e.key.port = 445;
-            e.value = {1, 74, 0, 0};
+    // each hitting one tracked port, all on one day: with the port combinations and
+    // the scan detector capped at 1 source, and with their default caps (262,144
+    // sources each), which shows what they add.
+    auto memory = [](const char* what, size_t combination_sources, size_t scan_sources) {
+        const long before = rss_kib();
+        Accumulator big(AccumulatorConfig{.tracked_ports = {445},
+                                          .port_combination_max_sources = combination_sources,
+                                          .scans = {.max_sources = scan_sources}});
+        std::vector<SourceEntry> batch(10000);
+        for (uint32_t done = 0; done < 1000000; done += 10000) {
+            for (uint32_t k = 0; k < 10000; ++k) {
+                SourceEntry& e = batch[k];
+                std::memset(&e, 0, sizeof e);
+                const uint32_t id = done + k;
+                e.key.addr[0] = 0x20;
+                e.key.addr[1] = 0x01;
+                e.key.addr[2] = 0x0d;
+                e.key.addr[3] = 0xb8;
+                std::memcpy(e.key.addr + 4, &id, 4);
+                e.key.info = DS_FAMILY_IPV6;
+                e.key.proto = 6;
+                e.key.port = 445;
+                e.value = {1, 74, 0, 0};
+            }
+            big.add_sources(batch, [](uint64_t) { return int64_t{1728086400} * 1000000000; },
+                            [](uint8_t, const uint8_t*) { return std::string("ZZ"); });
         }
-        big.add_sources(batch, [](uint64_t) { return int64_t{1728086400} * 1000000000; },
-                        [](uint8_t, const uint8_t*) { return std::string("ZZ"); });
-    }
-    const long after = rss_kib();
-    std::printf("accumulator with %llu distinct sources today: %.1f MiB resident (%.0f bytes per source)\n",
-                static_cast<unsigned long long>(big.snapshot().sources_today), (after - before) / 1024.0,
-                (after - before) * 1024.0 / 1e6);
+        const long after = rss_kib();
+        std::printf("accumulator with %llu distinct sources today, %s: %.1f MiB resident (%.0f bytes per source)\n",
+                    static_cast<unsigned long long>(big.snapshot().sources_today), what, (after - before) / 1024.0,
+                    (after - before) * 1024.0 / 1e6);
+    };
+    // Each in a child of its own: freed memory stays in the allocator, so a second
+    // measurement in the same process would start from the first one's leftovers.
+    auto in_child = [&](const char* what, size_t combination_sources, size_t scan_sources) {
+        std::fflush(stdout);
+        const pid_t pid = fork();
+        if (pid == 0) {
+            memory(what, combination_sources, scan_sources);
+            std::fflush(stdout);
+            _exit(0);
+        }
+        waitpid(pid, nullptr, 0);
+    };
+    in_child("combinations and scans capped at 1 source", 1, 1);
+    in_child("default caps (262,144 sources each)", 262144, 262144);
     return 0;
 }

@@ -141,10 +141,16 @@ void PortCombinations::new_day() {
 PortCombinationSnapshot PortCombinations::snapshot(size_t top_n) const {
     PortCombinationSnapshot s;
     for (size_t i = 0; i < config_.named.size(); ++i) s.named.emplace_back(config_.named[i], named_sources_[i]);
-    s.top.assign(exact_.begin(), exact_.end());
-    // Most sources first; equal counts by the set, so the order is stable.
-    std::stable_sort(s.top.begin(), s.top.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
-    if (s.top.size() > top_n) s.top.resize(top_n);
+    // Most sources first; equal counts in set order (the map's), so the order is
+    // stable. Only the top_n sets are copied: a scrape does not copy every set.
+    using Entry = std::map<std::vector<ProtoPort>, uint64_t>::const_iterator;
+    std::vector<Entry> ranked;
+    ranked.reserve(exact_.size());
+    for (auto it = exact_.begin(); it != exact_.end(); ++it) ranked.push_back(it);
+    const size_t n = std::min(top_n, ranked.size());
+    std::partial_sort(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(n), ranked.end(),
+                      [](Entry a, Entry b) { return a->second != b->second ? a->second > b->second : a->first < b->first; });
+    for (size_t i = 0; i < n; ++i) s.top.emplace_back(ranked[i]->first, ranked[i]->second);
     s.tracked_sources = sets_.size();
     s.untracked_sources = untracked_;
     return s;
