@@ -8,6 +8,7 @@
 
 #include <fstream>
 #include <map>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -107,6 +108,8 @@ TEST(Agent, RestartContinuesPinnedCounts) {
     const std::string status = run_out(kBin + " status --sensor-name " + sensor);
     EXPECT_NE(status.find("interface " + ns.sif + ": attached, native mode"), std::string::npos) << status;
     EXPECT_NE(status.find("dark packets: 8 "), std::string::npos) << status;
+    // The pinned signatures map: all 8 SYNs under hping3's window 512, TTL 64, no options.
+    EXPECT_TRUE(std::regex_search(status, std::regex("\n +512 +64 +none +8 +100\\.0%\n"))) << status;
 
     // The next agent continues the kernel's counts and its own figures: the country
     // and the one source of the first agent, and the 3 packets sent in between

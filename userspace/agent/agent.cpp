@@ -159,6 +159,7 @@ struct AgentState {
     double poll_seconds = 0;
     uint64_t polls = 0;
     uint64_t drained_last = 0;
+    uint64_t signature_keys = 0;  // keys in the signatures map at the last poll
 };
 
 std::shared_ptr<GeoIp> open_geoip(const CommonOptions& common) {
@@ -183,7 +184,8 @@ void poll_once(DataPlane& dp, Accumulator& acc, BackscatterMonitor& backscatter,
     // collector below), not every poll: reading it costs about 0.2 s of CPU.
     acc.update_counters(dp.read_stats(), {});
     acc.update_tools(dp.read_tool_stats());
-    acc.update_signatures(dp.read_signatures());
+    const std::vector<SignatureEntry> signatures = dp.read_signatures();
+    acc.update_signatures(signatures);
     // The program stamps entries with CLOCK_MONOTONIC(_COARSE); shift them to wall clock.
     const int64_t offset = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
     const auto to_unix = [offset](uint64_t t) { return static_cast<int64_t>(t) + offset; };
@@ -197,6 +199,7 @@ void poll_once(DataPlane& dp, Accumulator& acc, BackscatterMonitor& backscatter,
     state.poll_seconds = secs;
     state.polls++;
     state.drained_last = entries.size();
+    state.signature_keys = signatures.size();
 }
 
 void setup_logging(const std::string& level) {
@@ -386,7 +389,8 @@ void run_agent(const RunOptions& o) {
             h.attachments = state.attachments;
             h.maps = {{"sources", state.drained_last, capacity},
                       {"dark_prefixes", dark_count, DS_PREFIX_MAP_ENTRIES},
-                      {"allowed_sources", allow_count, DS_PREFIX_MAP_ENTRIES}};
+                      {"allowed_sources", allow_count, DS_PREFIX_MAP_ENTRIES},
+                      {"signatures", state.signature_keys, dpc.signature_map_entries}};
             h.poll_duration_seconds = state.poll_seconds;
             h.polls = state.polls;
             h.geoip = state.geoip->databases();
