@@ -353,3 +353,21 @@ TEST(Replay, ScanEventsFromDistinctPortsOrPackets) {
               std::string::npos);
     fs::remove_all(pcap.parent_path());
 }
+
+// --header-signatures false: the data plane skips the signature map (its cost per
+// probe), the report's signature tables are empty, everything else is unchanged.
+TEST(Replay, HeaderSignaturesCanBeTurnedOff) {
+    fs::path pcap = temp_file("signatures.pcap");
+    write_pcap(pcap, scenario());
+    ReplayOptions on = options(), off = options();
+    off.dataplane.signatures = false;
+    nlohmann::json with = to_json(replay({pcap.string()}, on)), without = to_json(replay({pcap.string()}, off));
+    uint64_t signed_probes = 0;
+    for (auto& s : with["header_signatures"]["signatures"]) signed_probes += s["packets"].get<uint64_t>();
+    EXPECT_EQ(signed_probes, 8u);  // the 8 dark SYNs (no UDP probe in the scenario)
+    EXPECT_TRUE(without["header_signatures"]["signatures"].empty());
+    EXPECT_TRUE(without["header_signatures"]["source_ports"].empty());
+    EXPECT_EQ(without["totals"], with["totals"]);
+    EXPECT_EQ(without["ports"], with["ports"]);
+    fs::remove_all(pcap.parent_path());
+}

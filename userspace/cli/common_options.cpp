@@ -165,6 +165,10 @@ void add_common_options(CLI::App& cmd, CommonOptions& o) {
                    "Sources watched for scans at once; entries of further sources are counted as untracked")
         ->capture_default_str()
         ->check(CLI::Range(size_t{1}, size_t{1} << 26));
+    cmd.add_option("--header-signatures", o.header_signatures,
+                   "Count probes by header signature and source port in the data plane (false saves ~15-20 ns "
+                   "per probe)")
+        ->capture_default_str();
     cmd.add_option("--signature-min-packets", o.signature_min_packets,
                    "Probes that admit a header signature or source port to its own series (20 per kind at most)")
         ->capture_default_str()
@@ -180,6 +184,7 @@ DataPlaneConfig data_plane_config(const CommonOptions& o) {
     c.source_prefix_v6 = static_cast<uint8_t>(o.source_prefix_v6);
     c.source_map_entries = o.source_map_entries;
     c.source_cache_slots = o.source_cache_slots;
+    c.signatures = o.header_signatures;
     return c;
 }
 
