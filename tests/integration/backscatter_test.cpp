@@ -23,13 +23,13 @@
 #include <thread>
 #include <vector>
 
-#include "support/agent_process.h"
+#include "support/agent_harness.h"
 #include "support/dns_message.h"
 #include "support/run_command.h"
 
 namespace {
 
-using darkscope::test::AgentProcess;
+using darkscope::test::Agent;
 using darkscope::test::run_out;
 using darkscope::test::run_status;
 
@@ -165,11 +165,11 @@ TEST(Backscatter, SynAckFloodIsExactlyOneAttack) {
     ASSERT_EQ(bind(listener, reinterpret_cast<const sockaddr*>(&web), sizeof web), 0);
     ASSERT_EQ(listen(listener, 16), 0);
 
-    AgentProcess agent(ns.sensor, kBin,
-                       {"--interface", ns.sif, "--dark-prefix", "203.0.113.0/24", "--poll-interval", "200ms",
-                        "--sensor-name", sensor, "--attack-min-packets", "25", "--attack-min-duration", "1s",
-                        "--attack-window-packets", "30", "--attack-window", "5s", "--attack-timeout", "3s",
-                        "--attack-log", log});
+    Agent agent(ns.sensor,
+                {"--interface", ns.sif, "--dark-prefix", "203.0.113.0/24", "--poll-interval", "200ms",
+                 "--sensor-name", sensor, "--attack-min-packets", "25", "--attack-min-duration", "1s",
+                 "--attack-window-packets", "30", "--attack-window", "5s", "--attack-timeout", "3s",
+                 "--attack-log", log});
     ASSERT_TRUE(agent.wait_ready()) << agent.stderr_text();
     auto m = agent.settle();
     EXPECT_EQ(m["darkscope_backscatter_attacks_active"], 0);
@@ -230,9 +230,9 @@ TEST(Backscatter, SynAckFloodIsExactlyOneAttack) {
 TEST(Backscatter, RandomSubdomainAttackOnATestZoneIsFlagged) {
     ThreeNamespaces ns;
     const std::string sensor = "bd" + ns.tag;
-    AgentProcess agent(ns.sensor, kBin,
-                       {"--interface", ns.sif, "--dark-prefix", "203.0.113.0/24", "--poll-interval", "200ms",
-                        "--sensor-name", sensor});
+    Agent agent(ns.sensor,
+                {"--interface", ns.sif, "--dark-prefix", "203.0.113.0/24", "--poll-interval", "200ms",
+                 "--sensor-name", sensor});
     ASSERT_TRUE(agent.wait_ready()) << agent.stderr_text();
 
     std::mt19937 rng(7);

@@ -89,7 +89,7 @@ struct PinGuard {
 
 // One darkscope process in the sensor namespace (nsenter keeps the host's bpffs).
 struct Agent {
-    const Netns& ns;
+    std::string netns;  // where it runs and is scraped
     pid_t pid = -1;
     std::string err_file;
     std::string path = "/metrics";
@@ -97,9 +97,12 @@ struct Agent {
     std::string curl_args;                      // e.g. credentials, CA file
     int exit_status = -1;                       // once wait_ready saw it exit
 
-    Agent(const Netns& n, std::vector<std::string> args, const std::string& prefix_cmd = "") : ns(n) {
-        err_file = "/tmp/darkscope-agent-" + ns.tag + "-" + std::to_string(counter()++) + ".err";
-        std::vector<std::string> argv = {"nsenter", "--net=/run/netns/" + ns.sensor};
+    Agent(const Netns& n, std::vector<std::string> args, const std::string& prefix_cmd = "")
+        : Agent(n.sensor, std::move(args), prefix_cmd) {}
+    Agent(const std::string& sensor_netns, std::vector<std::string> args, const std::string& prefix_cmd = "")
+        : netns(sensor_netns) {
+        err_file = "/tmp/darkscope-agent-" + netns + "-" + std::to_string(counter()++) + ".err";
+        std::vector<std::string> argv = {"nsenter", "--net=/run/netns/" + netns};
         if (!prefix_cmd.empty()) {
             std::istringstream in(prefix_cmd);
             for (std::string w; in >> w;) argv.push_back(w);
@@ -152,7 +155,7 @@ struct Agent {
         return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
     }
     std::string scrape_text() const {
-        return run_out(ns.in_sensor("curl -s --max-time 5 " + curl_args + " " + url + path));
+        return run_out("ip netns exec " + netns + " curl -s --max-time 5 " + curl_args + " " + url + path);
     }
     Metrics scrape() const {
         Metrics m;
