@@ -159,9 +159,9 @@ int main(int argc, char** argv) {
                     for (const Case& c : group)
                         for (double load : loads) {
                             // Designated: a field added to SendSpec must not shift the others.
-                            SendSpec spec{.netns = tb.gen_ns, .ifname = tb.gen_if, .frame = frame,
-                                          .sources = c.sources, .rate = load, .seconds = seconds,
-                                          .cpu = kGenCpu, .nice = kNice};
+                            SendSpec spec{.frame = frame, .sources = c.sources, .rate = load,
+                                          .seconds = seconds, .cpu = kGenCpu, .nice = kNice};
+                            tb.route(spec);
                             // A receiver that fails one run (a peer tool that reports
                             // nothing) is named and left out; the others still run.
                             try {

@@ -1,11 +1,20 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * Traffic generator of the live benchmark (bench/live/). Run through BPF_PROG_RUN
- * in live-frames mode (BPF_F_TEST_XDP_LIVE_FRAMES): each run gets a copy of one
- * TCP SYN frame, gives it the next of cfg_sources distinct sources and returns
- * XDP_TX, which the kernel turns into a transmit on the interface named by the
- * context's ingress_ifindex. The kernel recycles frame pages, so a run may see the
- * original frame or one it rewrote before: every field that varies is written whole.
+ * Traffic generator of the live benchmark and the flood tests (bench/live/). Two
+ * ways to run it, chosen at run time by bench/live/traffic_gen.cpp:
+ *
+ * - Live frames: run through BPF_PROG_RUN with BPF_F_TEST_XDP_LIVE_FRAMES, each
+ *   run gets a copy of one TCP SYN frame, gives it the next of `sources` distinct
+ *   sources and returns XDP_TX, which the kernel turns into a transmit on the
+ *   interface named by the context's ingress_ifindex. The kernel recycles frame
+ *   pages, so a run may see the original frame or one it rewrote before: every
+ *   field that varies is written whole.
+ * - Relay, where the kernel refuses live frames (EPERM on some kernels): attached
+ *   natively to a veth that an AF_PACKET socket sends template frames into, it
+ *   rewrites each the same way and returns bpf_redirect(redirect_ifindex), so the
+ *   frames reach the receiver as xdp_frames (veth_xdp_xmit), as from a NIC's
+ *   driver, never as skbs. Userspace paces; the program still stops at `limit`
+ *   and `deadline_ns`, so the count it transmits is exact.
  *
  * Pacing: the end of every call costs the caller ~25 ms asleep here, so userspace
  * makes few long calls and the program itself keeps time: it lets one frame out
@@ -38,6 +47,7 @@ __u64 deadline_ns = 0;  /* bpf_ktime_get_ns() (CLOCK_MONOTONIC) after which noth
 __u64 limit = 0;        /* frames to transmit in this send */
 __u64 sent = 0;         /* frames transmitted so far */
 __u64 first_tx_ns = 0, last_tx_ns = 0;
+__u32 redirect_ifindex = 0;  /* relay mode: where frames go; 0: live frames (XDP_TX) */
 
 /* A run that comes late may catch up at most this many frames in one burst: the
  * veth ring holds 256, and a burst is sent far faster than any receiver drains. */
@@ -63,7 +73,7 @@ static __always_inline int transmit(__u32 i, __u64 now)
 		first_tx_ns = now;
 	last_tx_ns = now;
 	sent++;
-	return XDP_TX;
+	return redirect_ifindex ? (int)bpf_redirect(redirect_ifindex, 0) : XDP_TX;
 }
 
 SEC("xdp")

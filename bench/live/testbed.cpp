@@ -18,6 +18,8 @@ Testbed::Testbed(const std::string& sensor_mac) {
     sensor_ns = "lbS" + tag;
     gen_if = "lbg" + tag;
     sensor_if = "lbs" + tag;
+    inject_if = "lbi" + tag;
+    relay_if = "lbr" + tag;
     at_cleanup("ip netns del " + gen_ns);
     at_cleanup("ip netns del " + sensor_ns);
     const std::string S = "ip -n " + sensor_ns + " ", G = "ip -n " + gen_ns + " ";
@@ -33,6 +35,13 @@ Testbed::Testbed(const std::string& sensor_mac) {
              G + "addr add 192.0.2.2/24 dev " + gen_if,
              G + "addr add 2001:db8:1::2/64 dev " + gen_if + " nodad",
              G + "link set " + gen_if + " up",
+             // The relay pair carries nothing but the generator's frames: no IPv6
+             // link-local address, so no neighbour or router traffic of its own.
+             G + "link add " + inject_if + " type veth peer name " + relay_if,
+             G + "link set " + inject_if + " addrgenmode none",
+             G + "link set " + relay_if + " addrgenmode none",
+             G + "link set " + inject_if + " up",
+             G + "link set " + relay_if + " up",
              S + "link set " + sensor_if + " up",
              S + "route add blackhole 198.51.100.0/24",
              S + "route add blackhole 2001:db8:dead::/48",

@@ -1,5 +1,6 @@
 // Two network namespaces joined by a veth pair: the generator's side and the
-// sensor's side. The sensor's veth gets GRO on, so it always has a NAPI instance
+// sensor's side. The generator's side has a second veth pair of its own, inject ->
+// relay, for the traffic generator's AF_PACKET relay (live/traffic_gen.h). The sensor's veth gets GRO on, so it always has a NAPI instance
 // (veth_xdp_xmit needs one), and threaded NAPI, so its receive path runs in a
 // kernel thread of its own that can be pinned to a CPU: the receiver's core.
 // Everything is removed when the Testbed goes away (or by the signal cleanup).
@@ -31,6 +32,17 @@ public:
     Testbed& operator=(const Testbed&) = delete;
 
     std::string gen_ns, sensor_ns, gen_if, sensor_if;
+    std::string inject_if, relay_if;  // both in gen_ns
+
+    // A SendSpec's netns and interfaces for this testbed.
+    template <class Spec>
+    Spec& route(Spec& spec) const {
+        spec.netns = gen_ns;
+        spec.ifname = gen_if;
+        spec.relay_ifname = relay_if;
+        spec.inject_ifname = inject_if;
+        return spec;
+    }
 
     // "nsenter --net=/run/netns/<sensor> " (nsenter keeps the host's /sys/fs/bpf).
     std::string in_sensor() const;

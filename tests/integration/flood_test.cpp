@@ -1,14 +1,21 @@
 // A flood of spoofed sources, and a kill -9 of the agent in the middle of one.
-// The live benchmark's generator (bench/live: BPF_PROG_RUN in live-frames mode)
-// sends TCP SYNs from distinct sources in 198.18.0.0/15 (then varied ports) over a
+// The live benchmark's generator (bench/live: live frames where the kernel allows
+// them, else an AF_PACKET relay; the method is printed) sends TCP SYNs from distinct sources in 198.18.0.0/15 (then varied ports) over a
 // veth pair; the sensor side's veth counts the frames its XDP program ran on, and
 // darkscope's totals must equal that count exactly: nothing lost, nothing counted
 // twice, across the crash and the restart. A scraper checks throughout that
 // /metrics answers within Prometheus's default scrape timeout (10 s).
 // DARKSCOPE_FLOOD_PACKETS sets the size of each flood (default 1,000,000;
 // scripts/bench.sh runs 10,000,000); the figures go to stdout for bench/RESULTS.md.
+//
+// Everything a test starts is owned by an object that undoes it when it goes away:
+// the namespaces (Testbed), the agent and its pins (Sensor), the scraper and sender
+// threads (std::jthread), so a failed ASSERT prints its message and leaves nothing
+// running. Flood.AFailedAssertionLeavesNothingBehind checks that in a child process.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -100,25 +107,41 @@ uint64_t map_memlock_bytes(pid_t pid) {
     return total;
 }
 
-struct Sensor {
-    Testbed& tb;
-    std::string name;
-    pid_t pid = -1;
-    std::string log;
+// The agent in the sensor namespace. Owns the process and its pins: whatever ends
+// the test, the destructor kills a running agent and removes what it pinned.
+class Sensor {
+public:
+    Sensor(Testbed& tb, std::string name) : tb_(tb), name_(std::move(name)), log_("/tmp/darkscope-flood-" + name_ + ".log") {}
+    ~Sensor() {
+        if (pid_ > 0) stop(pid_, SIGKILL, 5);
+        run_out(std::string(DARKSCOPE_BIN) + " cleanup --sensor-name " + name_);
+        unlink(log_.c_str());
+    }
+    Sensor(const Sensor&) = delete;
+    Sensor& operator=(const Sensor&) = delete;
+
+    const std::string& name() const { return name_; }
+    pid_t pid() const { return pid_; }
+    std::string log() const { return read_file(log_); }
 
     void start() {
-        log = "/tmp/darkscope-flood-" + name + ".log";
         std::fflush(nullptr);  // the child would write our buffered output again
-        pid = spawn({"nsenter", "--net=/run/netns/" + tb.sensor_ns, DARKSCOPE_BIN, "run", "--interface", tb.sensor_if,
-                     "--dark-prefix", "198.51.100.0/24", "--sensor-name", name, "--poll-interval", "1s",
-                     // A small per-source buffer, so the flood overflows it within one poll.
-                     "--source-map-entries", "65536", "--log-level", "warn"},
-                    log);
+        pid_ = spawn({"nsenter", "--net=/run/netns/" + tb_.sensor_ns, DARKSCOPE_BIN, "run", "--interface", tb_.sensor_if,
+                      "--dark-prefix", "198.51.100.0/24", "--sensor-name", name_, "--poll-interval", "1s",
+                      // A small per-source buffer, so the flood overflows it within one poll.
+                      "--source-map-entries", "65536", "--log-level", "warn"},
+                     log_);
+    }
+    // Sends `sig` and waits for the exit; returns stop()'s status (-1: killed).
+    int signal_and_wait(int sig, double seconds) {
+        const int st = stop(pid_, sig, seconds);
+        pid_ = -1;
+        return st;
     }
     std::string scrape_text(double timeout = kScrapeTimeout) const {
         char t[32];
         std::snprintf(t, sizeof t, "%.1f", timeout);
-        return run_out(tb.in_sensor() + "curl -sf --max-time " + t + " http://127.0.0.1:9817/metrics");
+        return run_out(tb_.in_sensor() + "curl -sf --max-time " + t + " http://127.0.0.1:9817/metrics");
     }
     std::map<std::string, double> scrape() const { return parse_metrics(scrape_text()); }
     bool wait_ready() const {
@@ -139,21 +162,27 @@ struct Sensor {
         ADD_FAILURE() << "the agent stopped polling";
         return scrape();
     }
+
+private:
+    Testbed& tb_;
+    std::string name_, log_;
+    pid_t pid_ = -1;
 };
 
 // Scrapes every 250 ms on a thread of its own; `down` marks the window in which the
-// agent is deliberately dead, whose failed scrapes are expected.
+// agent is deliberately dead, whose failed scrapes are expected. The jthread is
+// stopped and joined when the Scraper goes away, on every path out of a test.
 struct Scraper {
     const Sensor& sensor;
-    std::atomic<bool> stop{false}, down{false};
+    std::atomic<bool> down{false};
     std::mutex mu;
     double slowest = 0;
     int answered = 0, failed = 0, failed_while_down = 0;
-    std::thread thread;
+    std::jthread thread;
 
     explicit Scraper(const Sensor& s) : sensor(s) {
-        thread = std::thread([this] {
-            while (!stop) {
+        thread = std::jthread([this](std::stop_token stop) {
+            while (!stop.stop_requested()) {
                 const bool was_down = down;
                 const auto t0 = Clock::now();
                 const bool ok = sensor.scrape_text().find("darkscope_packets_total") != std::string::npos;
@@ -169,28 +198,31 @@ struct Scraper {
         });
     }
     void finish() {
-        stop = true;
-        thread.join();
+        thread.request_stop();
+        if (thread.joinable()) thread.join();
     }
 };
 
-TEST(Flood, SpoofedSourcesAndAKilledAgentLoseNothing) {
-    const uint64_t packets = flood_packets();
-    Testbed tb(kSensorMac);
-    Sensor sensor{tb, "fl" + std::to_string(getpid())};
-    at_cleanup(std::string(DARKSCOPE_BIN) + " cleanup --sensor-name " + sensor.name);
-    sensor.start();
-    ASSERT_TRUE(sensor.wait_ready()) << run_out("cat " + sensor.log);
-    TrafficGen gen;
+SendSpec flood_spec(const Testbed& tb, uint64_t packets) {
     SendSpec spec;
-    spec.netns = tb.gen_ns;
-    spec.ifname = tb.gen_if;
+    tb.route(spec);
     spec.frame = darkscope::test::FrameBuilder().eth().ipv4("198.18.0.1", "198.51.100.9", 6).tcp(40000, 445, 0x02).build();
     spec.sources = static_cast<uint32_t>(packets);  // every packet from a source of its own
     spec.count = packets;
     spec.seconds = 120;
+    return spec;
+}
+
+TEST(Flood, SpoofedSourcesAndAKilledAgentLoseNothing) {
+    const uint64_t packets = flood_packets();
+    Testbed tb(kSensorMac);
+    Sensor sensor(tb, "fl" + std::to_string(getpid()));
+    sensor.start();
+    ASSERT_TRUE(sensor.wait_ready()) << sensor.log();
+    TrafficGen gen;
+    SendSpec spec = flood_spec(tb, packets);
     Scraper scraper(sensor);
-    const uint64_t memlock_before = map_memlock_bytes(sensor.pid);
+    const uint64_t memlock_before = map_memlock_bytes(sensor.pid());
 
     // 1. The flood at full speed, with the agent up.
     const SendResult flood = gen.send(spec);
@@ -199,24 +231,24 @@ TEST(Flood, SpoofedSourcesAndAKilledAgentLoseNothing) {
     const VethCounters after_flood = tb.counters();
     const double dark = sum_of(m, "darkscope_packets_total");
     const double unattributed = m["darkscope_unattributed_packets_total"];
-    const uint64_t rss_kb = status_kb(sensor.pid, "VmRSS"), hwm_kb = status_kb(sensor.pid, "VmHWM");
+    const uint64_t rss_kb = status_kb(sensor.pid(), "VmRSS"), hwm_kb = status_kb(sensor.pid(), "VmHWM");
     EXPECT_EQ(flood.sent, packets);
     EXPECT_EQ(dark, after_flood.xdp_drops) << "every frame the program dropped is counted once as dark";
     EXPECT_EQ(all_frames(m), after_flood.napi_frames) << "every frame the program ran on is counted once";
-    EXPECT_GT(unattributed, 0) << "a million new sources in one poll overflow the per-source buffer";
+    EXPECT_GT(unattributed, 0) << "new sources beyond the per-source buffer within one poll";
     EXPECT_EQ(sum_of(m, "darkscope_country_packets_total") + unattributed, dark)
         << "each packet is attributed to a source (and country) or counted as unattributed";
     EXPECT_LT(hwm_kb, 512u * 1024) << "the agent's memory budget (docs/operations.md)";
-    const uint64_t memlock_after = map_memlock_bytes(sensor.pid);
+    const uint64_t memlock_after = map_memlock_bytes(sensor.pid());
     EXPECT_GT(memlock_before, 0u);
     EXPECT_EQ(memlock_after, memlock_before) << "kernel map memory is fixed at load";
-    std::printf("flood: %llu sent in %.2f s (%.0f/s), %llu reached the program (%llu ring full), counted %.0f, "
+    std::printf("flood (%s): %llu sent in %.2f s (%.0f/s), %llu reached the program (%llu ring full), counted %.0f, "
                 "unattributed %.0f, sources today %.0f; agent VmRSS %llu KiB, VmHWM %llu KiB; "
                 "kernel map memory %llu KiB before and %llu KiB after\n",
-                (unsigned long long)flood.sent, flood.seconds, flood.rate(), (unsigned long long)after_flood.napi_frames,
-                (unsigned long long)after_flood.ring_full, dark, unattributed, m["darkscope_sources"],
-                (unsigned long long)rss_kb, (unsigned long long)hwm_kb, (unsigned long long)(memlock_before / 1024),
-                (unsigned long long)(memlock_after / 1024));
+                method_name(flood.method), (unsigned long long)flood.sent, flood.seconds, flood.rate(),
+                (unsigned long long)after_flood.napi_frames, (unsigned long long)after_flood.ring_full, dark,
+                unattributed, m["darkscope_sources"], (unsigned long long)rss_kb, (unsigned long long)hwm_kb,
+                (unsigned long long)(memlock_before / 1024), (unsigned long long)(memlock_after / 1024));
     std::fflush(stdout);  // before the restart forks
 
     // 2. The same number of packets paced over ~5 s (fewer if the generator cannot
@@ -225,18 +257,21 @@ TEST(Flood, SpoofedSourcesAndAKilledAgentLoseNothing) {
     spec.rate = static_cast<double>(packets) / 5;
     spec.seconds = 5;
     SendResult paced;
-    std::thread sender([&] { paced = gen.send(spec); });
-    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
-    const double before_kill = sum_of(sensor.scrape(), "darkscope_packets_total");
-    scraper.down = true;
-    const auto killed_at = Clock::now();
-    EXPECT_EQ(stop(sensor.pid, SIGKILL, 5), -1);
-    sensor.start();
-    const bool back = sensor.wait_ready();
-    const double gap = seconds_since(killed_at);
-    scraper.down = false;
-    sender.join();
-    ASSERT_TRUE(back) << run_out("cat " + sensor.log);
+    double before_kill = 0, gap = 0;
+    bool back = false;
+    {
+        std::jthread sender([&] { paced = gen.send(spec); });  // joined at the end of this block
+        std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+        before_kill = sum_of(sensor.scrape(), "darkscope_packets_total");
+        scraper.down = true;
+        const auto killed_at = Clock::now();
+        EXPECT_EQ(sensor.signal_and_wait(SIGKILL, 5), -1);
+        sensor.start();
+        back = sensor.wait_ready();
+        gap = seconds_since(killed_at);
+        scraper.down = false;
+    }
+    ASSERT_TRUE(back) << sensor.log();
     tb.wait_drained();
     m = sensor.settle();
     const VethCounters end = tb.counters();
@@ -249,16 +284,60 @@ TEST(Flood, SpoofedSourcesAndAKilledAgentLoseNothing) {
     scraper.finish();
     EXPECT_EQ(scraper.failed, 0) << "scrapes that failed while the agent was up";
     EXPECT_LT(scraper.slowest, kScrapeTimeout);
-    std::printf("kill -9 during a paced flood: %llu sent in %.2f s, %llu reached the program (%llu ring full), "
+    std::printf("kill -9 during a paced flood (%s): %llu sent in %.2f s, %llu reached the program (%llu ring full), "
                 "counted %.0f in all = the veth's count; restart gap (kill to first scrape with the program "
                 "attached) %.2f s; scrapes: %d answered (slowest %.3f s), %d failed while up, %d while down\n",
-                (unsigned long long)paced.sent, paced.seconds, (unsigned long long)(end.napi_frames - after_flood.napi_frames),
+                method_name(paced.method), (unsigned long long)paced.sent, paced.seconds,
+                (unsigned long long)(end.napi_frames - after_flood.napi_frames),
                 (unsigned long long)(end.ring_full - after_flood.ring_full), total, gap, scraper.answered,
                 scraper.slowest, scraper.failed, scraper.failed_while_down);
 
-    EXPECT_EQ(stop(sensor.pid, SIGTERM, 30), 0) << run_out("cat " + sensor.log);
-    unlink(sensor.log.c_str());
-    cleanup();
+    EXPECT_EQ(sensor.signal_and_wait(SIGTERM, 30), 0) << sensor.log();
+}
+
+// Run only by the test below, in a child process: everything started (namespaces,
+// relay, agent, pins, a scraper and a sender thread), then an ASSERT fails while
+// all of it is live. It prints what it made, for the parent to look for afterwards.
+TEST(Flood, DISABLED_FailsOnPurposeWithEverythingRunning) {
+    Testbed tb(kSensorMac);
+    Sensor sensor(tb, "ff" + std::to_string(getpid()));
+    sensor.start();
+    ASSERT_TRUE(sensor.wait_ready()) << sensor.log();
+    TrafficGen gen;
+    SendSpec spec = flood_spec(tb, 20000);
+    spec.rate = 10000;
+    spec.seconds = 2;
+    Scraper scraper(sensor);
+    std::jthread sender([&] { gen.send(spec); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    std::printf("made: netns %s %s agent %d sensor %s\n", tb.gen_ns.c_str(), tb.sensor_ns.c_str(), (int)sensor.pid(),
+                sensor.name().c_str());
+    std::fflush(stdout);
+    ASSERT_EQ(sensor.scrape_text().find("darkscope_packets_total"), std::string::npos) << "failing on purpose";
+}
+
+TEST(Flood, AFailedAssertionLeavesNothingBehind) {
+    char self[4096] = {};
+    ASSERT_GT(readlink("/proc/self/exe", self, sizeof self - 1), 0);
+    int status = 0;
+    const std::string out = run_out(std::string(self) +
+                                        " --gtest_also_run_disabled_tests"
+                                        " --gtest_filter=Flood.DISABLED_FailsOnPurposeWithEverythingRunning",
+                                    &status);
+    EXPECT_EQ(status, 1) << "a failed test, not a crash (std::terminate would be -1):\n" << out;
+    EXPECT_NE(out.find("failing on purpose"), std::string::npos) << "gtest's message is printed:\n" << out;
+    std::istringstream made(out.substr(std::min(out.size(), out.find("made: "))));
+    std::string word, gen_ns, sensor_ns, sensor_name;
+    int agent = 0;
+    made >> word >> word >> gen_ns >> sensor_ns >> word >> agent >> word >> sensor_name;
+    ASSERT_FALSE(sensor_name.empty()) << "the child says what it made:\n" << out;
+    const std::string namespaces = run_out("ip netns list");
+    EXPECT_EQ(namespaces.find(gen_ns), std::string::npos) << namespaces;
+    EXPECT_EQ(namespaces.find(sensor_ns), std::string::npos) << namespaces;
+    EXPECT_NE(kill(agent, 0), 0) << "the agent (pid " << agent << ") still runs";
+    struct stat st{};
+    EXPECT_NE(stat(("/sys/fs/bpf/darkscope/" + sensor_name).c_str(), &st), 0) << "pins left in /sys/fs/bpf";
+    EXPECT_EQ(run_out("ip -o link show | grep -c 'lb[girs]" + gen_ns.substr(3) + "'"), "0\n") << "links left";
 }
 
 }  // namespace
