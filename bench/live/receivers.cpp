@@ -1,5 +1,6 @@
 #include "live/receivers.h"
 
+#include <dirent.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -31,6 +32,9 @@ void wait_for_log(pid_t pid, const std::string& log, const std::string& needle, 
     }
     throw std::runtime_error(what + " did not start: " + read_file(log));
 }
+
+// The agent's --poll-interval (its default).
+constexpr std::chrono::milliseconds kPollInterval{1000};
 
 std::string tmp_path(const std::string& what) { return "/tmp/live_bench-" + std::to_string(getpid()) + "-" + what; }
 
@@ -131,7 +135,8 @@ void DarkscopeAgent::setup() {
     argv.push_back(DARKSCOPE_BIN);
     for (const char* w :
          {"run", "--interface", tb_.sensor_if.c_str(), "--xdp-mode", "native", "--dark-prefix", "198.51.100.0/24",
-          "--dark-prefix", "2001:db8:dead::/48", "--sensor-name", sensor_name_.c_str(), "--source-map-entries"})
+          "--dark-prefix", "2001:db8:dead::/48", "--sensor-name", sensor_name_.c_str(), "--poll-interval", "1s",
+          "--source-map-entries"})
         argv.push_back(w);
     argv.push_back(std::to_string(source_map_entries_));
     pid_ = spawn(argv, log_);
@@ -166,14 +171,16 @@ std::map<std::string, double> DarkscopeAgent::scrape(double* seconds) const {
 }
 
 double DarkscopeAgent::cpu_seconds() const {
-    // /proc/PID/stat: utime and stime are fields 14 and 15, after the ")" of the name.
-    const std::string stat = read_file("/proc/" + std::to_string(pid_) + "/stat");
-    std::istringstream in(stat.substr(stat.rfind(')') + 2));
-    std::string f;
-    double ticks = 0;
-    for (int field = 3; field <= 15 && in >> f; ++field)
-        if (field >= 14) ticks += std::atof(f.c_str());
-    return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+    // Nanoseconds on a CPU, summed over the agent's threads (/proc/PID/task/*/schedstat,
+    // first field): exact where /proc/PID/stat counts whole clock ticks.
+    double ns = 0;
+    if (DIR* d = opendir(("/proc/" + std::to_string(pid_) + "/task").c_str())) {
+        while (dirent* e = readdir(d))
+            if (e->d_name[0] != '.')
+                ns += std::atof(read_file("/proc/" + std::to_string(pid_) + "/task/" + e->d_name + "/schedstat").c_str());
+        closedir(d);
+    }
+    return ns * 1e-9;
 }
 
 void DarkscopeAgent::begin() {
@@ -183,6 +190,9 @@ void DarkscopeAgent::begin() {
 }
 
 uint64_t DarkscopeAgent::end() {
+    // The agent drains what the program counted at its next poll: wait for one that
+    // began after the send, so the CPU read below includes the work for these packets.
+    std::this_thread::sleep_for(kPollInterval + std::chrono::milliseconds(150));
     const double cpu = cpu_seconds();
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
     double scrape_seconds = 0;
@@ -198,7 +208,11 @@ uint64_t DarkscopeAgent::end() {
     std::istringstream status(read_file("/proc/" + std::to_string(pid_) + "/status"));
     for (std::string line; std::getline(status, line);)
         if (line.rfind("VmRSS:", 0) == 0) figures_["rss_mib"] = std::atof(line.c_str() + 6) / 1024;
-    return static_cast<uint64_t>(now["frames"] - start_["frames"]);
+    const double frames = now["frames"] - start_["frames"];
+    // The agent's CPU time per packet (polls, scrapes by Prometheus excluded: the
+    // bench's own two scrapes fall outside the CPU readings).
+    figures_["cpu_ns_per_packet"] = frames > 0 ? (cpu - cpu_start_) * 1e9 / frames : 0;
+    return static_cast<uint64_t>(frames);
 }
 
 void DarkscopeAgent::teardown() {
