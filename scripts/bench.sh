@@ -7,7 +7,7 @@
 # CPU per packet. The live traffic comes from live frames where the kernel allows
 # them, else from an AF_PACKET relay; every table names which. Prints the tables and
 # appends them, with date, machine and command, to bench/RESULTS.md.
-# Bounded: every benchmark has its own time limit, under 10 minutes in all; each one
+# Bounded: every benchmark has its own time limit, under 15 minutes in all; each one
 # removes what it made (namespaces, links, pins) however it ends.
 #   scripts/bench.sh [--quick]     --quick: one short live round
 set -euo pipefail
