@@ -15,6 +15,10 @@ const volatile __u8 cfg_pass_dark = 0;        /* 1: XDP_PASS dark packets (mirro
 const volatile __u8 cfg_have_allowlist = 0;   /* 0: skip the allowlist lookup */
 const volatile __u8 cfg_src_prefix_v4 = 32;   /* source aggregation, bits */
 const volatile __u8 cfg_src_prefix_v6 = 64;
+/* UDP source ports whose datagrams are replies of reflectors/amplifiers (victims of
+ * spoofed requests): backscatter, not probes. A bitmap, bit p of word p / 64; port 53
+ * among them is DNS_RESPONSE, every other one UDP_REFLECTION. */
+const volatile __u64 cfg_reflection_ports[DS_PORTS_PER_SLOT / 64] = {};
 /* Up to DS_FAST_PREFIXES dark prefixes per family are also here as (network, mask)
  * pairs, so the common sensor (a few prefixes) skips the LPM trie, which costs about
  * as much as the rest of the parse. More prefixes: count = DS_FAST_PREFIXES + 1 and
@@ -110,7 +114,14 @@ struct l4_info {
 	__u32 cls;
 	__u32 slot;       /* DS_PORT_SLOTS when the packet has no port entry */
 	__u16 port;       /* index in the slot, and the port of the source key */
+	__u8 no_port;     /* a non-first fragment: the key's port means none */
+	__u8 header_cut;  /* TCP data offset past the end of the frame */
 };
+
+static __always_inline int is_reflection_port(__u16 port)
+{
+	return (cfg_reflection_ports[(port >> 6) & (DS_PORTS_PER_SLOT / 64 - 1)] >> (port & 63)) & 1;
+}
 
 static __always_inline __u32 tcp_class(__u8 flags)
 {
@@ -151,8 +162,11 @@ static __always_inline int parse_l4(struct cursor *c, struct l3_info *l3, struct
 {
 	l4->slot = DS_PORT_SLOTS;
 	l4->port = 0;
+	l4->no_port = 0;
+	l4->header_cut = 0;
 	if (l3->non_first_fragment) {
 		l4->cls = DS_CLASS_FRAGMENT;
+		l4->no_port = 1;
 		return 0;
 	}
 	if (l3->proto == IPPROTO_TCP) {
@@ -161,10 +175,12 @@ static __always_inline int parse_l4(struct cursor *c, struct l3_info *l3, struct
 			return PARSE_ERR(DS_MAL_TCP_TRUNCATED);
 		if (th->doff < 5)
 			return PARSE_ERR(DS_MAL_TCP_BAD_OFFSET);
-		/* A first fragment may carry only part of the options; anything else
-		 * must hold the whole header it claims. */
+		/* Flags and ports are in the fixed header: a data offset that runs past
+		 * the frame (some scanners send a 20-byte header claiming 24) still makes
+		 * a SYN to its port, and the oddity is counted apart. A first fragment
+		 * may carry only part of the options. */
 		if (!l3->first_fragment && (void *)th + th->doff * 4 > c->end)
-			return PARSE_ERR(DS_MAL_TCP_TRUNCATED);
+			l4->header_cut = 1;
 		l4->cls = tcp_class(((__u8 *)th)[13]);
 		if (DS_CLASS_IS_BACKSCATTER(l4->cls)) {
 			l4->slot = DS_SLOT_TCP_SRC_BACKSCATTER;
@@ -179,10 +195,11 @@ static __always_inline int parse_l4(struct cursor *c, struct l3_info *l3, struct
 		struct udphdr *uh = c->pos;
 		if ((void *)(uh + 1) > c->end)
 			return PARSE_ERR(DS_MAL_UDP_TRUNCATED);
-		if (uh->source == bpf_htons(53)) {
-			l4->cls = DS_CLASS_DNS_RESPONSE;
+		__u16 sport = bpf_ntohs(uh->source);
+		if (is_reflection_port(sport)) {
+			l4->cls = sport == 53 ? DS_CLASS_DNS_RESPONSE : DS_CLASS_UDP_REFLECTION;
 			l4->slot = DS_SLOT_UDP_SRC_BACKSCATTER;
-			l4->port = 53;
+			l4->port = sport;
 		} else {
 			l4->cls = DS_CLASS_UDP;
 			l4->slot = DS_SLOT_UDP_DST;
@@ -377,6 +394,8 @@ __attribute__((noinline)) int classify_and_count(struct xdp_md *ctx, __u32 l4_of
 
 	if (l3.first_fragment)
 		count_misc(DS_MISC_FIRST_FRAGMENT, len);
+	if (l4.header_cut)
+		count_misc(DS_MISC_TCP_HEADER_CUT, len);
 	if (l4.slot < DS_PORT_SLOTS) {
 		__u32 idx = DS_PORT_INDEX(l4.slot, l4.port);
 		struct ds_counter *pc = bpf_map_lookup_elem(&port_stats, &idx);
@@ -388,7 +407,7 @@ __attribute__((noinline)) int classify_and_count(struct xdp_md *ctx, __u32 l4_of
 	key->port = l4.port;
 	key->proto = l3.proto;
 	key->info = l3.family | (DS_CLASS_IS_BACKSCATTER(l4.cls) ? DS_KEY_BACKSCATTER : 0) |
-		    (l4.cls == DS_CLASS_TCP_RST ? DS_KEY_RST : 0);
+		    (l4.cls == DS_CLASS_TCP_RST ? DS_KEY_RST : 0) | (l4.no_port ? DS_KEY_NO_PORT : 0);
 	if (cfg_fingerprints && l4.cls == DS_CLASS_TCP_SYN)
 		key->info |= DS_KEY_SYN(fingerprint_syn(ctx, c.pos, META_L3_OFF(meta), l3.family, len));
 	if (cfg_signatures && (l4.cls == DS_CLASS_TCP_SYN || l4.cls == DS_CLASS_UDP) &&

@@ -19,8 +19,10 @@ enum ds_class {
 	DS_CLASS_TCP_NULL,         /* no flags at all (NULL scan) */
 	DS_CLASS_TCP_XMAS,         /* FIN+PSH+URG without SYN/RST/ACK (Xmas scan) */
 	DS_CLASS_TCP_OTHER,        /* any other flag combination */
-	DS_CLASS_UDP,              /* UDP not from port 53 */
+	DS_CLASS_UDP,              /* UDP not from a reflection port: a probe */
 	DS_CLASS_DNS_RESPONSE,     /* UDP from source port 53: backscatter */
+	DS_CLASS_UDP_REFLECTION,   /* UDP from another reflection port (NTP 123, SNMP 161, ...):
+				    * a victim's reply to a spoofed request, backscatter */
 	DS_CLASS_ICMP_ECHO_REQUEST,
 	DS_CLASS_ICMP_ECHO_REPLY,  /* backscatter */
 	DS_CLASS_ICMP_UNREACHABLE, /* backscatter (ICMP error) */
@@ -35,7 +37,8 @@ enum ds_class {
  * The reports exclude these classes from access counts and analyse them apart. */
 #define DS_BACKSCATTER_CLASSES                                                       \
 	((1u << DS_CLASS_TCP_SYNACK) | (1u << DS_CLASS_TCP_RST) |                   \
-	 (1u << DS_CLASS_DNS_RESPONSE) | (1u << DS_CLASS_ICMP_ECHO_REPLY) |         \
+	 (1u << DS_CLASS_DNS_RESPONSE) | (1u << DS_CLASS_UDP_REFLECTION) |          \
+	 (1u << DS_CLASS_ICMP_ECHO_REPLY) |                                         \
 	 (1u << DS_CLASS_ICMP_UNREACHABLE) | (1u << DS_CLASS_ICMP_TIME_EXCEEDED))
 #define DS_CLASS_IS_BACKSCATTER(cls) ((DS_BACKSCATTER_CLASSES >> (cls)) & 1u)
 
@@ -69,7 +72,7 @@ enum ds_malformed_reason {
 	DS_MAL_IPV6_BAD_VERSION,  /* ethertype IPv6, version field not 6 */
 	DS_MAL_IPV6_EXT_TRUNCATED,/* an extension header cut off */
 	DS_MAL_IPV6_EXT_TOO_DEEP, /* more extension headers than the parser follows */
-	DS_MAL_TCP_TRUNCATED,     /* TCP header (per data offset) cut off */
+	DS_MAL_TCP_TRUNCATED,     /* fixed 20-byte TCP header cut off */
 	DS_MAL_TCP_BAD_OFFSET,    /* TCP data offset < 5 */
 	DS_MAL_UDP_TRUNCATED,
 	DS_MAL_ICMP_TRUNCATED,
@@ -158,6 +161,9 @@ enum ds_misc {
 	DS_MISC_DNS_RATE_LIMITED, /* over the per-CPU rate (cfg_dns_interval_ns) */
 	DS_MISC_DNS_RINGBUF_FULL, /* the ring buffer was full: the agent is behind */
 	DS_MISC_SIGNATURE_FULL,   /* probes whose header signature the signatures map had no room for */
+	/* TCP segments whose data offset runs past the end of the frame (a 20-byte header
+	 * claiming 24, as some scanners send): counted in their class all the same. */
+	DS_MISC_TCP_HEADER_CUT,
 	DS_MISC_COUNT
 };
 
@@ -196,7 +202,7 @@ struct ds_lpm_key {
 /* Key of the per-source map: source prefix (masked to the configured length),
  * IP protocol number and the port that matters: the destination port of a probe,
  * the source (victim) port of TCP/UDP backscatter, type << 8 | code for ICMP,
- * 0 for other protocols and non-first fragments. */
+ * 0 for other protocols and non-first fragments (which carry DS_KEY_NO_PORT). */
 struct ds_source_key {
 	__u8 addr[16];   /* IPv4 in the first 4 bytes, rest zero */
 	__u16 port;      /* host byte order */
@@ -208,6 +214,10 @@ struct ds_source_key {
 /* On TCP backscatter keys: the segments were RSTs (clear: SYN-ACKs), so that the
  * agent can tell the two kinds apart per victim and port. */
 #define DS_KEY_RST 0x40
+/* On probe keys (no DS_KEY_BACKSCATTER): a non-first fragment, which has no port (the
+ * key's port is 0 but means none): counted to its source, never to a port. */
+#define DS_KEY_NO_PORT 0x40
+#define DS_KEY_HAS_PORT(info) (((info) & (DS_KEY_BACKSCATTER | DS_KEY_NO_PORT)) != DS_KEY_NO_PORT)
 #define DS_KEY_FAMILY(info) ((info) & 0x07)
 /* On TCP SYN (without ACK) keys: 1 + the enum ds_tool the SYN was attributed to, so
  * that the agent counts distinct sources per tool; 0 on every other key. */

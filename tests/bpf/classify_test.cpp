@@ -42,6 +42,7 @@ struct SourceExpect {
     bool backscatter;
     bool rst = false;  // TCP backscatter that was a RST
     int syn_tool = -1;  // a TCP SYN key: the enum ds_tool (set by dark() for TCP SYNs)
+    bool no_port = false;  // a non-first fragment's key (set by dark() for class fragment)
 };
 
 struct Fixture {
@@ -75,6 +76,8 @@ Fixture dark(std::string name, std::string desc, std::vector<uint8_t> frame, uin
              std::vector<uint32_t> ports, SourceExpect source, std::vector<uint32_t> misc = {}) {
     // Fixture frames match no tool rule (bpf/fingerprint.h; tests/bpf/fingerprint_test.cpp has those).
     if (proto == DS_PROTO_TCP && cls == DS_CLASS_TCP_SYN && source.syn_tool < 0) source.syn_tool = DS_TOOL_UNKNOWN;
+    // A non-first fragment has no port: its key says so, and no port table counts it.
+    if (cls == DS_CLASS_FRAGMENT) source.no_port = true;
     Fixture f{std::move(name), std::move(desc), std::move(frame), XDP_DROP, {DS_STATS_CLASS(proto, cls)},
               std::move(ports), {std::move(source)}};
     for (uint32_t m : misc) f.stats.push_back(DS_STATS_MISC(m));
@@ -165,6 +168,18 @@ std::vector<Fixture> udp_icmp_other_fixtures() {
                        {udp_dst(5060)}, src6(5060, kUdp)));
     out.push_back(dark("dns_response6", "IPv6 UDP from port 53", v6().udp(53, 4000).build(), DS_PROTO_UDP,
                        DS_CLASS_DNS_RESPONSE, {udp_bs(53)}, src6(53, kUdp, true), dns_sent));
+    // Replies of reflectors/amplifiers to requests spoofed with a dark address: backscatter,
+    // filed under the victim's port, as SYN-ACKs are (every default reflection port).
+    for (uint16_t port : default_reflection_ports()) {
+        if (port == 53) continue;
+        out.push_back(dark("udp_reflection_from_" + std::to_string(port), "UDP from reflection port " +
+                           std::to_string(port) + ": backscatter", v4().udp(port, 40001).payload(30).build(),
+                           DS_PROTO_UDP, DS_CLASS_UDP_REFLECTION, {udp_bs(port)}, src4(port, kUdp, true)));
+    }
+    out.push_back(dark("udp6_reflection_from_ntp", "IPv6 UDP from port 123: backscatter", v6().udp(123, 4000).build(),
+                       DS_PROTO_UDP, DS_CLASS_UDP_REFLECTION, {udp_bs(123)}, src6(123, kUdp, true)));
+    out.push_back(dark("udp_from_port_162", "UDP from 162 (not a reflection port) is a probe of its destination",
+                       v4().udp(162, 40001).build(), DS_PROTO_UDP, DS_CLASS_UDP, {udp_dst(40001)}, src4(40001, kUdp)));
 
     struct Icmp {
         const char* name;
@@ -343,6 +358,7 @@ std::vector<Fixture> l3_fixtures() {
     out.back().frame[kL4v6] = kTcp;
     out.back().stats = {DS_STATS_CLASS(DS_PROTO_TCP, DS_CLASS_FRAGMENT)};
     out.back().sources = {src6(0, kTcp)};
+    out.back().sources.back().no_port = true;
     out.push_back(dark("ipv6_non_first_fragment_after_ext", "Hop-by-Hop, Routing, then a non-first UDP fragment",
                        v6().ipv6_ext(0).ipv6_ext(43).ipv6_frag(5, false).udp(1, 2).build(), DS_PROTO_UDP,
                        DS_CLASS_FRAGMENT, {}, src6(0, kUdp)));
@@ -390,9 +406,17 @@ std::vector<Fixture> malformed_fixtures() {
                             XDP_DROP));
     out.push_back(malformed("tcp_empty", "TCP protocol, no header at all", tcp4.truncated(kL4v4),
                             DS_MAL_TCP_TRUNCATED, XDP_DROP));
-    out.push_back(malformed("tcp_options_truncated", "doff 10 with 20 bytes present (not a fragment)",
-                            v4().tcp(1, 2, SYN, 0, 1024, std::vector<uint8_t>(20, 1)).truncated(kL4v4 + 20),
-                            DS_MAL_TCP_TRUNCATED, XDP_DROP));
+    // Flags and ports are in the fixed header: a data offset past the frame is the
+    // SYN it is, to its port and source, with the oddity counted apart.
+    out.push_back(dark("tcp_options_cut", "doff 10 with 20 bytes present (not a fragment): a SYN, header cut counted",
+                       v4().tcp(1, 2, SYN, 0, 1024, std::vector<uint8_t>(20, 1)).truncated(kL4v4 + 20), DS_PROTO_TCP,
+                       DS_CLASS_TCP_SYN, {tcp_dst(2)}, src4(2, kTcp), {DS_MISC_TCP_HEADER_CUT}));
+    out.push_back(dark("tcp_offset_24_header_20", "a 20-byte SYN claiming 24 (a scanner's shape), frame ends at 20",
+                       poke(v4().tcp(40000, 23, SYN).build(), kL4v4 + 12, 0x60), DS_PROTO_TCP, DS_CLASS_TCP_SYN,
+                       {tcp_dst(23)}, src4(23, kTcp), {DS_MISC_TCP_HEADER_CUT}));
+    out.push_back(dark("tcp6_offset_24_header_20", "IPv6: a 20-byte SYN claiming 24",
+                       poke(v6().tcp(40000, 23, SYN).build(), kL4v6 + 12, 0x60), DS_PROTO_TCP, DS_CLASS_TCP_SYN,
+                       {tcp_dst(23)}, src6(23, kTcp), {DS_MISC_TCP_HEADER_CUT}));
     out.push_back(malformed("tcp6_truncated", "IPv6, 19 bytes of TCP", tcp6.truncated(kL4v6 + 19),
                             DS_MAL_TCP_TRUNCATED, XDP_DROP));
     out.push_back(malformed("tcp_doff4", "data offset 4", poke(tcp4.build(), kL4v4 + 12, 0x40),
@@ -482,7 +506,7 @@ void expect_effect(DataPlane& dp, const Fixture& f, int n = 1) {
     std::vector<SourceEntry> sources = dp.drain_sources(true);
     ASSERT_EQ(sources.size(), f.sources.size()) << "per-source entries";
     for (const SourceExpect& s : f.sources) {
-        const ds_source_key want = test::source_key(s.addr, s.port, s.proto, s.backscatter, s.rst, s.syn_tool);
+        const ds_source_key want = test::source_key(s.addr, s.port, s.proto, s.backscatter, s.rst, s.syn_tool, s.no_port);
         auto it = std::find_if(sources.begin(), sources.end(),
                                [&](const SourceEntry& e) { return test::same_key(e.key, want); });
         if (it == sources.end()) {

@@ -205,6 +205,7 @@ const std::vector<Difference>& differences() {
     // is the number of such segments to that port (checked with tshark -Y
     // 'tcp.dstport==P && ((syn && ack) || (rst && !syn))' or 'udp.dstport==P && udp.srcport==53').
     const char* const bs = "backscatter is filed under the victim's source port";
+    const char* const rf = "reflection replies (UDP from a reflection port) are backscatter";
     static const std::vector<Difference> d = {
         {"ndpi_dns_fragmented_v4v6.pcap", "top10_tcp_dst_ports 39005", -1, bs},
         {"ndpi_dns_fragmented_v4v6.pcap", "top10_tcp_dst_ports 57089", -1, bs},
@@ -237,6 +238,13 @@ const std::vector<Difference>& differences() {
         {"stopddos_dns_rrsig_fragmented.pcap", "top10_udp_dst_ports 22", -523, bs},
         {"stopddos_dns_rrsig_fragmented.pcap", "top10_udp_dst_ports 9209", -1, bs},
         {"stopddos_dns_rrsig_fragmented.pcap", "top10_udp_dst_ports 22966", -1, bs},
+        // Replies of SNMP reflectors (UDP from port 161, tshark -Y 'udp.srcport==161 &&
+        // udp.dstport==P') are backscatter too, filed under the victim's port 161.
+        {"stopddos_snmp_reflection_icmp.pcap", "top10_udp_dst_ports 54609", -1397, rf},
+        {"stopddos_snmp_reflection_icmp.pcap", "top10_udp_dst_ports 12294", -1383, rf},
+        {"stopddos_snmp_reflection_icmp.pcap", "top10_udp_dst_ports 3299", -1299, rf},
+        {"stopddos_synack_reflection.pcap", "top10_udp_dst_ports 51767", -9, rf},
+        {"stopddos_synack_reflection.pcap", "top10_udp_dst_ports 17979", -5, rf},
         // 239 RSTs among the SYN+ECE+CWR flood.
         {"stopddos_syn_ecn_cwr_flood.pcap", "top10_tcp_dst_ports 30120", -239, bs},
         {"stopddos_synack_reflection.pcap", "top10_tcp_dst_ports 5060", -7, bs},

@@ -13,6 +13,8 @@
 // override the seed and the number of frames per configuration; scripts/fuzz.sh
 // runs millions.
 #include <gtest/gtest.h>
+
+#include <algorithm>
 #include <linux/bpf.h>
 
 #include <cstdio>
@@ -122,7 +124,7 @@ std::string check_frame(const std::vector<ds_counter>& before, const std::vector
 uint32_t slot_of(uint32_t proto, uint32_t cls) {
     if (cls == DS_CLASS_FRAGMENT || cls == DS_CLASS_OTHER_PROTO) return DS_PORT_SLOTS;
     if (proto == DS_PROTO_TCP) return DS_CLASS_IS_BACKSCATTER(cls) ? DS_SLOT_TCP_SRC_BACKSCATTER : DS_SLOT_TCP_DST;
-    if (proto == DS_PROTO_UDP) return cls == DS_CLASS_DNS_RESPONSE ? DS_SLOT_UDP_SRC_BACKSCATTER : DS_SLOT_UDP_DST;
+    if (proto == DS_PROTO_UDP) return DS_CLASS_IS_BACKSCATTER(cls) ? DS_SLOT_UDP_SRC_BACKSCATTER : DS_SLOT_UDP_DST;
     if (proto == DS_PROTO_ICMP) return DS_SLOT_ICMP;
     if (proto == DS_PROTO_ICMPV6) return DS_SLOT_ICMPV6;
     return DS_PORT_SLOTS;
@@ -152,18 +154,22 @@ void expect_ports_match_classes(const std::vector<ds_counter>& stats, const std:
 std::string check_key(const ds_source_key& k, const DataPlaneConfig& cfg) {
     const uint8_t family = DS_KEY_FAMILY(k.info);
     if (family != DS_FAMILY_IPV4 && family != DS_FAMILY_IPV6) return "family";
-    if (k.info & ~(DS_KEY_BACKSCATTER | DS_KEY_RST | DS_KEY_SYN_MASK | 0x07)) return "info bits";
+    if (k.info & ~(DS_KEY_BACKSCATTER | DS_KEY_RST | DS_KEY_NO_PORT | DS_KEY_SYN_MASK | 0x07)) return "info bits";
     // The tool of a SYN: only on TCP probe keys, and a tool that exists.
     if (DS_KEY_IS_SYN(k.info) && (k.proto != 6 || (k.info & DS_KEY_BACKSCATTER))) return "SYN tool off a TCP probe";
     if (DS_KEY_IS_SYN(k.info) && DS_KEY_SYN_TOOL(k.info) >= DS_TOOL_COUNT) return "SYN tool out of range";
     // RST keeps a victim's SYN-ACKs and RSTs apart: only TCP backscatter carries it.
-    if ((k.info & DS_KEY_RST) && !(k.proto == 6 && (k.info & DS_KEY_BACKSCATTER))) return "RST bit off TCP backscatter";
+    if ((k.info & DS_KEY_BACKSCATTER) && (k.info & DS_KEY_RST) && k.proto != 6) return "RST bit off TCP backscatter";
+    // No port (a non-first fragment): port 0, no SYN tool.
+    if (!DS_KEY_HAS_PORT(k.info) && (k.port != 0 || DS_KEY_IS_SYN(k.info))) return "a port or tool on a no-port key";
     const unsigned bits = family == DS_FAMILY_IPV4 ? cfg.source_prefix_v4 : cfg.source_prefix_v6;
     for (unsigned b = bits; b < 128; ++b)
         if (k.addr[b / 8] & (0x80 >> (b % 8))) return "address bit " + std::to_string(b) + " beyond the prefix";
     const bool l4 = k.proto == 6 || k.proto == 17 || k.proto == (family == DS_FAMILY_IPV4 ? 1 : 58);
     if ((k.info & DS_KEY_BACKSCATTER) && !l4) return "backscatter on protocol " + std::to_string(k.proto);
-    if (k.proto == 17 && (k.info & DS_KEY_BACKSCATTER) && k.port != 53) return "UDP backscatter not from port 53";
+    if (k.proto == 17 && (k.info & DS_KEY_BACKSCATTER) &&
+        std::find(cfg.reflection_ports.begin(), cfg.reflection_ports.end(), k.port) == cfg.reflection_ports.end())
+        return "UDP backscatter not from a reflection port";
     if (!l4 && k.port != 0) return "a port on protocol " + std::to_string(k.proto);
     return "";
 }

@@ -99,9 +99,9 @@ sockaddr_in v4(const char* addr, uint16_t port) {
 }
 
 // A UDP socket at addr:53 in the victim namespace: a resolver.
-int resolver(const ThreeNamespaces& ns, const char* addr) {
+int resolver(const ThreeNamespaces& ns, const char* addr, uint16_t port = 53) {
     const int fd = socket_in(ns.victim, AF_INET, SOCK_DGRAM, 0);
-    const sockaddr_in a = v4(addr, 53);
+    const sockaddr_in a = v4(addr, port);
     if (fd < 0 || bind(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a)) return -1;
     return fd;
 }
@@ -291,6 +291,44 @@ TEST(Backscatter, RandomSubdomainAttackOnATestZoneIsFlagged) {
         << status;
     EXPECT_NE(status.find("benign.org"), std::string::npos) << status;
     EXPECT_NE(status.find("10 messages        1 names      1 resolvers\n"), std::string::npos) << status;
+    EXPECT_EQ(agent.stop(), 0) << agent.stderr_text();
+}
+
+// Reflection: an NTP and an SNMP reflector in the victim namespace answer requests
+// spoofed with dark addresses (UDP from ports 123 and 161); a real scanner probes
+// SNMP (UDP to port 161). The replies are backscatter under the victim's port and
+// never accesses: no source, no country, no destination port of their own.
+TEST(Backscatter, ReflectionRepliesAreBackscatterNotAccesses) {
+    ThreeNamespaces ns;
+    Agent agent(ns.sensor, {"--interface", ns.sif, "--dark-prefix", "203.0.113.0/24", "--poll-interval", "200ms",
+                            "--sensor-name", "br" + ns.tag});
+    ASSERT_TRUE(agent.wait_ready()) << agent.stderr_text();
+    const std::vector<uint8_t> reply(48, 0x1c);
+    for (auto [port, count] : {std::pair<uint16_t, int>{123, 40}, std::pair<uint16_t, int>{161, 30}}) {
+        const int fd = resolver(ns, "198.51.100.7", port);
+        ASSERT_GE(fd, 0) << port;
+        for (int i = 0; i < count; ++i)
+            ASSERT_TRUE(send_to(fd, reply, "203.0.113.30", static_cast<uint16_t>(50000 + i)));
+        close(fd);
+    }
+    const int prober = resolver(ns, "198.51.100.54", 40000);
+    ASSERT_GE(prober, 0);
+    for (int i = 0; i < 5; ++i) ASSERT_TRUE(send_to(prober, reply, "203.0.113.31", 161));
+    close(prober);
+
+    auto m = agent.settle();
+    EXPECT_EQ(m["darkscope_packets_total{class=\"udp_reflection\",protocol=\"udp\"}"], 70);
+    EXPECT_EQ(m["darkscope_packets_total{class=\"udp\",protocol=\"udp\"}"], 5);
+    EXPECT_EQ(m["darkscope_backscatter_packets_total{kind=\"udp_reflection\",port=\"123\"}"], 40);
+    EXPECT_EQ(m["darkscope_backscatter_packets_total{kind=\"udp_reflection\",port=\"161\"}"], 30);
+    EXPECT_EQ(m["darkscope_sources"], 1) << "only the prober is a source";
+    double country_packets = 0;
+    for (const auto& [k, v] : m)
+        if (k.rfind("darkscope_country_packets_total{", 0) == 0) country_packets += v;
+    EXPECT_EQ(country_packets, 5);
+    for (const auto& [k, v] : m)
+        if (k.rfind("darkscope_port_packets_total{", 0) == 0 && k.find("port=\"5000") != std::string::npos)
+            ADD_FAILURE() << "a reflection reply filed under its destination port: " << k;
     EXPECT_EQ(agent.stop(), 0) << agent.stderr_text();
 }
 

@@ -145,3 +145,53 @@ TEST(ReplayBackscatter, IcmpPortUnreachableQuotingDns) {
     EXPECT_EQ(z->messages, 1u);
     EXPECT_EQ(z->resolvers_today, 1u);
 }
+
+// SNMP reflection: 4,079 replies *from* port 161 (tshark -Y 'udp.srcport==161', from
+// 4,028 reflectors) are backscatter under the victim's port 161, never accesses: no
+// UDP port in the probe table, no reflector among the sources. What is left as
+// probes are the 4 ICMP redirects (type 5) from 3 sources.
+TEST(ReplayBackscatter, SnmpReflectionRepliesAreBackscatterNotAccesses) {
+    Replayed r;
+    SKIP_WITHOUT_SHARED(replay_shared("stopddos_snmp_reflection_icmp.pcap", r));
+    ASSERT_EQ(r.result.error, "");
+    EXPECT_EQ(r.kinds["udp_reflection"], 4079u);
+    EXPECT_EQ(r.result.backscatter.victims.packets.at({"udp_reflection", "161"}), 4079u);
+    for (const auto& [port, detail] : r.result.ports) EXPECT_NE(port.first, "udp") << port.second;
+    EXPECT_EQ(r.result.distinct_sources, 3u);
+    uint64_t country_packets = 0;
+    for (const auto& [cc, detail] : r.result.countries) country_packets += detail.packets;
+    EXPECT_EQ(country_packets, 4u);
+}
+
+// The list is the operator's: without port 161 in it, the same replies are probes of
+// the victims' ephemeral ports again, as tshark counts them (top10_udp_dst_ports).
+TEST(ReplayBackscatter, ReflectionPortsAreConfigurable) {
+    const fs::path dir = test::shared_pcaps_dir(DARKSCOPE_SOURCE_DIR);
+    if (dir.empty()) GTEST_SKIP() << "../shared/data/pcaps is absent beside the checkout";
+    const test::GroundTruth truth =
+        test::read_ground_truth(dir / "summaries" / "stopddos_snmp_reflection_icmp.pcap.txt");
+    ReplayOptions o;
+    o.dataplane.dark_prefixes = {Prefix::parse("0.0.0.0/0")};
+    o.dataplane.reflection_ports = {53};
+    const ReplayResult r = replay({(dir / "stopddos_snmp_reflection_icmp.pcap").string()}, o);
+    ASSERT_EQ(r.error, "");
+    for (const auto& [port, n] : truth.list("top10_udp_dst_ports"))
+        EXPECT_EQ(r.ports.at({"udp", static_cast<uint16_t>(std::stoi(port))}).packets, static_cast<uint64_t>(n)) << port;
+    EXPECT_EQ(r.distinct_sources, 3u + 4028u);
+}
+
+// Non-first fragments have no port: 726 of them from 26 sources in this capture
+// (tshark -o ip.defragment:FALSE -Y 'ip.frag_offset>0'), and no datagram or segment
+// to port 0 at all: port 0 must not appear in the port table, by packets or sources.
+TEST(ReplayBackscatter, NonFirstFragmentsAreInNoPortTable) {
+    Replayed r;
+    SKIP_WITHOUT_SHARED(replay_shared("stopddos_dns_rrsig_fragmented.pcap", r));
+    ASSERT_EQ(r.result.error, "");
+    EXPECT_EQ(r.result.ports.count({"udp", 0}), 0u);
+    EXPECT_EQ(r.result.ports.count({"tcp", 0}), 0u);
+    uint64_t fragments = 0;
+    for (uint32_t p = 0; p < DS_PROTO_COUNT; ++p)
+        fragments += r.result.snapshot.stats[DS_STATS_CLASS(p, DS_CLASS_FRAGMENT)].packets;
+    EXPECT_EQ(fragments, 726u);
+    EXPECT_EQ(r.result.ports.at({"tcp", 38110}).packets, 1947u);  // the ground truth's top TCP port
+}

@@ -51,14 +51,14 @@ private:
 // The key of a per-source entry as the program builds it; syn_tool: the enum
 // ds_tool of a TCP SYN (without ACK) key, -1 for every other key.
 inline ds_source_key source_key(const std::string& addr, uint16_t port, uint8_t proto, bool backscatter,
-                                bool rst = false, int syn_tool = -1) {
+                                bool rst = false, int syn_tool = -1, bool no_port = false) {
     Prefix p = Prefix::parse(addr);
     ds_source_key k{};
     std::copy(p.addr.begin(), p.addr.end(), k.addr);
     k.port = port;
     k.proto = proto;
     k.info = static_cast<uint8_t>(p.family | (backscatter ? DS_KEY_BACKSCATTER : 0) | (rst ? DS_KEY_RST : 0) |
-                                  (syn_tool >= 0 ? DS_KEY_SYN(syn_tool) : 0));
+                                  (syn_tool >= 0 ? DS_KEY_SYN(syn_tool) : 0) | (no_port ? DS_KEY_NO_PORT : 0));
     return k;
 }
 
@@ -69,7 +69,8 @@ inline bool same_key(const ds_source_key& a, const ds_source_key& b) {
 inline std::string key_str(const ds_source_key& k) {
     return format_address(DS_KEY_FAMILY(k.info), k.addr) + " proto " + std::to_string(k.proto) + " port " +
            std::to_string(k.port) + ((k.info & DS_KEY_BACKSCATTER) ? " backscatter" : "") +
-           ((k.info & DS_KEY_RST) ? " rst" : "") +
+           ((k.info & DS_KEY_BACKSCATTER) && (k.info & DS_KEY_RST) ? " rst" : "") +
+           (DS_KEY_HAS_PORT(k.info) ? "" : " no port") +
            (DS_KEY_IS_SYN(k.info) ? " syn tool " + std::to_string(DS_KEY_SYN_TOOL(k.info)) : "");
 }
 

@@ -31,7 +31,7 @@ const char* slot_protocol(uint32_t slot) {
 
 // The port slot a per-source key falls in, or DS_PORT_SLOTS for none.
 uint32_t key_slot(const ds_source_key& k) {
-    if (k.info & DS_KEY_BACKSCATTER) return DS_PORT_SLOTS;
+    if ((k.info & DS_KEY_BACKSCATTER) || !DS_KEY_HAS_PORT(k.info)) return DS_PORT_SLOTS;
     switch (k.proto) {
     case 6: return DS_SLOT_TCP_DST;
     case 17: return DS_SLOT_UDP_DST;
@@ -161,7 +161,7 @@ void Accumulator::add_sources(const std::vector<SourceEntry>& entries,
         days_[day].packets += e.value.packets;
 
         const AddrKey addr = SourceAddr::of(e.key);
-        const bool has_port = e.key.proto == 6 || e.key.proto == 17;
+        const bool has_port = (e.key.proto == 6 || e.key.proto == 17) && DS_KEY_HAS_PORT(e.key.info);
         scans_.add(addr, has_port, has_port ? proto_port(e.key.proto, e.key.port) : 0, e.value.packets, ts);
         if (day < today_) {  // late: only yesterday's distinct set is kept
             if (day == yesterday_ && yesterday_sources_.insert(addr).second) days_[day].sources++;

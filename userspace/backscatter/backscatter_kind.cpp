@@ -9,7 +9,7 @@ std::optional<uint32_t> backscatter_class(const ds_source_key& key) {
     case 6:
         return (key.info & DS_KEY_RST) ? DS_CLASS_TCP_RST : DS_CLASS_TCP_SYNACK;
     case 17:
-        return DS_CLASS_DNS_RESPONSE;
+        return key.port == 53 ? DS_CLASS_DNS_RESPONSE : DS_CLASS_UDP_REFLECTION;
     case 1:
     case 58: {
         if (key.proto != (v6 ? 58 : 1)) return std::nullopt;

@@ -11,7 +11,7 @@
 namespace darkscope {
 
 // The ds_class of a backscatter entry (DS_CLASS_TCP_SYNACK, DS_CLASS_TCP_RST,
-// DS_CLASS_DNS_RESPONSE, DS_CLASS_ICMP_ECHO_REPLY, DS_CLASS_ICMP_UNREACHABLE,
+// DS_CLASS_DNS_RESPONSE, DS_CLASS_UDP_REFLECTION, DS_CLASS_ICMP_ECHO_REPLY, DS_CLASS_ICMP_UNREACHABLE,
 // DS_CLASS_ICMP_TIME_EXCEEDED); nothing for a probe entry.
 std::optional<uint32_t> backscatter_class(const ds_source_key& key);
 

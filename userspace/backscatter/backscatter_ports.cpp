@@ -17,7 +17,8 @@ BackscatterPorts::BackscatterPorts(BackscatterPortConfig config) : config_(std::
 
 BackscatterLabel BackscatterPorts::label_of(uint32_t cls, uint16_t port) {
     if (is_icmp_kind(cls)) return {class_name(cls), std::to_string(port & 0xff)};
-    if (cls == DS_CLASS_DNS_RESPONSE) return {class_name(cls), std::to_string(port)};  // always 53
+    // Always 53, and one of the few configured reflection ports: bounded.
+    if (cls == DS_CLASS_DNS_RESPONSE || cls == DS_CLASS_UDP_REFLECTION) return {class_name(cls), std::to_string(port)};
     const auto& tracked = config_.tracked_ports;
     auto& admitted = admitted_[cls];
     if (std::find(tracked.begin(), tracked.end(), port) != tracked.end() || admitted.count(port))

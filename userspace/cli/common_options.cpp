@@ -62,6 +62,12 @@ const std::vector<uint16_t>& default_tracked_ports() {
     return ports;
 }
 
+std::vector<std::string> reflection_port_texts() {
+    std::vector<std::string> out;
+    for (uint16_t p : default_reflection_ports()) out.push_back(std::to_string(p));
+    return out;
+}
+
 void add_config_option(CLI::App& cmd) {
     auto path = std::make_shared<std::string>();
     cmd.add_option("--config", *path, "YAML file with the same options as the flags (flags override it)")
@@ -141,6 +147,13 @@ void add_common_options(CLI::App& cmd, CommonOptions& o) {
         ->delimiter(',')
         ->capture_default_str()
         ->type_name("PORT");
+    cmd.add_option("--reflection-port", o.reflection_ports,
+                   "UDP source port whose datagrams are replies of reflectors/amplifiers to spoofed requests: "
+                   "counted as backscatter (udp_reflection; 53: dns_response), never as accesses; repeatable; "
+                   "giving it replaces the default list; none: no port")
+        ->delimiter(',')
+        ->capture_default_str()
+        ->type_name("PORT");
     cmd.add_option("--port-combination", o.port_combinations,
                    "NAME=PORT,PORT,...: count the sources that hit all these destination ports in a day "
                    "(a bare port is TCP; 137/udp for UDP); repeatable; giving it replaces the default list "
@@ -185,6 +198,20 @@ DataPlaneConfig data_plane_config(const CommonOptions& o) {
     c.source_map_entries = o.source_map_entries;
     c.source_cache_slots = o.source_cache_slots;
     c.signatures = o.header_signatures;
+    c.reflection_ports.clear();
+    for (const std::string& text : o.reflection_ports) {
+        if (text == "none" && o.reflection_ports.size() == 1) break;
+        size_t used = 0;
+        unsigned long port = 0;
+        try {
+            port = std::stoul(text, &used);
+        } catch (const std::exception&) {
+            used = 0;
+        }
+        if (used != text.size() || text.empty() || port > 65535)
+            throw std::invalid_argument("invalid port '" + text + "' for --reflection-port (0-65535, or none alone)");
+        c.reflection_ports.push_back(static_cast<uint16_t>(port));
+    }
     return c;
 }
 

@@ -21,6 +21,8 @@ namespace darkscope {
 // Classic darknet ports: SSH, Telnet, HTTP, HTTPS, SMB, MS-RPC, NetBIOS, MSSQL,
 // Symantec AV, RDP, VNC, HTTP alternate.
 const std::vector<uint16_t>& default_tracked_ports();
+// default_reflection_ports() as option values.
+std::vector<std::string> reflection_port_texts();
 
 struct CommonOptions {
     std::vector<std::string> dark_prefixes;
@@ -32,6 +34,8 @@ struct CommonOptions {
     uint32_t source_cache_slots = DS_SOURCE_CACHE_DEFAULT_SLOTS;
     std::string day_timezone = "UTC";
     std::vector<uint16_t> tracked_ports = default_tracked_ports();
+    // UDP source ports counted as reflection backscatter ("none": no port).
+    std::vector<std::string> reflection_ports = reflection_port_texts();
     std::vector<std::string> port_combinations = default_port_combinations();  // "NAME=PORT,..."
     size_t port_combination_max_sources = 262144;
     uint32_t scan_min_ports = 15;    // Zeek's port_scan_threshold

@@ -75,6 +75,8 @@ DataPlane::DataPlane(const DataPlaneConfig& config) : config_(config) {
     if (!skel_) throw error("opening the darkscope BPF object", errno);
 
     skel_->rodata->cfg_pass_dark = config_.pass_dark;
+    for (uint16_t port : config_.reflection_ports)
+        skel_->rodata->cfg_reflection_ports[port / 64] |= uint64_t{1} << (port % 64);
     skel_->rodata->cfg_have_allowlist = !config_.allowed_sources.empty();
     skel_->rodata->cfg_src_prefix_v4 = config_.source_prefix_v4;
     skel_->rodata->cfg_src_prefix_v6 = config_.source_prefix_v6;

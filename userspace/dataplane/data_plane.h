@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "darkscope/abi.h"
+#include "dataplane/reflection_ports.h"
 #include "dataplane/prefix.h"
 
 struct darkscope_bpf;
@@ -22,6 +23,8 @@ struct DataPlaneConfig {
     std::vector<Prefix> dark_prefixes;
     std::vector<Prefix> allowed_sources;
     bool pass_dark = false;          // XDP_PASS dark packets instead of dropping them
+    // UDP source ports of reflection/amplification replies: backscatter, not probes.
+    std::vector<uint16_t> reflection_ports = default_reflection_ports();
     uint8_t source_prefix_v4 = 32;   // per-source aggregation, bits
     uint8_t source_prefix_v6 = 64;
     uint32_t source_map_entries = DS_SOURCE_MAP_DEFAULT_ENTRIES;  // per buffer

@@ -7,7 +7,7 @@ namespace darkscope {
 const char* class_name(uint32_t cls) {
     static const char* const names[DS_CLASS_COUNT] = {
         "syn", "synack", "rst", "ack", "fin", "null", "xmas", "tcp_other",
-        "udp", "dns_response",
+        "udp", "dns_response", "udp_reflection",
         "echo_request", "echo_reply", "unreachable", "time_exceeded", "icmp_other",
         "other_proto", "fragment",
     };
@@ -38,7 +38,7 @@ const char* malformed_reason_name(uint32_t reason) {
 const char* misc_name(uint32_t what) {
     static const char* const names[DS_MISC_COUNT] = {
         "unattributed", "first_fragment", "vlan_tagged", "dns_sent", "dns_rate_limited", "dns_ringbuf_full",
-        "signature_full",
+        "signature_full", "tcp_header_cut",
     };
     return what < DS_MISC_COUNT ? names[what] : "unknown";
 }

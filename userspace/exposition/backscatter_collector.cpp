@@ -31,7 +31,7 @@ std::vector<MetricFamily> BackscatterCollector::families(const BackscatterView& 
 
     auto packets = family("darkscope_backscatter_packets_total",
                           "Backscatter packets by kind and victim port (TCP: source port, tracked or busy ports, "
-                          "else \"other\"; ICMP kinds: the ICMP code; dns_response: 53).",
+                          "else \"other\"; ICMP kinds: the ICMP code; dns_response: 53; udp_reflection: the reflector's port).",
                           MetricType::Counter);
     for (const auto& [label, n] : b.packets) add(packets, {{"kind", label.kind}, {"port", label.port}}, num(n));
     out.push_back(std::move(packets));

@@ -133,7 +133,7 @@ bool class_combination_possible(uint32_t proto, uint32_t cls) {
     case DS_PROTO_TCP:
         return cls <= DS_CLASS_TCP_OTHER;
     case DS_PROTO_UDP:
-        return cls == DS_CLASS_UDP || cls == DS_CLASS_DNS_RESPONSE;
+        return cls == DS_CLASS_UDP || cls == DS_CLASS_DNS_RESPONSE || cls == DS_CLASS_UDP_REFLECTION;
     case DS_PROTO_ICMP:
     case DS_PROTO_ICMPV6:
         return cls >= DS_CLASS_ICMP_ECHO_REQUEST && cls <= DS_CLASS_ICMP_OTHER;

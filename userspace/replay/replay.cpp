@@ -51,7 +51,8 @@ public:
                 tool_sources_[DS_KEY_SYN_TOOL(e.key.info)].insert(addr);
                 tool_ports_[DS_KEY_SYN_TOOL(e.key.info)][e.key.port] += e.value.packets;
             }
-            if (e.key.proto != 6 && e.key.proto != 17) continue;
+            // Non-first fragments have no port: their source counts, no port does.
+            if ((e.key.proto != 6 && e.key.proto != 17) || !DS_KEY_HAS_PORT(e.key.info)) continue;
             auto [slot, _] = combination_slot_.try_emplace(addr, PortCombinations::kNoSlot);
             slot->second = combinations_.add(slot->second, proto_port(e.key.proto, e.key.port));
             std::pair<std::string, uint16_t> port{e.key.proto == 6 ? "tcp" : "udp", e.key.port};
