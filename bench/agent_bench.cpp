@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/accumulator.h"
+#include "accumulator/accumulator.h"
 #include "dataplane/data_plane.h"
 #include "support/frame_builder.h"
 

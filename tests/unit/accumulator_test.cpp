@@ -5,7 +5,7 @@
 
 #include <sstream>
 
-#include "agent/accumulator.h"
+#include "accumulator/accumulator.h"
 
 using namespace darkscope;
 

@@ -3,8 +3,8 @@
 
 #include <arpa/inet.h>
 
-#include "agent/accumulator.h"
-#include "agent/port_combinations.h"
+#include "accumulator/accumulator.h"
+#include "accumulator/port_combinations.h"
 
 using namespace darkscope;
 

@@ -4,7 +4,7 @@
 
 #include <arpa/inet.h>
 
-#include "agent/scan_detector.h"
+#include "accumulator/scan_detector.h"
 
 using namespace darkscope;
 

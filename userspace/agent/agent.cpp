@@ -25,11 +25,11 @@
 #include <optional>
 #include <stdexcept>
 
-#include "agent/accumulator.h"
-#include "agent/accumulator_file.h"
+#include "accumulator/accumulator.h"
+#include "accumulator/accumulator_file.h"
 #include "agent/backscatter_monitor.h"
 #include "agent/privileges.h"
-#include "agent/access_status.h"
+#include "accumulator/access_status.h"
 #include "agent/status_file.h"
 #include "dataplane/data_plane.h"
 #include "exposition/backscatter_collector.h"

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/accumulator_file.h"
+#include "accumulator/accumulator_file.h"
 #include "agent/agent.h"
 #include "agent/status_file.h"
 

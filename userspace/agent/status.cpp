@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "agent/agent.h"
-#include "agent/access_status.h"
+#include "accumulator/access_status.h"
 #include "agent/status_file.h"
 #include "darkscope/abi.h"
 #include "dataplane/data_plane.h"

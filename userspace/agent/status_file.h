@@ -7,9 +7,9 @@
 #include <optional>
 #include <string>
 
-namespace darkscope {
+#include "accumulator/accumulator_file.h"  // kStateRoot: the two files share the directory
 
-inline constexpr const char* kStateRoot = "/run/darkscope";
+namespace darkscope {
 
 std::string status_file_path(const std::string& sensor);  // /run/darkscope/<sensor>.json
 

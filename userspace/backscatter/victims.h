@@ -23,7 +23,8 @@
 #include <vector>
 
 #include "backscatter/backscatter_ports.h"
-#include "dataplane/data_plane.h"
+#include "dataplane/entries.h"
+#include "dataplane/prefix.h"
 #include "dataplane/source_addr.h"
 
 namespace darkscope {

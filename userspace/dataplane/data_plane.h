@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "darkscope/abi.h"
+#include "dataplane/entries.h"
 #include "dataplane/reflection_ports.h"
 #include "dataplane/prefix.h"
 
@@ -47,20 +48,8 @@ struct DataPlaneConfig {
     std::string pin_dir;
 };
 
-// One entry of the signatures map, its per-CPU values summed.
-struct SignatureEntry {
-    ds_signature_key key;
-    ds_counter counter;
-};
-
 // Every entry of a signatures map (the program's, or one pinned), CPUs summed.
 std::vector<SignatureEntry> read_signature_map(int map_fd);
-
-// One drained per-source entry, its per-CPU values summed.
-struct SourceEntry {
-    ds_source_key key;
-    ds_source_value value;
-};
 
 enum class XdpMode { Native, Generic, Auto };
 

@@ -12,7 +12,7 @@
 #include <string_view>
 #include <unordered_map>
 
-#include "dataplane/data_plane.h"
+#include "dataplane/entries.h"
 
 namespace darkscope {
 

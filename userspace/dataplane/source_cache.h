@@ -9,10 +9,9 @@
 #include <vector>
 
 #include "darkscope/abi.h"
+#include "dataplane/entries.h"
 
 namespace darkscope {
-
-struct SourceEntry;
 
 // Most cache slots per CPU a configuration may ask for: 2^20 slots of 64 bytes,
 // in two generations, is 128 MiB of kernel memory per CPU.

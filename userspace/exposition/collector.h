@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/accumulator.h"
+#include "accumulator/accumulator.h"
 #include "dataplane/data_plane.h"
 #include "geoip/geoip.h"
 

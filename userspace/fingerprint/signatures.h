@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "darkscope/abi.h"
-#include "dataplane/data_plane.h"
+#include "dataplane/entries.h"
 
 namespace darkscope {
 

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/accumulator.h"
+#include "accumulator/accumulator.h"
 
 namespace darkscope {
 

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/accumulator.h"
+#include "accumulator/accumulator.h"
 #include "backscatter/victims.h"
 #include "dataplane/data_plane.h"
 #include "dns/backscatter_tracker.h"

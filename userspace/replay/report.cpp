@@ -6,7 +6,7 @@
 #include <sstream>
 #include <vector>
 
-#include "agent/access_status.h"
+#include "accumulator/access_status.h"
 #include "backscatter/attack_json.h"
 #include "dataplane/names.h"
 #include "fingerprint/signature_report.h"

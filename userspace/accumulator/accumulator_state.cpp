@@ -8,7 +8,7 @@
 #include <ostream>
 #include <stdexcept>
 
-#include "agent/accumulator.h"
+#include "accumulator/accumulator.h"
 
 namespace darkscope {
 namespace {

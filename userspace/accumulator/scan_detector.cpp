@@ -1,4 +1,4 @@
-#include "agent/scan_detector.h"
+#include "accumulator/scan_detector.h"
 
 #include <arpa/inet.h>
 

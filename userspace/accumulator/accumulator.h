@@ -16,10 +16,10 @@
 #include <vector>
 
 #include "darkscope/abi.h"
-#include "dataplane/data_plane.h"
+#include "dataplane/entries.h"
 #include "dataplane/source_addr.h"
-#include "agent/port_combinations.h"
-#include "agent/scan_detector.h"
+#include "accumulator/port_combinations.h"
+#include "accumulator/scan_detector.h"
 #include "fingerprint/signatures.h"
 #include "fingerprint/tool_counts.h"
 

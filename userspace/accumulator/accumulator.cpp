@@ -1,4 +1,4 @@
-#include "agent/accumulator.h"
+#include "accumulator/accumulator.h"
 
 #include <algorithm>
 #include <cstdlib>

@@ -1,4 +1,4 @@
-#include "agent/accumulator_file.h"
+#include "accumulator/accumulator_file.h"
 
 #include <sys/stat.h>
 
@@ -8,8 +8,7 @@
 #include <fstream>
 #include <stdexcept>
 
-#include "agent/accumulator.h"
-#include "agent/status_file.h"
+#include "accumulator/accumulator.h"
 
 namespace darkscope {
 

@@ -12,7 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "agent/port_combinations.h"
+#include "accumulator/port_combinations.h"
 #include "dataplane/source_addr.h"
 
 namespace darkscope {

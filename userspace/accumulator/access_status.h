@@ -8,7 +8,7 @@
 #include <functional>
 #include <string>
 
-#include "agent/accumulator.h"
+#include "accumulator/accumulator.h"
 
 namespace darkscope {
 

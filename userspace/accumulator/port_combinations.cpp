@@ -1,4 +1,4 @@
-#include "agent/port_combinations.h"
+#include "accumulator/port_combinations.h"
 
 #include <algorithm>
 #include <cctype>

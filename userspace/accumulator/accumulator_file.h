@@ -11,6 +11,9 @@ namespace darkscope {
 
 class Accumulator;
 
+// The agent's per-sensor files (this one, and status_file.h's for `darkscope status`).
+inline constexpr const char* kStateRoot = "/run/darkscope";
+
 std::string accumulator_file_path(const std::string& sensor);  // /run/darkscope/<sensor>.state
 
 // false (and errno) on failure.

@@ -1,4 +1,4 @@
-#include "agent/access_status.h"
+#include "accumulator/access_status.h"
 
 #include <cstdio>
 #include <ctime>
