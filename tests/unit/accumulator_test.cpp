@@ -74,7 +74,7 @@ TEST(Accumulator, PortCountersSumToTheTotalAndNeverShrink) {
     ports[DS_PORT_INDEX(DS_SLOT_TCP_DST, 445)] = {5, 300};
     ports[DS_PORT_INDEX(DS_SLOT_TCP_DST, 2967)] = {4, 240};
     ports[DS_PORT_INDEX(DS_SLOT_TCP_DST, 1433)] = {3, 180};
-    acc.update_counters(stats, ports);
+    acc.update({.stats = stats, .port_stats = ports});
     Snapshot s = acc.snapshot();
     EXPECT_EQ((s.port_packets[{"tcp", "445"}].packets), 5u);
     EXPECT_EQ((s.port_packets[{"tcp", "other"}].packets), 7u);
@@ -82,14 +82,14 @@ TEST(Accumulator, PortCountersSumToTheTotalAndNeverShrink) {
     // 2967 gets busy: it is admitted, "other" keeps what it had, the sum stays exact.
     ports[DS_PORT_INDEX(DS_SLOT_TCP_DST, 2967)] = {20, 1200};
     ports[DS_PORT_INDEX(DS_SLOT_TCP_DST, 1433)] = {30, 1800};  // also busy, but the cap is 1
-    acc.update_counters(stats, ports);
+    acc.update({.stats = stats, .port_stats = ports});
     s = acc.snapshot();
     const uint64_t other_before = 7;
     EXPECT_EQ((s.port_packets[{"tcp", "1433"}].packets), 0u);  // busiest admitted first: 1433
     EXPECT_EQ((s.port_packets[{"tcp", "other"}].packets), 20u + 30u);
     EXPECT_GE((s.port_packets[{"tcp", "other"}].packets), other_before);
     ports[DS_PORT_INDEX(DS_SLOT_TCP_DST, 1433)] = {31, 1860};
-    acc.update_counters(stats, ports);
+    acc.update({.stats = stats, .port_stats = ports});
     s = acc.snapshot();
     EXPECT_EQ((s.port_packets[{"tcp", "1433"}].packets), 1u);
     uint64_t sum = 0;

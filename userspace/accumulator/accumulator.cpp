@@ -109,23 +109,15 @@ void Accumulator::admit_busy_ports() {
     }
 }
 
-void Accumulator::update_counters(const std::vector<ds_counter>& stats, const std::vector<ds_counter>& port_stats) {
+void Accumulator::update(const KernelCounters& k) {
     std::lock_guard lock(mu_);
-    if (stats.size() == stats_.size()) stats_ = stats;
-    if (port_stats.size() == port_stats_.size()) {
-        port_stats_ = port_stats;
+    if (k.stats.size() == stats_.size()) stats_ = k.stats;
+    if (k.port_stats.size() == port_stats_.size()) {
+        port_stats_ = k.port_stats;
         admit_busy_ports();  // only new port counts can make a port busy
     }
-}
-
-void Accumulator::update_tools(const std::vector<ds_counter>& tool_stats) {
-    std::lock_guard lock(mu_);
-    tools_ = tool_counts(tool_stats);
-}
-
-void Accumulator::update_signatures(const std::vector<SignatureEntry>& entries) {
-    std::lock_guard lock(mu_);
-    signatures_.update(entries);
+    tools_ = tool_counts(k.tool_stats);
+    signatures_.update(k.signatures);
 }
 
 void Accumulator::roll_day(const std::string& day) {

@@ -83,13 +83,9 @@ class Accumulator {
 public:
     explicit Accumulator(AccumulatorConfig config);
 
-    // Replaces the kernel snapshot of the cumulative per-CPU arrays (summed). An
-    // empty port_stats keeps the previous one (the agent reads it at scrape time).
-    void update_counters(const std::vector<ds_counter>& stats, const std::vector<ds_counter>& port_stats);
-    // Replaces the kernel snapshot of tool_stats (SYNs by tool-rule mask, summed).
-    void update_tools(const std::vector<ds_counter>& tool_stats);
-    // Replaces the kernel snapshot of the signatures map (DataPlane::read_signatures()).
-    void update_signatures(const std::vector<SignatureEntry>& entries);
+    // Replaces the kernel snapshot (DataPlane::read_counters()). An empty
+    // port_stats keeps the previous one (the live poll leaves it to scrapes).
+    void update(const KernelCounters& counters);
 
     // Folds drained per-source entries. to_unix_ns maps an entry's
     // bpf_ktime_get_coarse_ns() timestamp to wall-clock (live) or capture time (replay).

@@ -32,6 +32,7 @@
 #include "accumulator/access_status.h"
 #include "agent/status_file.h"
 #include "dataplane/data_plane.h"
+#include "drain/drain_clock.h"
 #include "exposition/backscatter_collector.h"
 #include "exposition/collector.h"
 #include "backscatter/attack_json.h"
@@ -145,11 +146,6 @@ bool exists(const std::string& path) {
     return stat(path.c_str(), &st) == 0;
 }
 
-int64_t clock_ns(clockid_t clock) {
-    timespec ts{};
-    clock_gettime(clock, &ts);
-    return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
-}
 
 // Everything the agent shares between the poller (main thread) and scrapes.
 struct AgentState {
@@ -179,27 +175,20 @@ void poll_once(DataPlane& dp, Accumulator& acc, BackscatterMonitor& backscatter,
         std::lock_guard lock(state.mu);
         geo = state.geoip;
     }
-    std::vector<SourceEntry> entries = dp.drain_sources(true);
+    const DrainClock clock = DrainClock::wall();
+    const auto country = [&geo](uint8_t family, const uint8_t* addr) { return geo->country(family, addr); };
+    const std::vector<SourceEntry> entries = backscatter.poll(dp, clock, country, acc.day_of(clock.now_ns));
     // The 393,216-entry per-CPU port array is read when Prometheus scrapes (see the
     // collector below), not every poll: reading it costs about 0.2 s of CPU.
-    acc.update_counters(dp.read_stats(), {});
-    acc.update_tools(dp.read_tool_stats());
-    const std::vector<SignatureEntry> signatures = dp.read_signatures();
-    acc.update_signatures(signatures);
-    // The program stamps entries with CLOCK_MONOTONIC(_COARSE); shift them to wall clock.
-    const int64_t offset = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
-    const auto to_unix = [offset](uint64_t t) { return static_cast<int64_t>(t) + offset; };
-    const auto country = [&geo](uint8_t family, const uint8_t* addr) { return geo->country(family, addr); };
-    acc.add_sources(entries, to_unix, country);
-    const int64_t now = clock_ns(CLOCK_REALTIME);
-    acc.advance_to(now);
-    backscatter.poll(entries, now, to_unix, country, acc.day_of(now));
+    const KernelCounters counters = dp.read_counters(/*port_stats=*/false);
+    acc.update(counters);
+    acc.advance_to(clock.now_ns);
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::lock_guard lock(state.mu);
     state.poll_seconds = secs;
     state.polls++;
     state.drained_last = entries.size();
-    state.signature_keys = signatures.size();
+    state.signature_keys = counters.signatures.size();
 }
 
 void setup_logging(const std::string& level) {
@@ -266,7 +255,8 @@ void run_agent(const RunOptions& o) {
     setup_logging(o.log_level);
     AgentState state;
     state.geoip = open_geoip(o.common);
-    BackscatterMonitor backscatter(victim_cfg, dns_cfg, o.live_backscatter);  // the PSL, the attack log
+    Accumulator acc(accc);
+    BackscatterMonitor backscatter(acc, victim_cfg, dns_cfg, o.live_backscatter);  // the PSL, the attack log
 
     // 2. What needs privilege, still without changing anything.
     check_privilege();
@@ -357,7 +347,6 @@ void run_agent(const RunOptions& o) {
 
     backscatter.start_dns_events(dp->dns_events_fd());
     const std::string status_path = status_file_path(sensor);
-    Accumulator acc(accc);
     // The agent's own figures continue with the pinned counts they go with; a
     // sensor whose maps start afresh starts them afresh too.
     const std::string acc_path = accumulator_file_path(sensor);
@@ -378,9 +367,7 @@ void run_agent(const RunOptions& o) {
     auto collector = std::make_shared<Collector>(
         [&] {
             std::lock_guard lock(scrape_mu);  // concurrent scrapes read the arrays once each
-            acc.update_counters(dp->read_stats(), dp->read_port_stats());
-            acc.update_tools(dp->read_tool_stats());
-            acc.update_signatures(dp->read_signatures());
+            acc.update(dp->read_counters());
             return acc.snapshot();
         },
         [&] {

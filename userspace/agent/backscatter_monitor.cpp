@@ -6,59 +6,47 @@
 
 namespace darkscope {
 
-BackscatterMonitor::BackscatterMonitor(const VictimConfig& victims, const dns::BackscatterConfig& dns,
-                                       const LiveBackscatterOptions& live)
-    : victims_(victims), dns_(dns) {
+BackscatterMonitor::BackscatterMonitor(Accumulator& acc, const VictimConfig& victims,
+                                       const dns::BackscatterConfig& dns, const LiveBackscatterOptions& live)
+    : pipeline_(acc, victims, dns, [this](AttackEvent&& ev) { log_ended(ev); }) {
     if (!live.attack_log.empty())
         log_ = std::make_unique<AttackLog>(live.attack_log, live.attack_log_max_bytes, live.attack_log_max_files);
 }
 
-void BackscatterMonitor::start_dns_events(int dns_ringbuf_fd) {
-    reader_ = std::make_unique<dns::DnsEventReader>(dns_ringbuf_fd, dns_);
-    reader_->start();
-}
+void BackscatterMonitor::start_dns_events(int dns_ringbuf_fd) { pipeline_.open_dns_events(dns_ringbuf_fd, true); }
 
 BackscatterMonitor::~BackscatterMonitor() = default;
 
-void BackscatterMonitor::poll(const std::vector<SourceEntry>& entries, int64_t now_ns,
-                              const std::function<int64_t(uint64_t)>& to_unix_ns,
-                              const VictimTracker::CountryLookup& country, const std::string& day) {
-    victims_.add(entries, now_ns, to_unix_ns, country);  // ends idle flows first, packets or not
-    log_ended();
-    dns_.advance_to(day);
+std::vector<SourceEntry> BackscatterMonitor::poll(DataPlane& dp, const DrainClock& clock,
+                                                  const CountryLookup& country, const std::string& day) {
+    std::vector<SourceEntry> entries = pipeline_.drain(dp, /*swap=*/true, clock, country);
+    pipeline_.dns_day(day);
+    return entries;
 }
 
-void BackscatterMonitor::finish() {
-    reader_.reset();  // no more DNS events
-    victims_.finish("shutdown");
-    log_ended();
-}
+void BackscatterMonitor::finish() { pipeline_.finish("shutdown"); }
 
-void BackscatterMonitor::log_ended() {
-    for (const AttackEvent& ev : victims_.take_ended()) {
-        spdlog::info("attack on {} ended ({}): {} packets from {} to {}", ev.victim, ev.ended, ev.packets,
-                     utc_time(ev.start_ns), utc_time(ev.end_ns));
-        if (log_) log_->write(ev);
-    }
+void BackscatterMonitor::log_ended(const AttackEvent& ev) {
+    spdlog::info("attack on {} ended ({}): {} packets from {} to {}", ev.victim, ev.ended, ev.packets,
+                 utc_time(ev.start_ns), utc_time(ev.end_ns));
+    if (log_) log_->write(ev);
 }
 
 BackscatterView BackscatterMonitor::view() const {
-    BackscatterView v;
-    v.victims = victims_.snapshot();
-    v.dns = dns_.snapshot(0);
+    BackscatterView v = pipeline_.view(0);
     if (log_) v.attack_log_write_errors = log_->write_errors();
     return v;
 }
 
 nlohmann::json BackscatterMonitor::status(size_t top_attacks, size_t top_zones) const {
     using nlohmann::json;
-    const BackscatterSnapshot s = victims_.snapshot();
+    const BackscatterSnapshot s = pipeline_.victims().snapshot();
     json attacks = json::array();
-    for (const AttackEvent& ev : victims_.active_attacks()) {
+    for (const AttackEvent& ev : pipeline_.victims().active_attacks()) {
         if (attacks.size() >= top_attacks) break;
         attacks.push_back(attack_to_json(ev));
     }
-    const dns::BackscatterSnapshot d = dns_.snapshot(top_zones);
+    const dns::BackscatterSnapshot d = pipeline_.dns().snapshot(top_zones);
     json zones = json::array();
     for (const dns::ZoneRow& z : d.zones)
         zones.push_back({{"zone", z.zone},

@@ -32,11 +32,12 @@ namespace {
 std::vector<ds_counter> read_pinned_stats(const std::string& path) {
     int fd = bpf_obj_get(path.c_str());
     if (fd < 0) return {};
-    const int ncpu = libbpf_num_possible_cpus();
-    std::vector<ds_counter> out(DS_STATS_ENTRIES), percpu(ncpu);
-    for (uint32_t k = 0; k < DS_STATS_ENTRIES; ++k)
-        if (bpf_map_lookup_elem(fd, &k, percpu.data()) == 0)
-            for (const ds_counter& c : percpu) out[k].packets += c.packets, out[k].bytes += c.bytes;
+    std::vector<ds_counter> out;
+    try {
+        out = read_stats_map(fd);
+    } catch (const std::exception&) {
+        // unreadable: shown as not pinned, as before
+    }
     close(fd);
     return out;
 }

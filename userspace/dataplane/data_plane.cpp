@@ -202,9 +202,9 @@ void DataPlane::fill_prefixes(int map_fd, const std::vector<Prefix>& prefixes, c
     }
 }
 
-std::vector<ds_counter> DataPlane::read_stats() const {
-    return read_percpu_counters(bpf_map__fd(skel_->maps.stats), DS_STATS_ENTRIES);
-}
+std::vector<ds_counter> read_stats_map(int fd) { return read_percpu_counters(fd, DS_STATS_ENTRIES); }
+
+std::vector<ds_counter> DataPlane::read_stats() const { return read_stats_map(bpf_map__fd(skel_->maps.stats)); }
 
 std::vector<ds_counter> DataPlane::read_port_stats() const {
     return read_percpu_counters(bpf_map__fd(skel_->maps.port_stats), DS_PORT_SLOTS * DS_PORTS_PER_SLOT);
@@ -216,6 +216,15 @@ std::vector<ds_counter> DataPlane::read_tool_stats() const {
 
 std::vector<SignatureEntry> DataPlane::read_signatures() const {
     return read_signature_map(bpf_map__fd(skel_->maps.signatures));
+}
+
+KernelCounters DataPlane::read_counters(bool port_stats) const {
+    KernelCounters k;
+    k.stats = read_stats();
+    if (port_stats) k.port_stats = read_port_stats();
+    k.tool_stats = read_tool_stats();
+    k.signatures = read_signatures();
+    return k;
 }
 
 // Every entry of a per-CPU hash, read in batches (and deleted with drain): calls

@@ -50,6 +50,8 @@ struct DataPlaneConfig {
 
 // Every entry of a signatures map (the program's, or one pinned), CPUs summed.
 std::vector<SignatureEntry> read_signature_map(int map_fd);
+// A stats array (the program's, or one pinned), CPUs summed: DS_STATS_ENTRIES.
+std::vector<ds_counter> read_stats_map(int map_fd);
 
 enum class XdpMode { Native, Generic, Auto };
 
@@ -79,6 +81,9 @@ public:
     std::vector<ds_counter> read_tool_stats() const;
     // Probes by header signature (cumulative, not drained), in no particular order.
     std::vector<SignatureEntry> read_signatures() const;
+    // Every cumulative counter at once, for the accumulator. The port array only
+    // with port_stats (see KernelCounters).
+    KernelCounters read_counters(bool port_stats = true) const;
 
     // Returns and deletes every per-source entry collected since the last drain.
     // With swap (the live case) the program is first switched to the other buffer

@@ -1,8 +1,10 @@
-// What the data plane hands upward, as plain structs: a drained per-source entry
-// and a signatures-map entry, their per-CPU values summed. Kept apart from the
+// What the data plane hands upward, as plain structs: a drained per-source entry,
+// a signatures-map entry and one snapshot of the counters, per-CPU values summed. Kept apart from the
 // loader (data_plane.h) so the stages that only consume entries (accumulator,
 // backscatter, fingerprint) do not pull in the loader class.
 #pragma once
+
+#include <vector>
 
 #include "darkscope/abi.h"
 
@@ -18,6 +20,17 @@ struct SourceEntry {
 struct SignatureEntry {
     ds_signature_key key;
     ds_counter counter;
+};
+
+// One read of the kernel's cumulative counters, each array summed over CPUs
+// (layouts in abi.h): what the accumulator takes as its kernel snapshot.
+struct KernelCounters {
+    std::vector<ds_counter> stats;       // DS_STATS_ENTRIES
+    // DS_PORT_SLOTS * DS_PORTS_PER_SLOT, or empty when not read: 393,216 per-CPU
+    // entries cost about 0.2 s of CPU, so the live poll leaves them to scrapes.
+    std::vector<ds_counter> port_stats;
+    std::vector<ds_counter> tool_stats;  // TCP SYNs by tool-rule mask, DS_RULE_MASKS
+    std::vector<SignatureEntry> signatures;  // probes by header signature, in no particular order
 };
 
 }  // namespace darkscope

@@ -10,7 +10,7 @@
 #include <unordered_set>
 
 #include "capture/pcap_reader.h"
-#include "dns/dns_event_reader.h"
+#include "drain/source_pipeline.h"
 
 namespace darkscope {
 namespace {
@@ -94,34 +94,28 @@ ReplayResult replay(const std::vector<std::string>& files, const ReplayOptions& 
     dpc.dns_events_per_second = 0;  // every DNS frame of the capture is read, at any speed
     DataPlane dp(dpc);
     Accumulator acc(options.accumulator);
-    VictimTracker victims(options.victims);
-    dns::BackscatterTracker dns_zones(options.dns);
-    dns::DnsEventReader dns_reader(dp.dns_events_fd(), dns_zones);
-    CaptureTotals totals(options.accumulator);
     ReplayResult result;
     result.files = files;
+    SourcePipeline pipeline(acc, options.victims, options.dns,
+                            [&result](AttackEvent&& ev) { result.attacks.push_back(std::move(ev)); });
+    pipeline.open_dns_events(dp.dns_events_fd(), /*thread=*/false);
+    CaptureTotals totals(options.accumulator);
 
     uint64_t runts = 0;  // frames shorter than an Ethernet header: malformed, never run
     int64_t interval_end = 0, drain_end = 0, last_ts = 0;
     const int64_t resolution = std::max<int64_t>(1, options.backscatter_resolution_ns);
     std::string dns_day;
     auto backscatter_view = [&](const std::vector<ds_counter>& stats) {
-        BackscatterView v;
-        v.victims = victims.snapshot();
-        v.dns = dns_zones.snapshot(SIZE_MAX);
+        BackscatterView v = pipeline.view(SIZE_MAX);
         set_dns_event_counters(v, stats);
         return v;
     };
     // Each drain is dated with the last frame's capture time (the kernel's clock means
     // nothing here): the accumulator's days and the victims' flows move with it.
     auto drain = [&] {
-        dns_reader.consume();
-        std::vector<SourceEntry> entries = dp.drain_sources(/*swap=*/false);
-        const int64_t ts = last_ts;
-        acc.add_sources(entries, [ts](uint64_t) { return ts; }, options.country);
+        const std::vector<SourceEntry> entries =
+            pipeline.drain(dp, /*swap=*/false, DrainClock::fixed(last_ts), options.country);
         totals.add(entries, options.country);
-        victims.add(entries, ts, [ts](uint64_t) { return ts; }, options.country);
-        for (AttackEvent& ev : victims.take_ended()) result.attacks.push_back(std::move(ev));
     };
     // Everything drained at a flush happened in the interval that just ended, so it
     // is dated with the last frame's capture time (the kernel's clock means nothing here).
@@ -130,22 +124,19 @@ ReplayResult replay(const std::vector<std::string>& files, const ReplayOptions& 
     auto flush = [&](bool final) {
         drain();
         const int64_t ts = last_ts;
-        std::vector<ds_counter> stats;
+        KernelCounters counters;
         if (options.on_interval || final) {
-            stats = dp.read_stats();
-            stats[DS_STATS_MALFORMED(DS_MAL_ETH_TRUNCATED)].packets += runts;
-            acc.update_counters(stats, dp.read_port_stats());
-            acc.update_tools(dp.read_tool_stats());
-            acc.update_signatures(dp.read_signatures());
+            counters = dp.read_counters();
+            counters.stats[DS_STATS_MALFORMED(DS_MAL_ETH_TRUNCATED)].packets += runts;
+            acc.update(counters);
         }
         if (result.frames > 0) {  // no frame read: no day to speak of
             acc.advance_to(ts);
-            if (options.on_interval) options.on_interval(ts, acc, backscatter_view(stats));
+            if (options.on_interval) options.on_interval(ts, acc, backscatter_view(counters.stats));
         }
         if (final) {  // the attacks still going on end with the capture
-            victims.finish("capture_end");
-            for (AttackEvent& ev : victims.take_ended()) result.attacks.push_back(std::move(ev));
-            result.backscatter = backscatter_view(stats);
+            pipeline.finish("capture_end");
+            result.backscatter = backscatter_view(counters.stats);
         }
     };
 
@@ -191,8 +182,8 @@ ReplayResult replay(const std::vector<std::string>& files, const ReplayOptions& 
                     drain_end = ts - ts % resolution + resolution;
                 }
                 if (day != dns_day) {  // DNS zones count per day, as live
-                    dns_reader.consume();
-                    dns_zones.advance_to(day);
+                    pipeline.read_dns();
+                    pipeline.dns_day(day);
                     dns_day = day;
                 }
                 if (result.frames == 0 || ts >= last_ts) last_day = day;
@@ -206,7 +197,7 @@ ReplayResult replay(const std::vector<std::string>& files, const ReplayOptions& 
                     dp.test_run(frame.bytes.data(), std::min(len, kMaxFrame));
                 }
                 // The ring buffer (1 MiB) holds about 3,500 events: read it well before.
-                if ((result.frames & 0x3ff) == 0) dns_reader.consume();
+                if ((result.frames & 0x3ff) == 0) pipeline.read_dns();
                 if (options.progress && (result.frames & 0x3fff) == 0)
                     options.progress(done_bytes + reader.bytes_read(), total_bytes);
             }
