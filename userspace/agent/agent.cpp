@@ -1,17 +1,12 @@
 #include "agent/agent.h"
 
-#include <arpa/inet.h>
 #include <bpf/libbpf.h>
 #include <linux/capability.h>
 #include <net/if.h>
-#include <netinet/in.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <sys/syscall.h>
-#include <dirent.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -28,7 +23,9 @@
 #include "accumulator/accumulator.h"
 #include "accumulator/accumulator_file.h"
 #include "agent/backscatter_monitor.h"
+#include "agent/pins.h"
 #include "agent/privileges.h"
+#include "agent/scope_guard.h"
 #include "accumulator/access_status.h"
 #include "agent/status_file.h"
 #include "dataplane/data_plane.h"
@@ -37,14 +34,12 @@
 #include "exposition/collector.h"
 #include "backscatter/attack_json.h"
 #include "geoip/geoip.h"
+#include "web/listen_address.h"
 #include "web/metrics_server.h"
 #include "web/web_config.h"
 
 #ifndef CAP_BPF
 #define CAP_BPF 39
-#endif
-#ifndef BPF_FS_MAGIC
-#define BPF_FS_MAGIC 0xcafe4a11
 #endif
 
 namespace darkscope {
@@ -74,61 +69,6 @@ XdpMode parse_mode(const std::string& m) {
     if (m == "native") return XdpMode::Native;
     if (m == "generic") return XdpMode::Generic;
     return XdpMode::Auto;
-}
-
-struct ListenAddress {
-    sockaddr_storage addr{};
-    socklen_t len = 0;
-    std::string civetweb;  // the form civetweb's listening_ports takes
-    unsigned port = 0;
-};
-
-// "HOST:PORT" with a numeric IPv4 host or "localhost", "[IPv6]:PORT", or ":PORT" (all IPv4).
-ListenAddress parse_listen_address(const std::string& text) {
-    const auto bad = [&] {
-        return std::invalid_argument("invalid listen address '" + text + "' (HOST:PORT, [IPv6]:PORT or :PORT)");
-    };
-    const size_t colon = text.rfind(':');
-    if (colon == std::string::npos) throw bad();
-    std::string host = text.substr(0, colon);
-    const std::string port_text = text.substr(colon + 1);
-    char* end = nullptr;
-    const unsigned long port = std::strtoul(port_text.c_str(), &end, 10);
-    if (port_text.empty() || *end || port == 0 || port > 65535) throw bad();
-    ListenAddress la;
-    la.port = static_cast<unsigned>(port);
-    if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
-        auto* sin6 = reinterpret_cast<sockaddr_in6*>(&la.addr);
-        sin6->sin6_family = AF_INET6;
-        sin6->sin6_port = htons(static_cast<uint16_t>(port));
-        if (inet_pton(AF_INET6, host.substr(1, host.size() - 2).c_str(), &sin6->sin6_addr) != 1) throw bad();
-        la.len = sizeof(sockaddr_in6);
-        la.civetweb = text;
-        return la;
-    }
-    if (host.empty()) host = "0.0.0.0";
-    if (host == "localhost") host = "127.0.0.1";
-    auto* sin = reinterpret_cast<sockaddr_in*>(&la.addr);
-    sin->sin_family = AF_INET;
-    sin->sin_port = htons(static_cast<uint16_t>(port));
-    if (inet_pton(AF_INET, host.c_str(), &sin->sin_addr) != 1) throw bad();
-    la.len = sizeof(sockaddr_in);
-    la.civetweb = host + ":" + port_text;
-    return la;
-}
-
-// Binds the address once and lets it go, so "address in use" is reported with its
-// real reason before anything is attached.
-void check_can_listen(const ListenAddress& la, const std::string& text) {
-    int fd = socket(la.addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) throw std::runtime_error("cannot listen on " + text + ": " + std::strerror(errno));
-    int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    int rc = bind(fd, reinterpret_cast<const sockaddr*>(&la.addr), la.len);
-    int err = errno;
-    if (rc == 0) rc = listen(fd, 1), err = errno;
-    close(fd);
-    if (rc) throw std::runtime_error("cannot listen on " + text + ": " + std::strerror(err));
 }
 
 void check_privilege() {
@@ -201,163 +141,221 @@ void setup_logging(const std::string& level) {
 
 }  // namespace
 
-std::vector<std::string> list_dir(const std::string& dir) {
-    std::vector<std::string> out;
-    if (DIR* d = opendir(dir.c_str())) {
-        while (dirent* e = readdir(d))
-            if (e->d_name[0] != '.') out.emplace_back(e->d_name);
-        closedir(d);
-    }
-    std::sort(out.begin(), out.end());
-    return out;
-}
-
-std::string pin_root() {
-    auto is_bpffs = [](const char* dir) {
-        struct statfs st {};
-        return statfs(dir, &st) == 0 && static_cast<unsigned long>(st.f_type) == BPF_FS_MAGIC;
-    };
-    if (is_bpffs("/sys/fs/bpf")) return kPinRoot;
-    if (is_bpffs("/proc/1/root/sys/fs/bpf")) return std::string("/proc/1/root") + kPinRoot;
-    throw std::runtime_error(
-        "no BPF filesystem at /sys/fs/bpf (mount it: mount -t bpf bpf /sys/fs/bpf; inside `ip netns exec`, "
-        "which hides it, use nsenter --net=/run/netns/NAME instead)");
-}
-
 std::string default_sensor_name(const std::vector<std::string>& interfaces) {
     std::string name;
     for (const std::string& i : interfaces) name += (name.empty() ? "" : "_") + i;
     return name;
 }
 
-void run_agent(const RunOptions& o) {
-    // 1. Everything that can be checked without touching the kernel.
+namespace {
+
+// What run_agent settles before touching the kernel.
+struct RunPlan {
+    DataPlaneConfig dpc;
+    AccumulatorConfig accc;
+    VictimConfig victims;
+    dns::BackscatterConfig dns;
+    ListenAddress listen;
+    std::string sensor;
+    WebConfig web;
+    std::optional<RunAsUser> user;
+};
+
+// Where this sensor's pins go, and what an earlier agent left there.
+struct PinPlan {
+    std::string root;      // the pin root
+    std::string path;      // root/sensor, for messages
+    bool resumed = false;  // the sensor's maps were pinned already: continue their counts
+    std::vector<bool> link_pinned_before;  // per interface
+};
+
+// Step 1: everything that can be checked without touching the kernel.
+RunPlan check_options(const RunOptions& o) {
     if (o.interfaces.empty()) throw std::invalid_argument("no interface given (--interface IF)");
     for (const std::string& i : o.interfaces)
         if (!if_nametoindex(i.c_str())) throw std::runtime_error("interface '" + i + "' does not exist");
-    DataPlaneConfig dpc = data_plane_config(o.common);
-    dpc.pass_dark = o.pass;
-    AccumulatorConfig accc = accumulator_config(o.common);
-    apply_live_backscatter_options(o.live_backscatter, dpc);
-    const VictimConfig victim_cfg = victim_config(o.backscatter, o.common, dpc);
-    const dns::BackscatterConfig dns_cfg = dns_backscatter_config(o.backscatter);
-    const ListenAddress listen = parse_listen_address(o.listen_address);
+    RunPlan p;
+    p.dpc = data_plane_config(o.common);
+    p.dpc.pass_dark = o.pass;
+    p.accc = accumulator_config(o.common);
+    apply_live_backscatter_options(o.live_backscatter, p.dpc);
+    p.victims = victim_config(o.backscatter, o.common, p.dpc);
+    p.dns = dns_backscatter_config(o.backscatter);
+    p.listen = parse_listen_address(o.listen_address);
     if (o.telemetry_path.empty() || o.telemetry_path[0] != '/')
         throw std::invalid_argument("telemetry path must begin with '/': " + o.telemetry_path);
-    const std::string sensor = o.sensor_name.empty() ? default_sensor_name(o.interfaces) : o.sensor_name;
+    p.sensor = o.sensor_name.empty() ? default_sensor_name(o.interfaces) : o.sensor_name;
+    const std::string& sensor = p.sensor;
     if (sensor.empty() || sensor.size() > 64 || sensor.find_first_not_of(
             "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") != std::string::npos || sensor[0] == '.')
         throw std::invalid_argument("invalid sensor name '" + sensor + "' (letters, digits, _ . -)");
-    const WebConfig web = o.web_config_file.empty() ? WebConfig{} : load_web_config(o.web_config_file);
-    std::optional<RunAsUser> user;
-    if (!o.user.empty()) user = lookup_user(o.user);
+    p.web = o.web_config_file.empty() ? WebConfig{} : load_web_config(o.web_config_file);
+    if (!o.user.empty()) p.user = lookup_user(o.user);
+    return p;
+}
 
-    setup_logging(o.log_level);
-    AgentState state;
-    state.geoip = open_geoip(o.common);
-    Accumulator acc(accc);
-    BackscatterMonitor backscatter(acc, victim_cfg, dns_cfg, o.live_backscatter);  // the PSL, the attack log
-
-    // 2. What needs privilege, still without changing anything.
+// Step 2: what needs privilege, still without changing anything but the working
+// directory: where the pins go, what is pinned already, whether each interface is
+// free and the listen address can be bound.
+PinPlan check_host(const RunOptions& o, RunPlan& p) {
     check_privilege();
-    const std::string root = pin_root();
-    const std::string pin_path = root + "/" + sensor;  // for messages
-    dpc.pin_dir = pin_path;
-    if (user) {
+    PinPlan pins;
+    pins.root = pin_root();
+    pins.path = pins.root + "/" + p.sensor;
+    p.dpc.pin_dir = pins.path;
+    if (p.user) {
         // The pins are reached relative to the pin root, the working directory from
         // now on: after the switch to the user, a clean stop removes them without
         // having to search /sys/fs/bpf (mode 0700 under systemd).
-        if (mkdir(root.c_str(), 0700) && errno != EEXIST)
-            throw std::runtime_error("cannot create " + root + ": " + std::strerror(errno));
-        if (chdir(root.c_str())) throw std::runtime_error("cannot enter " + root + ": " + std::strerror(errno));
-        dpc.pin_dir = sensor;
+        if (mkdir(pins.root.c_str(), 0700) && errno != EEXIST)
+            throw std::runtime_error("cannot create " + pins.root + ": " + std::strerror(errno));
+        if (chdir(pins.root.c_str()))
+            throw std::runtime_error("cannot enter " + pins.root + ": " + std::strerror(errno));
+        p.dpc.pin_dir = p.sensor;
     }
-    const bool resumed = exists(dpc.pin_dir);
-    std::vector<bool> link_pinned_before;
+    pins.resumed = exists(p.dpc.pin_dir);
     for (const std::string& i : o.interfaces) {
-        const bool ours = exists(dpc.pin_dir + "/link_" + i);
-        link_pinned_before.push_back(ours);
+        const bool ours = exists(p.dpc.pin_dir + "/link_" + i);
+        pins.link_pinned_before.push_back(ours);
         LIBBPF_OPTS(bpf_xdp_query_opts, q);
         if (!ours && bpf_xdp_query(static_cast<int>(if_nametoindex(i.c_str())), 0, &q) == 0 && q.prog_id)
             throw std::runtime_error("interface '" + i + "' already runs another XDP program (id " +
                                      std::to_string(q.prog_id) + "); detach it first (ip link set dev " + i +
                                      " xdp off)");
     }
-    check_can_listen(listen, o.listen_address);
+    check_can_listen(p.listen, o.listen_address);
+    return pins;
+}
 
-    // Block the signals we handle before any thread starts, so they all come here.
+// Blocks the signals we handle before any thread starts, so they all come here.
+sigset_t block_signals() {
     sigset_t signals;
     sigemptyset(&signals);
     for (int s : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&signals, s);
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
     std::signal(SIGPIPE, SIG_IGN);
+    return signals;
+}
 
-    if (web.tls) {
+// Step 3: attach to every interface, give up every capability, start the web
+// server. The caller undoes the attachments if this throws.
+std::unique_ptr<MetricsServer> attach_and_serve(DataPlane& dp, const RunOptions& o, const RunPlan& p) {
+    for (const std::string& i : o.interfaces) {
+        Attachment a = dp.attach(i, parse_mode(o.xdp_mode));
+        if (o.xdp_mode == "auto" && a.mode == "generic")
+            spdlog::warn("native XDP not available on {} ({}); attached in generic mode", i,
+                         std::strerror(dp.native_fallback_error()));
+        spdlog::info("attached to {} ({} mode)", i, a.mode);
+    }
+    // Nothing from here on needs privilege (agent/privileges.h). Capabilities
+    // are per thread: drop them while this is the only one, before the web
+    // server's and the DNS reader's threads start.
+    if (p.user) {
+        std::vector<std::string> mine = {".", p.sensor};
+        for (const std::string& f : list_dir(p.sensor)) mine.push_back(p.sensor + "/" + f);
+        if (mkdir(kStateRoot, 0755) && errno != EEXIST)
+            throw std::runtime_error(std::string("cannot create ") + kStateRoot + ": " + std::strerror(errno));
+        mine.push_back(kStateRoot);
+        give_to_user(mine, *p.user);
+    }
+    spdlog::info("privileges dropped ({})", drop_capabilities(p.listen.port < 1024, p.user ? &*p.user : nullptr));
+    try {
+        return std::make_unique<MetricsServer>(p.listen.civetweb, p.web, o.telemetry_path);
+    } catch (const std::exception& e) {
+        throw std::runtime_error("cannot serve metrics on " + o.listen_address + ": " + e.what());
+    }
+}
+
+// The agent's own figures continue with the pinned counts they go with; a sensor
+// whose maps start afresh starts them afresh too.
+void continue_accumulator(Accumulator& acc, const std::string& path, bool resumed) {
+    if (!resumed) {
+        unlink(path.c_str());
+        return;
+    }
+    bool restored = false;
+    const std::string said = restore_accumulator(acc, path, &restored);
+    if (restored) spdlog::info("{}", said);
+    else if (!said.empty()) spdlog::warn("{}", said);
+}
+
+// Step 4: waits for a signal or the next poll. Returns the signal that stops the
+// agent; SIGHUP reloads GeoIP in place.
+template <class Poll>
+int poll_until_stopped(const sigset_t& signals, double interval_seconds, const CommonOptions& common,
+                       AgentState& state, Poll poll) {
+    const auto interval = std::chrono::duration_cast<std::chrono::nanoseconds>(
+        std::chrono::duration<double>(interval_seconds));
+    auto next = std::chrono::steady_clock::now() + interval;
+    for (;;) {
+        auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(next - std::chrono::steady_clock::now());
+        if (left.count() < 0) left = std::chrono::nanoseconds(0);
+        timespec ts{static_cast<time_t>(left.count() / 1000000000), static_cast<long>(left.count() % 1000000000)};
+        const int sig = sigtimedwait(&signals, nullptr, &ts);
+        if (sig == SIGINT || sig == SIGTERM) return sig;
+        if (sig == SIGHUP) {
+            try {
+                auto geo = open_geoip(common);
+                std::lock_guard lock(state.mu);
+                state.geoip = std::move(geo);
+                spdlog::info("SIGHUP: GeoIP databases reloaded");
+            } catch (const std::exception& e) {
+                spdlog::error("SIGHUP: keeping the previous GeoIP databases: {}", e.what());
+            }
+            continue;
+        }
+        if (sig < 0 && errno != EAGAIN) continue;  // EINTR
+        poll();
+        next += interval;
+        if (next < std::chrono::steady_clock::now()) next = std::chrono::steady_clock::now() + interval;
+    }
+}
+
+}  // namespace
+
+void run_agent(const RunOptions& o) {
+    RunPlan plan = check_options(o);
+    setup_logging(o.log_level);
+    AgentState state;
+    state.geoip = open_geoip(o.common);
+    Accumulator acc(plan.accc);
+    BackscatterMonitor backscatter(acc, plan.victims, plan.dns, o.live_backscatter);  // the PSL, the attack log
+
+    const PinPlan pins = check_host(o, plan);
+    const DataPlaneConfig& dpc = plan.dpc;
+    const sigset_t signals = block_signals();
+    if (plan.web.tls) {
         try {
-            MetricsServer::check_tls(*web.tls);
+            MetricsServer::check_tls(*plan.web.tls);
         } catch (const std::exception& e) {
             throw std::runtime_error("cannot serve metrics on " + o.listen_address + ": " + e.what());
         }
     }
 
-    // 3. Load, pin and attach, give up every capability, start the web server;
-    // undo all of it if any step fails.
+    // Load and pin; if attaching or serving fails, undo what this agent made.
     auto dp = std::make_unique<DataPlane>(dpc);
-    std::unique_ptr<MetricsServer> exposer;
-    try {
-        for (const std::string& i : o.interfaces) {
-            Attachment a = dp->attach(i, parse_mode(o.xdp_mode));
-            if (o.xdp_mode == "auto" && a.mode == "generic")
-                spdlog::warn("native XDP not available on {} ({}); attached in generic mode", i,
-                             std::strerror(dp->native_fallback_error()));
-            spdlog::info("attached to {} ({} mode)", i, a.mode);
-        }
-        // Nothing from here on needs privilege (agent/privileges.h). Capabilities
-        // are per thread: drop them while this is the only one, before the web
-        // server's and the DNS reader's threads start.
-        if (user) {
-            std::vector<std::string> mine = {".", sensor};
-            for (const std::string& f : list_dir(sensor)) mine.push_back(sensor + "/" + f);
-            if (mkdir(kStateRoot, 0755) && errno != EEXIST)
-                throw std::runtime_error(std::string("cannot create ") + kStateRoot + ": " + std::strerror(errno));
-            mine.push_back(kStateRoot);
-            give_to_user(mine, *user);
-        }
-        spdlog::info("privileges dropped ({})", drop_capabilities(listen.port < 1024, user ? &*user : nullptr));
-        try {
-            exposer = std::make_unique<MetricsServer>(listen.civetweb, web, o.telemetry_path);
-        } catch (const std::exception& e) {
-            throw std::runtime_error("cannot serve metrics on " + o.listen_address + ": " + e.what());
-        }
-    } catch (...) {
-        if (resumed) {
+    ScopeGuard undo_start([&] {
+        if (pins.resumed) {
             // Keep the previous agent's state; drop only the links made now.
             for (size_t k = 0; k < o.interfaces.size(); ++k)
-                if (!link_pinned_before[k]) unlink((dpc.pin_dir + "/link_" + o.interfaces[k]).c_str());
+                if (!pins.link_pinned_before[k]) unlink((dpc.pin_dir + "/link_" + o.interfaces[k]).c_str());
             dp->release_attachments();
         } else {
             dp->detach_all();
             dp->unpin_maps();
-            rmdir(root.c_str());  // only if no other sensor is pinned
+            rmdir(pins.root.c_str());  // only if no other sensor is pinned
         }
-        throw;
-    }
+    });
+    std::unique_ptr<MetricsServer> exposer = attach_and_serve(*dp, o, plan);
+    undo_start.dismiss();
     state.attachments = dp->attachments();
-    spdlog::info("sensor {}: maps pinned in {}{}", sensor, pin_path, resumed ? " (continuing the pinned counts)" : "");
+    spdlog::info("sensor {}: maps pinned in {}{}", plan.sensor, pins.path,
+                 pins.resumed ? " (continuing the pinned counts)" : "");
 
     backscatter.start_dns_events(dp->dns_events_fd());
-    const std::string status_path = status_file_path(sensor);
-    // The agent's own figures continue with the pinned counts they go with; a
-    // sensor whose maps start afresh starts them afresh too.
-    const std::string acc_path = accumulator_file_path(sensor);
-    if (resumed) {
-        bool restored = false;
-        const std::string said = restore_accumulator(acc, acc_path, &restored);
-        if (restored) spdlog::info("{}", said);
-        else if (!said.empty()) spdlog::warn("{}", said);
-    } else {
-        unlink(acc_path.c_str());
-    }
+    const std::string status_path = status_file_path(plan.sensor);
+    const std::string acc_path = accumulator_file_path(plan.sensor);
+    continue_accumulator(acc, acc_path, pins.resumed);
     const auto save_every = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
         std::chrono::duration<double>(o.state_save_interval_seconds));
     auto last_save = std::chrono::steady_clock::now();
@@ -383,7 +381,7 @@ void run_agent(const RunOptions& o) {
             h.geoip = state.geoip->databases();
             return h;
         },
-        accc.tracked_ports);
+        plan.accc.tracked_ports);
     auto backscatter_collector = std::make_shared<BackscatterCollector>([&] {
         BackscatterView v = backscatter.view();
         set_dns_event_counters(v, dp->read_stats());
@@ -393,7 +391,7 @@ void run_agent(const RunOptions& o) {
         poll_once(*dp, acc, backscatter, state);
         nlohmann::json st = backscatter.status(20, 10);
         st["accesses"] = access_status(acc.summary(), 10);
-        st["sensor"] = sensor;
+        st["sensor"] = plan.sensor;
         st["updated"] = utc_time(clock_ns(CLOCK_REALTIME));
         if (!write_status_file(status_path, st))
             spdlog::warn("cannot write {}: {}", status_path, std::strerror(errno));
@@ -402,33 +400,9 @@ void run_agent(const RunOptions& o) {
     exposer->serve(collector);
     exposer->serve(backscatter_collector);
     spdlog::info("serving metrics on {}://{}{}{}", exposer->scheme(), o.listen_address, o.telemetry_path,
-                 web.basic_auth_users.empty() ? "" : " (basic authentication)");
+                 plan.web.basic_auth_users.empty() ? "" : " (basic authentication)");
 
-    // 4. Poll until told to stop.
-    const auto interval = std::chrono::duration_cast<std::chrono::nanoseconds>(
-        std::chrono::duration<double>(o.poll_interval_seconds));
-    auto next = std::chrono::steady_clock::now() + interval;
-    for (;;) {
-        auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(next - std::chrono::steady_clock::now());
-        if (left.count() < 0) left = std::chrono::nanoseconds(0);
-        timespec ts{static_cast<time_t>(left.count() / 1000000000), static_cast<long>(left.count() % 1000000000)};
-        const int sig = sigtimedwait(&signals, nullptr, &ts);
-        if (sig == SIGINT || sig == SIGTERM) {
-            spdlog::info("{}: stopping", strsignal(sig));
-            break;
-        }
-        if (sig == SIGHUP) {
-            try {
-                auto geo = open_geoip(o.common);
-                std::lock_guard lock(state.mu);
-                state.geoip = std::move(geo);
-                spdlog::info("SIGHUP: GeoIP databases reloaded");
-            } catch (const std::exception& e) {
-                spdlog::error("SIGHUP: keeping the previous GeoIP databases: {}", e.what());
-            }
-            continue;
-        }
-        if (sig < 0 && errno != EAGAIN) continue;  // EINTR
+    const int sig = poll_until_stopped(signals, o.poll_interval_seconds, o.common, state, [&] {
         try {
             poll();
         } catch (const std::exception& e) {
@@ -438,23 +412,22 @@ void run_agent(const RunOptions& o) {
             if (!save_accumulator(acc, acc_path)) spdlog::warn("cannot write {}: {}", acc_path, std::strerror(errno));
             last_save = std::chrono::steady_clock::now();
         }
-        next += interval;
-        if (next < std::chrono::steady_clock::now()) next = std::chrono::steady_clock::now() + interval;
-    }
+    });
+    spdlog::info("{}: stopping", strsignal(sig));
 
-    // 5. Stop serving before the data plane goes away; attacks going on end now.
+    // Step 5: stop serving before the data plane goes away; attacks going on end now.
     exposer.reset();
     backscatter.finish();
     unlink(status_path.c_str());
     if (o.keep_pinned) {
         dp->release_attachments();
         if (!save_accumulator(acc, acc_path)) spdlog::warn("cannot write {}: {}", acc_path, std::strerror(errno));
-        spdlog::info("left attached with maps pinned in {} (--keep-pinned)", pin_path);
+        spdlog::info("left attached with maps pinned in {} (--keep-pinned)", pins.path);
     } else {
         unlink(acc_path.c_str());
         dp->detach_all();
         dp->unpin_maps();
-        rmdir(root.c_str());
+        rmdir(pins.root.c_str());
         spdlog::info("detached; pins removed");
     }
 }

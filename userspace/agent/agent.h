@@ -16,8 +16,6 @@ class App;
 
 namespace darkscope {
 
-// Where each sensor's maps and links are pinned: /sys/fs/bpf/darkscope/<sensor name>.
-inline constexpr const char* kPinRoot = "/sys/fs/bpf/darkscope";
 inline constexpr const char* kDefaultListenAddress = "127.0.0.1:9817";
 
 struct RunOptions {
@@ -44,16 +42,6 @@ void add_run_command(CLI::App& app);
 
 // The agent itself; returns when SIGINT or SIGTERM arrives.
 void run_agent(const RunOptions& opts);
-
-// The directory holding every sensor's pins, as reachable from this process:
-// kPinRoot, or the same directory of the host's mount namespace through
-// /proc/1/root when /sys/fs/bpf is not a BPF filesystem here (`ip netns exec`
-// mounts a fresh sysfs over /sys). Throws when neither is a BPF filesystem.
-std::string pin_root();
-
-// The names in a directory, sorted, without "." entries (sensors under the pin
-// root, pins of one sensor); empty when the directory does not exist.
-std::vector<std::string> list_dir(const std::string& dir);
 
 // The sensor name derived from interface names ("eth0", "eth0_eth1").
 std::string default_sensor_name(const std::vector<std::string>& interfaces);

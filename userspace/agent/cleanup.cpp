@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "accumulator/accumulator_file.h"
-#include "agent/agent.h"
+#include "agent/pins.h"
 #include "agent/status_file.h"
 
 namespace darkscope {

@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/agent.h"
+#include "agent/pins.h"
 #include "accumulator/access_status.h"
 #include "agent/status_file.h"
 #include "darkscope/abi.h"
