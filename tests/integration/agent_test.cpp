@@ -277,6 +277,15 @@ TEST(Agent, BadInputFailsCleanly) {
     nothing_left();
     expect_one_error_line(bad_start(ns, with({{"--web.listen-address", "127.0.0.1:99999"}})), "99999");
     nothing_left();
+    // Durations: one parser for every option (tests/unit/duration_test.cpp has the rest).
+    expect_one_error_line(bad_start(ns, with({{"--poll-interval", "1e-10"}})),
+                          "--poll-interval must be between 10ms and 1h, not '1e-10'");
+    nothing_left();
+    expect_one_error_line(bad_start(ns, with({{"--state-save-interval", "nan"}})),
+                          "invalid duration 'nan' for --state-save-interval");
+    nothing_left();
+    expect_one_error_line(bad_start(ns, with({{"--scan-window", "0"}})), "--scan-window must be between 1s and 1d, not '0'");
+    nothing_left();
 
     // Not enough privilege: the same command as an ordinary user, from a copy it can run.
     const std::string dir = "/tmp/darkscope-nopriv-" + ns.tag;

@@ -1,3 +1,4 @@
+#include "cli/duration.h"
 #include "agent/agent.h"
 
 #include <bpf/libbpf.h>
@@ -44,26 +45,6 @@
 
 namespace darkscope {
 namespace {
-
-// "1s", "250ms", "2m" or a plain number of seconds.
-double parse_duration(const std::string& text, const std::string& what) {
-    size_t used = 0;
-    double v = 0;
-    try {
-        v = std::stod(text, &used);
-    } catch (const std::exception&) {
-        throw std::invalid_argument("invalid duration '" + text + "' (e.g. 1s, 500ms, 2m)");
-    }
-    const std::string unit = text.substr(used);
-    if (unit == "ms")
-        v /= 1000;
-    else if (unit == "m")
-        v *= 60;
-    else if (!unit.empty() && unit != "s")
-        throw std::invalid_argument("invalid duration '" + text + "' (e.g. 1s, 500ms, 2m)");
-    if (!(v >= 0.01 && v <= 3600)) throw std::invalid_argument(what + " must be between 10ms and 1h");
-    return v;
-}
 
 XdpMode parse_mode(const std::string& m) {
     if (m == "native") return XdpMode::Native;
@@ -476,8 +457,9 @@ void add_run_command(CLI::App& app) {
         ->capture_default_str()
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
     run->callback([opts, poll, save] {
-        opts->poll_interval_seconds = parse_duration(*poll, "poll interval");
-        opts->state_save_interval_seconds = parse_duration(*save, "--state-save-interval");
+        opts->poll_interval_seconds = parse_duration_ns(*poll, "--poll-interval", {10 * kMillisecondNs, kHourNs}) / 1e9;
+        opts->state_save_interval_seconds =
+            parse_duration_ns(*save, "--state-save-interval", {kSecondNs, kDayNs}) / 1e9;
         run_agent(*opts);
     });
 }

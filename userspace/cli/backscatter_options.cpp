@@ -69,12 +69,10 @@ void add_live_backscatter_options(CLI::App& cmd, LiveBackscatterOptions& o) {
 VictimConfig victim_config(const BackscatterOptions& o, const CommonOptions& common, const DataPlaneConfig& dp) {
     VictimConfig c;
     c.min_packets = o.attack_min_packets;
-    c.min_duration_ns = parse_duration_ns(o.attack_min_duration, "--attack-min-duration");
+    c.min_duration_ns = parse_duration_ns(o.attack_min_duration, "--attack-min-duration", {kMillisecondNs, kDayNs});
     c.window_packets = o.attack_window_packets;
-    c.window_ns = parse_duration_ns(o.attack_window, "--attack-window");
-    c.timeout_ns = parse_duration_ns(o.attack_timeout, "--attack-timeout");
-    if (c.window_ns <= 0) throw std::invalid_argument("--attack-window must be longer than 0");
-    if (c.timeout_ns <= 0) throw std::invalid_argument("--attack-timeout must be longer than 0");
+    c.window_ns = parse_duration_ns(o.attack_window, "--attack-window", {kMillisecondNs, kDayNs});
+    c.timeout_ns = parse_duration_ns(o.attack_timeout, "--attack-timeout", {kMillisecondNs, kDayNs});
     c.max_victims = o.max_victims;
     c.ipv4_scale = ipv4_scale(dp.dark_prefixes);
     c.source_prefix_v4 = dp.source_prefix_v4;

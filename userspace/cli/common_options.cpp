@@ -231,8 +231,7 @@ AccumulatorConfig accumulator_config(const CommonOptions& o) {
     c.port_combination_max_sources = o.port_combination_max_sources;
     c.scans.min_ports = o.scan_min_ports;
     c.scans.min_packets = o.scan_min_packets;
-    c.scans.window_ns = parse_duration_ns(o.scan_window, "--scan-window");
-    if (c.scans.window_ns <= 0) throw std::invalid_argument("--scan-window must be longer than 0");
+    c.scans.window_ns = parse_duration_ns(o.scan_window, "--scan-window", {kSecondNs, kDayNs});
     c.scans.max_sources = o.scan_max_sources;
     c.signatures.admit_packets = o.signature_min_packets;
     return c;

@@ -1,3 +1,4 @@
+#include "cli/duration.h"
 #include "replay/replay_command.h"
 
 #include <unistd.h>
@@ -26,7 +27,7 @@ struct ReplayArgs {
     std::vector<std::string> files;
     std::string format = "text";
     std::string openmetrics;
-    double interval_s = 60;
+    std::string interval = "60s";
     size_t top = 10;
     bool no_progress = false;
 };
@@ -53,7 +54,7 @@ int run_replay(ReplayArgs a) {
     o.victims = victim_config(a.backscatter, a.common, o.dataplane);
     o.dns = dns_backscatter_config(a.backscatter);
     o.country = make_country_lookup(a.common.geoip_files);
-    o.interval_ns = static_cast<int64_t>(a.interval_s * 1e9);
+    o.interval_ns = parse_duration_ns(a.interval, "--interval", {kMillisecondNs, kDayNs});
     o.progress = progress_bar(!a.no_progress);
 
     // The OpenMetrics file carries the families `run` serves, built by the same collector.
@@ -102,8 +103,10 @@ void add_replay_command(CLI::App& app) {
                     "Also write the metric families of `run` as OpenMetrics with timestamps, for "
                     "`promtool tsdb create-blocks-from openmetrics`")
         ->type_name("FILE");
-    cmd->add_option("--interval", args->interval_s, "Seconds of capture time between OpenMetrics samples")
-        ->check(CLI::PositiveNumber)->capture_default_str();
+    cmd->add_option("--interval", args->interval,
+                    "Capture time between OpenMetrics samples and drains (1ms to 1d: 500ms, 60s, 5m; a bare "
+                    "number is seconds)")
+        ->type_name("DURATION")->capture_default_str();
     cmd->add_option("--top", args->top, "Rows in each top-N table")->capture_default_str();
     cmd->add_flag("--no-progress", args->no_progress, "No progress bar, even on a terminal");
     cmd->footer("Without --dark-prefix, every destination (0.0.0.0/0, ::/0) is dark. See docs/replay.md.");
