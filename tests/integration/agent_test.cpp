@@ -85,6 +85,26 @@ TEST(Agent, NmapAndHpingCountedExactly) {
     EXPECT_FALSE(ns.xdp_on_sensor_if());
 }
 
+// The seeds' bots try *these* ports (2967 with 135, 139, 445); an nmap sweep of 1,000
+// ports hits them too, and must not count as a bot: past --port-combination-max-ports
+// (32) distinct ports a source is a scanner, in no combination, counted apart.
+TEST(Agent, PortCombinationsLeaveScannersOut) {
+    Netns ns;
+    const std::string sensor = "pc" + ns.tag;
+    PinGuard guard{sensor};
+    Agent agent(ns, base_args(ns, sensor));
+    ASSERT_TRUE(agent.wait_ready()) << agent.stderr_text();
+    const std::map<int, int> sweep = nmap_probes(ns, "--min-rate 5000 -p 1-1000,2967 198.51.100.40");
+    ASSERT_EQ(sweep.size(), 1001u);
+    for (int port : {2967, 135, 139, 445}) ASSERT_TRUE(hping(ns, "-S -p " + std::to_string(port) + " -a 198.18.0.9 198.51.100.41", 1));
+    const Metrics m = agent.settle();
+    EXPECT_EQ(m.at("darkscope_port_combination_sources{combination=\"symantec-av-bot\"}"), 1);
+    EXPECT_EQ(m.at("darkscope_port_combination_sources{combination=\"smb-netbios\"}"), 1);
+    EXPECT_EQ(m.at("darkscope_port_combination_scanner_sources"), 1);
+    EXPECT_EQ(m.at("darkscope_port_combination_untracked_sources"), 0);
+    EXPECT_EQ(agent.stop(), 0) << agent.stderr_text();
+}
+
 TEST(Agent, RestartContinuesPinnedCounts) {
     Netns ns;
     const std::string sensor = "rs" + ns.tag;

@@ -31,7 +31,7 @@ std::vector<NamedCombination> defaults() {
 }
 
 // Each source in `sources` hits each port in `ports` (TCP), in that order.
-void hit(Accumulator& acc, std::initializer_list<const char*> sources, std::initializer_list<uint16_t> ports,
+void hit(Accumulator& acc, std::initializer_list<const char*> sources, const std::vector<uint16_t>& ports,
          uint64_t ts = kNoon) {
     std::vector<SourceEntry> entries;
     for (const char* s : sources)
@@ -115,4 +115,39 @@ TEST(PortCombinations, CapCountsTheSourcesLeftOutAndANewDayStartsAtZero) {
     EXPECT_EQ(s.named[1].second, 0u);
     ASSERT_EQ(s.top.size(), 1u);
     EXPECT_EQ(ports_text(s.top[0].first), "445");
+}
+
+// The bots of the seeds try *these* ports: a source that sweeps 1,000 ports (an nmap
+// run) also "covers" every combination, so past --port-combination-max-ports (32)
+// distinct ports it leaves every figure and is counted as a scanner, once, even when
+// its set was counted before. Exactly 32 ports is still a bot.
+TEST(PortCombinations, ScannersAreLeftOutAndCountedApart) {
+    Accumulator acc({.tracked_ports = {}, .port_combinations = defaults()});
+    hit(acc, {"203.0.113.1"}, {2967, 135, 139, 445});  // a bot
+    hit(acc, {"203.0.113.2"}, {2967, 135, 139, 445});  // a scanner, once it goes on
+    PortCombinationSnapshot s = acc.snapshot().combinations;
+    EXPECT_EQ(s.named[0].second, 2u);
+    std::vector<uint16_t> sweep;
+    for (uint16_t p = 1; p <= 1000; ++p) sweep.push_back(p);
+    hit(acc, {"203.0.113.2", "203.0.113.3"}, sweep);
+    std::vector<uint16_t> edge = {2967, 135, 139, 445};
+    for (uint16_t p = 2000; edge.size() < 32; ++p) edge.push_back(p);
+    hit(acc, {"203.0.113.4"}, edge);  // 32 distinct ports: not a scanner
+    s = acc.snapshot().combinations;
+    EXPECT_EQ(s.named[0].second, 2u);  // the bot and the 32-port source
+    EXPECT_EQ(s.named[1].second, 2u);
+    EXPECT_EQ(s.scanner_sources, 2u);
+    EXPECT_EQ(s.tracked_sources, 2u);
+    ASSERT_EQ(s.top.size(), 1u);
+    EXPECT_EQ(ports_text(s.top[0].first), "135,139,445,2967");
+    EXPECT_EQ(s.top[0].second, 2u);
+    hit(acc, {"203.0.113.2"}, {2967});  // once a scanner, always one today
+    EXPECT_EQ(acc.snapshot().combinations.scanner_sources, 2u);
+
+    Accumulator unlimited({.tracked_ports = {}, .port_combinations = defaults(), .port_combination_max_ports = 0});
+    hit(unlimited, {"203.0.113.2"}, sweep);  // 1-1000 holds 139 and 445, not 2967
+    s = unlimited.snapshot().combinations;
+    EXPECT_EQ(s.named[0].second, 0u);
+    EXPECT_EQ(s.named[1].second, 1u);
+    EXPECT_EQ(s.scanner_sources, 0u);
 }

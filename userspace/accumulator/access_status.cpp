@@ -53,7 +53,10 @@ nlohmann::json access_status(const Snapshot& s, size_t top_combinations) {
             {"sources_today", s.sources_today},
             {"tools", tools},
             {"port_combinations",
-             {{"named", named}, {"top", top}, {"untracked_sources", s.combinations.untracked_sources}}}};
+             {{"named", named},
+              {"top", top},
+              {"untracked_sources", s.combinations.untracked_sources},
+              {"scanner_sources", s.combinations.scanner_sources}}}};
 }
 
 void print_access_status(const nlohmann::json& j) {
@@ -83,6 +86,9 @@ void print_access_status(const nlohmann::json& j) {
     if (pc.value("untracked_sources", 0ull))
         std::cout << "    " << pc.value("untracked_sources", 0ull)
                   << " sources not tracked (--port-combination-max-sources)\n";
+    if (pc.value("scanner_sources", 0ull))
+        std::cout << "    " << pc.value("scanner_sources", 0ull)
+                  << " scanners left out (more ports than --port-combination-max-ports)\n";
     const json sc = j.value("scans", json::object());
     std::cout << "  scanners: " << sc.value("active", 0ull) << " active, " << sc.value("events", 0ull)
               << " scan events since the agent started";

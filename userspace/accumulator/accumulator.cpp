@@ -47,7 +47,8 @@ Accumulator::Accumulator(AccumulatorConfig config)
     : config_(std::move(config)),
       combinations_({.named = config_.port_combinations,
                      .tracked_ports = config_.tracked_ports,
-                     .max_sources = config_.port_combination_max_sources}),
+                     .max_sources = config_.port_combination_max_sources,
+                     .max_ports = config_.port_combination_max_ports}),
       scans_(config_.scans) {
     const std::string& tz = config_.day_timezone;
     if (tz != "UTC" && !std::filesystem::exists("/usr/share/zoneinfo/" + tz))
@@ -184,7 +185,7 @@ void Accumulator::add_sources(const std::vector<SourceEntry>& entries,
         const uint32_t slot = key_slot(e.key);
         if (slot == DS_PORT_SLOTS) continue;
         if (slot == DS_SLOT_TCP_DST || slot == DS_SLOT_UDP_DST)
-            sd.combination = combinations_.add(sd.combination, proto_port(e.key.proto, e.key.port));
+            sd.combination = combinations_.add_probe(sd.combination, sd.ports, proto_port(e.key.proto, e.key.port));
         const uint32_t id = label_id(slot, e.key.port);
         if (std::find(sd.labels.begin(), sd.labels.end(), id) == sd.labels.end()) {
             sd.labels.push_back(id);

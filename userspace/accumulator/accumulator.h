@@ -46,6 +46,7 @@ struct AccumulatorConfig {
     // port set is kept per day (--port-combination-max-sources).
     std::vector<NamedCombination> port_combinations;
     size_t port_combination_max_sources = 262144;
+    uint32_t port_combination_max_ports = 32;  // more distinct ports in a day: a scanner, left out
     ScanConfig scans;  // --scan-* options
     // Header signatures: rows listed, labels exported, admission threshold.
     SignatureConfig signatures;
@@ -115,6 +116,7 @@ private:
         std::vector<uint32_t> labels;  // port labels hit today (label_id), usually few
         uint8_t tools = 0;             // bit t: sent a SYN attributed to enum ds_tool t today
         int32_t combination = PortCombinations::kNoSlot;  // its slot in combinations_
+        SourcePorts ports;  // distinct TCP/UDP destination ports today, up to the scanner limit
     };
     using AddrKey = SourceAddr;
     using AddrHash = SourceAddrHash;

@@ -112,8 +112,28 @@ void PortCombinations::count(const std::vector<ProtoPort>& set, int64_t delta) {
     }
 }
 
+int32_t PortCombinations::add_probe(int32_t slot, SourcePorts& seen, ProtoPort port) {
+    if (seen.scanner) return kScanner;
+    auto pos = std::lower_bound(seen.ports.begin(), seen.ports.end(), port);
+    if (pos == seen.ports.end() || *pos != port) seen.ports.insert(pos, port);
+    if (config_.max_ports == 0 || seen.ports.size() <= config_.max_ports) return add(slot, port);
+    // A scanner from now on: its set (if it has one) leaves the counts for good.
+    seen.scanner = true;
+    std::vector<ProtoPort>().swap(seen.ports);
+    scanners_++;
+    if (slot >= 0) {
+        std::vector<ProtoPort>& set = sets_[static_cast<size_t>(slot)];
+        count(set, -1);
+        std::vector<ProtoPort>().swap(set);
+        scanners_with_set_++;
+    } else if (slot == kUntracked) {
+        untracked_--;  // counted as a scanner instead: each source in one figure
+    }
+    return kScanner;
+}
+
 int32_t PortCombinations::add(int32_t slot, ProtoPort port) {
-    if (slot == kUntracked || !of_interest(port)) return slot;
+    if (slot == kUntracked || slot == kScanner || !of_interest(port)) return slot;
     if (slot == kNoSlot) {
         if (sets_.size() >= config_.max_sources) {
             untracked_++;
@@ -136,6 +156,7 @@ void PortCombinations::new_day() {
     exact_.clear();
     named_sources_.assign(config_.named.size(), 0);
     untracked_ = 0;
+    scanners_ = scanners_with_set_ = 0;
 }
 
 PortCombinationSnapshot PortCombinations::snapshot(size_t top_n) const {
@@ -151,8 +172,9 @@ PortCombinationSnapshot PortCombinations::snapshot(size_t top_n) const {
     std::partial_sort(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(n), ranked.end(),
                       [](Entry a, Entry b) { return a->second != b->second ? a->second > b->second : a->first < b->first; });
     for (size_t i = 0; i < n; ++i) s.top.emplace_back(ranked[i]->first, ranked[i]->second);
-    s.tracked_sources = sets_.size();
+    s.tracked_sources = sets_.size() - scanners_with_set_;
     s.untracked_sources = untracked_;
+    s.scanner_sources = scanners_;
     return s;
 }
 

@@ -42,13 +42,26 @@ struct PortCombinationConfig {
     // Sources whose set is kept per day; further sources that hit a port of interest
     // are counted in untracked_sources and nowhere else.
     size_t max_sources = 262144;
+    // A source that hits more distinct TCP/UDP destination ports than this in a day is
+    // a scanner, not a bot trying *these* ports: it leaves every combination figure and
+    // is counted in scanner_sources instead (0: no limit). An nmap sweep of 1,000 ports
+    // would otherwise "cover" every named combination.
+    uint32_t max_ports = 32;
+};
+
+// The distinct TCP/UDP destination ports one source hit today, every port (not only
+// those of interest), kept up to the scanner limit.
+struct SourcePorts {
+    std::vector<ProtoPort> ports;  // sorted; emptied once the source is a scanner
+    bool scanner = false;
 };
 
 struct PortCombinationSnapshot {
     std::vector<std::pair<NamedCombination, uint64_t>> named;  // in configured order: sources today
     std::vector<std::pair<std::vector<ProtoPort>, uint64_t>> top;  // exact sets, most sources first
-    uint64_t tracked_sources = 0;    // sources today with a set
+    uint64_t tracked_sources = 0;    // sources today with a set (scanners left out)
     uint64_t untracked_sources = 0;  // sources today that hit a port of interest past max_sources
+    uint64_t scanner_sources = 0;    // sources today past max_ports: in no combination figure
 };
 
 // Not thread-safe: the accumulator calls it under its lock. A source is known by a
@@ -57,11 +70,16 @@ class PortCombinations {
 public:
     static constexpr int32_t kNoSlot = -1;      // the source hit no port of interest yet
     static constexpr int32_t kUntracked = -2;   // it did, when max_sources were tracked
+    static constexpr int32_t kScanner = -3;     // it hit more than max_ports distinct ports
 
     explicit PortCombinations(PortCombinationConfig config);
 
     // The source in `slot` hit `port`; returns its slot from now on.
     int32_t add(int32_t slot, ProtoPort port);
+    // A probe of `port` (TCP or UDP destination) from a source whose ports today are
+    // `seen`: adds the port to `seen` and to the source's set, or, when the source has
+    // now hit more than max_ports, takes it out of every figure as a scanner.
+    int32_t add_probe(int32_t slot, SourcePorts& seen, ProtoPort port);
     void new_day();  // forgets every set (the caller forgets its slots too)
     PortCombinationSnapshot snapshot(size_t top_n) const;
 
@@ -75,6 +93,8 @@ private:
     std::map<std::vector<ProtoPort>, uint64_t> exact_;  // set -> sources today (no zeros kept)
     std::vector<uint64_t> named_sources_;        // per config_.named
     uint64_t untracked_ = 0;
+    uint64_t scanners_ = 0;             // sources today past max_ports
+    uint64_t scanners_with_set_ = 0;    // of those, sources that had a set (slot) first
 };
 
 }  // namespace darkscope

@@ -159,6 +159,10 @@ void add_common_options(CLI::App& cmd, CommonOptions& o) {
                    "(a bare port is TCP; 137/udp for UDP); repeatable; giving it replaces the default list "
                    "(symantec-av-bot=2967,135,139,445 and smb-netbios=445,139)")
         ->type_name("NAME=PORTS");
+    cmd.add_option("--port-combination-max-ports", o.port_combination_max_ports,
+                   "A source that hits more distinct TCP/UDP destination ports in a day is a scanner: it is left "
+                   "out of every port combination and counted apart (0: no limit)")
+        ->capture_default_str();
     cmd.add_option("--port-combination-max-sources", o.port_combination_max_sources,
                    "Sources per day whose set of ports is kept; further ones are counted as untracked")
         ->capture_default_str()
@@ -229,6 +233,7 @@ AccumulatorConfig accumulator_config(const CommonOptions& o) {
         c.port_combinations.push_back(std::move(nc));
     }
     c.port_combination_max_sources = o.port_combination_max_sources;
+    c.port_combination_max_ports = o.port_combination_max_ports;
     c.scans.min_ports = o.scan_min_ports;
     c.scans.min_packets = o.scan_min_packets;
     c.scans.window_ns = parse_duration_ns(o.scan_window, "--scan-window", {kSecondNs, kDayNs});

@@ -38,6 +38,7 @@ struct CommonOptions {
     std::vector<std::string> reflection_ports = reflection_port_texts();
     std::vector<std::string> port_combinations = default_port_combinations();  // "NAME=PORT,..."
     size_t port_combination_max_sources = 262144;
+    uint32_t port_combination_max_ports = 32;
     uint32_t scan_min_ports = 15;    // Zeek's port_scan_threshold
     uint64_t scan_min_packets = 100; // Durumeric et al. 2014: 100 destinations
     std::string scan_window = "5m";  // Zeek's port_scan_interval

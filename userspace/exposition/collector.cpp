@@ -68,6 +68,12 @@ void add_combination_metrics(const Snapshot& s, std::vector<MetricFamily>& out) 
                             MetricType::Gauge);
     add(untracked, {}, static_cast<double>(s.combinations.untracked_sources));
     out.push_back(std::move(untracked));
+    auto scanners = family("darkscope_port_combination_scanner_sources",
+                           "Distinct source prefixes today that hit more distinct destination ports than "
+                           "--port-combination-max-ports: scanners, in no combination count.",
+                           MetricType::Gauge);
+    add(scanners, {}, static_cast<double>(s.combinations.scanner_sources));
+    out.push_back(std::move(scanners));
 }
 
 // Scan events (docs/configuration.md#scan-events): counts only; which sources scan is

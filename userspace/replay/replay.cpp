@@ -34,7 +34,8 @@ public:
     explicit CaptureTotals(const AccumulatorConfig& c)
         : combinations_({.named = c.port_combinations,
                          .tracked_ports = c.tracked_ports,
-                         .max_sources = c.port_combination_max_sources}) {}
+                         .max_sources = c.port_combination_max_sources,
+                         .max_ports = c.port_combination_max_ports}) {}
     void add(const std::vector<SourceEntry>& entries, const CountryLookup& country) {
         for (const SourceEntry& e : entries) {
             if (e.key.info & DS_KEY_BACKSCATTER) continue;
@@ -54,7 +55,7 @@ public:
             // Non-first fragments have no port: their source counts, no port does.
             if ((e.key.proto != 6 && e.key.proto != 17) || !DS_KEY_HAS_PORT(e.key.info)) continue;
             auto [slot, _] = combination_slot_.try_emplace(addr, PortCombinations::kNoSlot);
-            slot->second = combinations_.add(slot->second, proto_port(e.key.proto, e.key.port));
+            slot->second = combinations_.add_probe(slot->second, source_ports_[addr], proto_port(e.key.proto, e.key.port));
             std::pair<std::string, uint16_t> port{e.key.proto == 6 ? "tcp" : "udp", e.key.port};
             PortDetail& pd = ports_[port];
             pd.packets += e.value.packets;
@@ -80,6 +81,7 @@ private:
     std::map<std::pair<std::string, uint16_t>, std::unordered_set<std::string>> port_sources_;
     PortCombinations combinations_;
     std::unordered_map<std::string, int32_t> combination_slot_;  // source -> its slot in combinations_
+    std::unordered_map<std::string, SourcePorts> source_ports_;  // source -> its ports, up to the scanner limit
 };
 
 uint64_t file_size(const std::string& path) {

@@ -190,6 +190,8 @@ std::string format_summary(const ReplayResult& r, size_t top_n) {
     }
     if (pc.untracked_sources)
         o << "  " << pc.untracked_sources << " sources not tracked (--port-combination-max-sources)\n";
+    if (pc.scanner_sources)
+        o << "  " << pc.scanner_sources << " scanners left out (more ports than --port-combination-max-ports)\n";
 
     const ScanSnapshot& sc = s.scans;
     o << "\nScan events (docs/configuration.md#scan-events): " << sc.events << " started, " << sc.active
@@ -363,7 +365,8 @@ nlohmann::json to_json(const ReplayResult& r) {
     j["port_combinations"] = {{"named", named},
                               {"top", top_sets},
                               {"tracked_sources", r.combinations.tracked_sources},
-                              {"untracked_sources", r.combinations.untracked_sources}};
+                              {"untracked_sources", r.combinations.untracked_sources},
+                              {"scanner_sources", r.combinations.scanner_sources}};
     j["header_signatures"] = signature_json(s.signature_top, s.stats[DS_STATS_MISC(DS_MISC_SIGNATURE_FULL)].packets);
     j["sources"] = {{"distinct", r.distinct_sources}};
     json days = json::array();
