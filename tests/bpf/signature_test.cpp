@@ -199,16 +199,17 @@ TEST(Signatures, BookRanksAndAdmits) {
     EXPECT_EQ(top.source_ports[1].key, (SourcePort{IPPROTO_TCP, 40000}));
     EXPECT_EQ(top.other_source_ports.packets, 9u);  // 5 + 3 (UDP 6000) + 1
 
-    // Admitted at 25 and 20 packets; 10 more of each are what the labels show.
+    // Admitted at 25 and 20 packets: the labels show every packet (35 and 30), and
+    // "other" keeps the 25 and 20 they had before admission.
     book.update({entry(IPPROTO_TCP, 6000, 512, 0, 30), entry(IPPROTO_TCP, 6001, 512, 0, 5),
                  entry(IPPROTO_TCP, 40000, 64240, kLinuxLayout, 7), entry(IPPROTO_UDP, 6000, 0, 0, 3),
                  entry(IPPROTO_TCP, 40001, 1024, 0, 1)});
     SignatureExport x = book.exported();
     ASSERT_EQ(x.signatures.size(), 1u);
-    EXPECT_EQ(x.signatures.at(HeaderSignature{512, 64, 0}).packets, 10u);
+    EXPECT_EQ(x.signatures.at(HeaderSignature{512, 64, 0}).packets, 35u);
     EXPECT_EQ(x.other_signatures.packets, 25u + 7 + 1);
     ASSERT_EQ(x.source_ports.size(), 1u);
-    EXPECT_EQ(x.source_ports.at(SourcePort{IPPROTO_TCP, 6000}).packets, 10u);
+    EXPECT_EQ(x.source_ports.at(SourcePort{IPPROTO_TCP, 6000}).packets, 30u);
     EXPECT_EQ(x.other_source_ports.at(IPPROTO_TCP).packets, 20u + 5 + 7 + 1);
     EXPECT_EQ(x.other_source_ports.at(IPPROTO_UDP).packets, 3u);
 }

@@ -68,7 +68,10 @@ TEST(Accumulator, DayBoundaryFollowsTheConfiguredZone) {
     EXPECT_THROW(Accumulator({.day_timezone = "Mars/Olympus"}), std::invalid_argument);
 }
 
-TEST(Accumulator, PortCountersSumToTheTotalAndNeverShrink) {
+// An admitted port's series carries every packet from its first; "other" keeps what
+// admitted ports had before their admission, so it never shrinks, and the family's
+// sum exceeds the total by exactly that (docs/metrics.md, "Admitted labels").
+TEST(Accumulator, AdmittedPortsCarryEveryPacketAndNoCounterShrinks) {
     Accumulator acc({.tracked_ports = {445}, .auto_admit_packets = 10, .max_auto_ports = 1});
     std::vector<ds_counter> stats(DS_STATS_ENTRIES), ports(DS_PORT_SLOTS * DS_PORTS_PER_SLOT);
     ports[DS_PORT_INDEX(DS_SLOT_TCP_DST, 445)] = {5, 300};
@@ -79,23 +82,24 @@ TEST(Accumulator, PortCountersSumToTheTotalAndNeverShrink) {
     EXPECT_EQ((s.port_packets[{"tcp", "445"}].packets), 5u);
     EXPECT_EQ((s.port_packets[{"tcp", "other"}].packets), 7u);
 
-    // 2967 gets busy: it is admitted, "other" keeps what it had, the sum stays exact.
+    // 1433 and 2967 get busy: the cap is 1, the busiest (1433) is admitted with all it had.
     ports[DS_PORT_INDEX(DS_SLOT_TCP_DST, 2967)] = {20, 1200};
     ports[DS_PORT_INDEX(DS_SLOT_TCP_DST, 1433)] = {30, 1800};  // also busy, but the cap is 1
     acc.update({.stats = stats, .port_stats = ports});
     s = acc.snapshot();
     const uint64_t other_before = 7;
-    EXPECT_EQ((s.port_packets[{"tcp", "1433"}].packets), 0u);  // busiest admitted first: 1433
+    EXPECT_EQ((s.port_packets[{"tcp", "1433"}].packets), 30u);  // busiest admitted first, from its first packet
     EXPECT_EQ((s.port_packets[{"tcp", "other"}].packets), 20u + 30u);
     EXPECT_GE((s.port_packets[{"tcp", "other"}].packets), other_before);
     ports[DS_PORT_INDEX(DS_SLOT_TCP_DST, 1433)] = {31, 1860};
     acc.update({.stats = stats, .port_stats = ports});
     s = acc.snapshot();
-    EXPECT_EQ((s.port_packets[{"tcp", "1433"}].packets), 1u);
+    EXPECT_EQ((s.port_packets[{"tcp", "1433"}].packets), 31u);
+    EXPECT_EQ((s.port_packets[{"tcp", "other"}].packets), 20u + 30u);  // 2967, and 1433 before admission
     uint64_t sum = 0;
     for (auto& [label, c] : s.port_packets)
         if (label.protocol == "tcp") sum += c.packets;
-    EXPECT_EQ(sum, 5u + 20u + 31u);
+    EXPECT_EQ(sum, 5u + 20u + 31u + 30u);  // the total plus 1433's 30 before admission
 }
 
 // save / load: a restarted agent's figures continue exactly; a file that cannot

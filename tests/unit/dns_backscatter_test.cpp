@@ -126,10 +126,12 @@ TEST(BackscatterTracker, FlagsARandomSubdomainAttackWithExactCounts) {
     EXPECT_FALSE(quiet->random_subdomain);  // 5 names: under the 100-name threshold
     EXPECT_FALSE(quiet->exported);
 
-    // The exported series begin at admission: example.com was flagged on its 100th
-    // distinct name, example.net admitted at its 100th message; the rest is "other".
-    EXPECT_EQ(s.exported_messages.at("example.com"), 200u);
-    EXPECT_EQ(s.exported_messages.at("example.net"), 150u);
+    // The exported series carry every message from the zone's first: example.com was
+    // flagged on its 100th distinct name, example.net admitted at its 100th message;
+    // "other" keeps those 100 + 100 messages from before admission (it never shrinks)
+    // and every message of the zones without a series.
+    EXPECT_EQ(s.exported_messages.at("example.com"), 300u);
+    EXPECT_EQ(s.exported_messages.at("example.net"), 250u);
     EXPECT_EQ(s.exported_messages.at(kOtherZone), 555u - 200u - 150u);
     EXPECT_EQ(s.exported_zones.at("example.com").names_today, 300u);
 }
@@ -217,9 +219,10 @@ TEST(BackscatterTracker, ZonesAndExportedSeriesAreBounded) {
     // Exported zones are never evicted; the others compete by messages today.
     EXPECT_EQ(s.zones_evicted, 6u + 3u + 1000u - 8u);
     EXPECT_EQ(s.messages, 18u + 9u + 1000u);
-    // Each was admitted at its third and last message: everything is in "other".
-    EXPECT_EQ(s.exported_messages.at("busy0.example"), 0u);
-    EXPECT_EQ(s.exported_messages.at("rand1.example"), 0u);
+    // Each was admitted at its third and last message: its series has all 3, and
+    // "other" keeps them too (what came before admission).
+    EXPECT_EQ(s.exported_messages.at("busy0.example"), 3u);
+    EXPECT_EQ(s.exported_messages.at("rand1.example"), 3u);
     EXPECT_EQ(s.exported_messages.at(kOtherZone), s.messages);
 
     EXPECT_THROW(BackscatterTracker({.max_zones = 4, .max_exported_zones = 4}), std::runtime_error);

@@ -51,6 +51,10 @@ TEST(Duration, EachOptionHasItsLimits) {
     EXPECT_EQ(parse_duration_ns("1h", "--poll-interval", poll), kHourNs);
     EXPECT_EQ(error_of("9ms", poll), "--opt must be between 10ms and 1h, not '9ms'");
     EXPECT_EQ(error_of("61m", poll), "--opt must be between 10ms and 1h, not '61m'");
+    // Where zero means "none", exactly zero passes, and still nothing between it and the minimum.
+    const DurationLimits zero_ok{kMillisecondNs, kDayNs, true};
+    EXPECT_EQ(parse_duration_ns("0s", "--attack-min-duration", zero_ok), 0);
+    EXPECT_EQ(error_of("1e-10", zero_ok), "--opt must be between 1ms and 1d, not '1e-10'");
 }
 
 TEST(Duration, FormatsForMessages) {

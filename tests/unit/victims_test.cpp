@@ -202,8 +202,8 @@ TEST(Victims, PortLabelsAreBounded) {
     EXPECT_EQ(p.at({"synack", "80"}), 3u);
     EXPECT_EQ(p.at({"synack", "443"}), 0u);   // tracked: exported from the start
     EXPECT_EQ(p.at({"synack", "other"}), 13u);  // 8443 before it reached 10 packets
-    EXPECT_EQ(p.at({"synack", "8443"}), 5u);    // admitted at 13
-    EXPECT_EQ(p.at({"rst", "25"}), 0u);         // admitted with its first 30 in "other"
+    EXPECT_EQ(p.at({"synack", "8443"}), 18u);   // admitted at 13: every packet from its first
+    EXPECT_EQ(p.at({"rst", "25"}), 30u);        // admitted with its first 30, which stay in "other" too
     EXPECT_EQ(p.at({"rst", "other"}), 30u);
     EXPECT_EQ(p.at({"dns_response", "53"}), 0u);
     v.add({synack("203.0.113.6", 110, 50, t + kSec, true)}, t + kSec, same, nullptr);

@@ -104,7 +104,7 @@ void Accumulator::admit_busy_ports() {
         std::sort(busy.rbegin(), busy.rend());
         for (auto& [packets, port] : busy) {
             if (admitted.size() >= config_.max_auto_ports) break;
-            // What the port had before it was admitted stays in "other".
+            // What the port had before it was admitted stays in "other" too.
             admitted[port] = port_stats_[DS_PORT_INDEX(slot, port)];
         }
     }
@@ -240,7 +240,10 @@ Snapshot Accumulator::snapshot() const {
                 if (auto a = admitted_it->second.find(p); a != admitted_it->second.end()) base = a->second;
             other.packets += base.packets;
             other.bytes += base.bytes;
-            s.port_packets[label_of(label_id(slot, p))] = {c.packets - base.packets, c.bytes - base.bytes};
+            // The port's series carries every packet from its first; what came before its
+            // admission also stays in "other" (already exported there), so no counter
+            // ever goes back (docs/metrics.md, "Admitted labels").
+            s.port_packets[label_of(label_id(slot, p))] = c;
         }
         if (!is_icmp_slot(slot)) s.port_packets[{slot_protocol(slot), "other"}] = other;
     }

@@ -459,7 +459,7 @@ void add_run_command(CLI::App& app) {
     run->callback([opts, poll, save] {
         opts->poll_interval_seconds = parse_duration_ns(*poll, "--poll-interval", {10 * kMillisecondNs, kHourNs}) / 1e9;
         opts->state_save_interval_seconds =
-            parse_duration_ns(*save, "--state-save-interval", {kSecondNs, kDayNs}) / 1e9;
+            parse_duration_ns(*save, "--state-save-interval", {10 * kMillisecondNs, kDayNs}) / 1e9;
         run_agent(*opts);
     });
 }

@@ -30,13 +30,14 @@ void BackscatterPorts::add(const ds_source_key& key, uint32_t cls, uint64_t pack
     const BackscatterLabel label = label_of(cls, key.port);
     packets_[label] += packets;
     if (label.port != "other") return;
-    // What a port had before its admission stays in "other", which never shrinks.
+    // What a port had before its admission stays in "other", which never shrinks, and
+    // its own series starts with it too: every packet from its first (docs/metrics.md).
     uint64_t& seen = unlabelled_[(cls << 16) | key.port];
     seen += packets;
     auto& admitted = admitted_[cls];
     if (seen >= config_.auto_admit_packets && admitted.size() < config_.max_auto_ports) {
         admitted.insert(key.port);
-        packets_.try_emplace({class_name(cls), std::to_string(key.port)}, 0);
+        packets_.try_emplace({class_name(cls), std::to_string(key.port)}, seen);
         unlabelled_.erase((cls << 16) | key.port);
     }
 }

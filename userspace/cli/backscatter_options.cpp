@@ -69,7 +69,7 @@ void add_live_backscatter_options(CLI::App& cmd, LiveBackscatterOptions& o) {
 VictimConfig victim_config(const BackscatterOptions& o, const CommonOptions& common, const DataPlaneConfig& dp) {
     VictimConfig c;
     c.min_packets = o.attack_min_packets;
-    c.min_duration_ns = parse_duration_ns(o.attack_min_duration, "--attack-min-duration", {kMillisecondNs, kDayNs});
+    c.min_duration_ns = parse_duration_ns(o.attack_min_duration, "--attack-min-duration", {kMillisecondNs, kDayNs, true});
     c.window_packets = o.attack_window_packets;
     c.window_ns = parse_duration_ns(o.attack_window, "--attack-window", {kMillisecondNs, kDayNs});
     c.timeout_ns = parse_duration_ns(o.attack_timeout, "--attack-timeout", {kMillisecondNs, kDayNs});

@@ -19,6 +19,7 @@ int64_t parse_duration_ns(const std::string& text, const std::string& option, Du
     const double scale = unit == "ms" ? 1e6 : unit == "m" ? 60e9 : unit == "h" ? 3600e9 : unit == "d" ? 86400e9 : 1e9;
     // strtod, not stod: "1e400" is +inf (refused below), not an exception.
     const double ns = std::strtod(m[1].str().c_str(), nullptr) * scale;
+    if (ns == 0 && limits.allow_zero) return 0;
     if (!std::isfinite(ns) || ns < static_cast<double>(limits.min_ns) || ns > static_cast<double>(limits.max_ns))
         throw std::invalid_argument(option + " must be between " + format_duration(limits.min_ns) + " and " +
                                     format_duration(limits.max_ns) + ", not '" + text + "'");

@@ -13,11 +13,13 @@ constexpr int64_t kSecondNs = 1000 * kMillisecondNs;
 constexpr int64_t kHourNs = 3600 * kSecondNs;
 constexpr int64_t kDayNs = 24 * kHourNs;
 
-// What an option accepts, both ends included. Zero, NaN, infinities and values that
-// round below the minimum are refused: a duration of "0" or "1e-10" is a mistake.
+// What an option accepts, both ends included. NaN, infinities and values below the
+// minimum are refused: a duration of "0" or "1e-10" is a mistake, except for the few
+// options where zero means "none" (allow_zero: exactly 0 is then accepted).
 struct DurationLimits {
     int64_t min_ns = kMillisecondNs;
     int64_t max_ns = 366 * kDayNs;
+    bool allow_zero = false;
 };
 
 // In nanoseconds. Throws std::invalid_argument with a one-line message naming the

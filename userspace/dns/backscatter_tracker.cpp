@@ -130,7 +130,9 @@ BackscatterSnapshot BackscatterTracker::snapshot(size_t top) const {
     uint64_t admitted = 0;
     for (const auto& [name, z] : zones_) {
         if (!z.exported) continue;
-        s.exported_messages[name] = z.messages - z.export_base;
+        // Every message from the zone's first; those before admission stay in "other"
+        // too, which never goes back (docs/metrics.md, "Admitted labels").
+        s.exported_messages[name] = z.messages;
         s.exported_zones[name] = row_of(z);
         admitted += z.messages - z.export_base;
     }

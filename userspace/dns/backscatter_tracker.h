@@ -60,8 +60,9 @@ struct ZoneRow {
 
 struct BackscatterSnapshot {
     std::vector<ZoneRow> zones;  // tracked zones, most messages today first
-    // The exported series: admitted zones and "other", messages since admission
-    // (cumulative; "other" holds everything else, so the sum is `messages`).
+    // The exported series: admitted zones, every message from their first, and "other":
+    // the messages of zones while they had no series (cumulative, never shrinking; the
+    // sum exceeds `messages` by what admitted zones had before admission).
     std::map<std::string, uint64_t> exported_messages;
     std::map<std::string, ZoneRow> exported_zones;  // admitted zones' today figures
     uint64_t messages = 0;  // messages whose question was read

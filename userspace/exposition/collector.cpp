@@ -98,8 +98,9 @@ void add_scan_metrics(const Snapshot& s, std::vector<MetricFamily>& out) {
 }
 
 // Header signatures of probes (docs/fingerprints.md): the busiest labels, admitted
-// for good once busy (at most SignatureConfig::max_labels per family), the rest
-// and what admitted labels had before admission in "other".
+// for good once busy (at most SignatureConfig::max_labels per family), each with
+// every probe from its first; the rest, and what admitted labels had before
+// admission, in "other" (docs/metrics.md, "Admitted labels").
 void add_signature_metrics(const Snapshot& s, std::vector<MetricFamily>& out) {
     const SignatureExport& x = s.signature_export;
     auto sigs = family("darkscope_signature_packets_total",

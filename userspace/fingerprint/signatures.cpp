@@ -27,10 +27,6 @@ void add_to(ds_counter& to, const ds_counter& c) {
     to.bytes += c.bytes;
 }
 
-ds_counter minus(const ds_counter& a, const ds_counter& b) {
-    return {a.packets >= b.packets ? a.packets - b.packets : 0, a.bytes >= b.bytes ? a.bytes - b.bytes : 0};
-}
-
 template <class Key>
 std::vector<Ranked<Key>> ranked(const std::map<Key, ds_counter>& view) {
     std::vector<Ranked<Key>> out;
@@ -66,8 +62,10 @@ void export_of(const std::map<Key, ds_counter>& view, const std::map<Key, ds_cou
             add_to(other_of(key), c);
             continue;
         }
-        labels[key] = minus(c, it->second);
-        add_to(other_of(key), it->second);  // what it had before admission
+        // Every packet from the label's first; what came before admission stays in
+        // "other" too, which never goes back (docs/metrics.md, "Admitted labels").
+        labels[key] = c;
+        add_to(other_of(key), it->second);
     }
     for (const auto& [key, _] : admitted) labels.try_emplace(key);
 }

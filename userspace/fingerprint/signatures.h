@@ -48,8 +48,8 @@ struct SignatureTop {
     ds_counter other_source_ports{};
 };
 
-// What is exported as metrics: admitted labels count from their admission on, what
-// they had before stays in "other", so every series only grows.
+// What is exported as metrics: admitted labels carry every probe from their first;
+// what they had before admission also stays in "other", so every series only grows.
 struct SignatureExport {
     std::map<HeaderSignature, ds_counter> signatures;
     ds_counter other_signatures{};
