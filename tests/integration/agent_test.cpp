@@ -105,6 +105,26 @@ TEST(Agent, PortCombinationsLeaveScannersOut) {
     EXPECT_EQ(agent.stop(), 0) << agent.stderr_text();
 }
 
+// A port seen for the first time: 200 UDP probes within one poll to a port outside
+// --track-port. It is admitted (>= 100 probes) and its series carries all 200 from the
+// first; today's table has it exactly too.
+TEST(Agent, ALatePortCarriesItsFirstPackets) {
+    Netns ns;
+    const std::string sensor = "lp" + ns.tag;
+    PinGuard guard{sensor};
+    Agent agent(ns, base_args(ns, sensor));
+    ASSERT_TRUE(agent.wait_ready()) << agent.stderr_text();
+    const std::string out = run_out(ns.in_scanner("hping3 -q -2 -i u200 -c 200 -p 40123 198.51.100.50"));
+    ASSERT_NE(out.find("200 packets transmitted"), std::string::npos) << out;
+    const Metrics m = agent.settle();
+    EXPECT_EQ(m.at("darkscope_port_packets_total{port=\"40123\",protocol=\"udp\"}"), 200);
+    EXPECT_EQ(m.at("darkscope_port_packets_today{port=\"40123\",protocol=\"udp\"}"), 200);
+    EXPECT_EQ(m.at("darkscope_country_packets_today{country=\"XA\"}"), 200);
+    EXPECT_EQ(m.at("darkscope_port_packets_total{port=\"other\",protocol=\"udp\"}"), 0)
+        << "admitted before any scrape exported its packets in other";
+    EXPECT_EQ(agent.stop(), 0) << agent.stderr_text();
+}
+
 TEST(Agent, RestartContinuesPinnedCounts) {
     Netns ns;
     const std::string sensor = "rs" + ns.tag;

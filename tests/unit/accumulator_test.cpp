@@ -89,17 +89,18 @@ TEST(Accumulator, AdmittedPortsCarryEveryPacketAndNoCounterShrinks) {
     s = acc.snapshot();
     const uint64_t other_before = 7;
     EXPECT_EQ((s.port_packets[{"tcp", "1433"}].packets), 30u);  // busiest admitted first, from its first packet
-    EXPECT_EQ((s.port_packets[{"tcp", "other"}].packets), 20u + 30u);
+    // "other" keeps 1433's 3 it was exported with before, not the 27 of this interval.
+    EXPECT_EQ((s.port_packets[{"tcp", "other"}].packets), 20u + 3u);
     EXPECT_GE((s.port_packets[{"tcp", "other"}].packets), other_before);
     ports[DS_PORT_INDEX(DS_SLOT_TCP_DST, 1433)] = {31, 1860};
     acc.update({.stats = stats, .port_stats = ports});
     s = acc.snapshot();
     EXPECT_EQ((s.port_packets[{"tcp", "1433"}].packets), 31u);
-    EXPECT_EQ((s.port_packets[{"tcp", "other"}].packets), 20u + 30u);  // 2967, and 1433 before admission
+    EXPECT_EQ((s.port_packets[{"tcp", "other"}].packets), 20u + 3u);  // 2967, and what 1433 had in it
     uint64_t sum = 0;
     for (auto& [label, c] : s.port_packets)
         if (label.protocol == "tcp") sum += c.packets;
-    EXPECT_EQ(sum, 5u + 20u + 31u + 30u);  // the total plus 1433's 30 before admission
+    EXPECT_EQ(sum, 5u + 20u + 31u + 3u);  // the total plus 1433's 3 exported in "other" before admission
 }
 
 // save / load: a restarted agent's figures continue exactly; a file that cannot
@@ -131,6 +132,35 @@ TEST(AccumulatorState, ARestartContinuesEveryFigure) {
     EXPECT_EQ(b.days.size(), 2u);
     EXPECT_EQ(b.days["2024-10-04"].packets, a.days["2024-10-04"].packets);
     EXPECT_EQ(b.days["2024-10-04"].sources, 3u);
+    EXPECT_EQ(b.ports_today.size(), a.ports_today.size());
+    EXPECT_EQ(b.country_packets_today, a.country_packets_today);
+    EXPECT_EQ(b.country_packets_today["JP"], 6u);  // 3 + 1 + 2 today; yesterday's 3 are not today's
+}
+
+// The day's tables: today's busiest ports exact from their first packet (a burst of 200
+// to a port no series tracks reads 200), --top-ports-today of them per protocol, every
+// ICMP type, countries today; all back to nothing at the day boundary.
+TEST(Accumulator, TodaysTablesAreExactAndFollowTheBusiestPorts) {
+    Accumulator acc({.tracked_ports = {445}, .top_today = 3});
+    std::vector<SourceEntry> e = {entry("203.0.113.1", 17, 40123, 200, kNoon), entry("203.0.113.2", 6, 445, 7, kNoon),
+                                  entry("203.0.113.3", 6, 23, 9, kNoon),      entry("203.0.113.4", 6, 81, 1, kNoon),
+                                  entry("203.0.113.5", 6, 8080, 4, kNoon),    entry("203.0.113.6", 1, 0x0800, 2, kNoon),
+                                  entry("203.0.113.6", 1, 0x0803, 1, kNoon),  entry("203.0.113.7", 6, 23, 1, kNoon - kDay)};
+    acc.add_sources(e, identity, country);
+    Snapshot s = acc.snapshot();
+    std::vector<std::string> rows;
+    for (const PortToday& p : s.ports_today) rows.push_back(p.protocol + "/" + std::to_string(p.port) + "=" + std::to_string(p.packets));
+    EXPECT_EQ(rows, (std::vector<std::string>{"tcp/23=9", "tcp/445=7", "tcp/8080=4", "udp/40123=200", "icmp/8=3"}));
+    EXPECT_EQ(s.country_packets_today["JP"] + s.country_packets_today["US"], 224u);
+    acc.add_sources({entry("203.0.113.1", 6, 81, 10, kNoon + 1)}, identity, country);
+    s = acc.snapshot();
+    EXPECT_EQ(s.ports_today[0].port, 81);  // the new busiest port takes its place at once
+    EXPECT_EQ(s.ports_today[0].packets, 11u);
+    acc.add_sources({entry("203.0.113.1", 6, 22, 1, kNoon + kDay)}, identity, country);
+    s = acc.snapshot();
+    ASSERT_EQ(s.ports_today.size(), 1u);
+    EXPECT_EQ(s.ports_today[0].port, 22);
+    EXPECT_EQ(s.ports_today[0].packets, 1u);
 }
 
 namespace {

@@ -57,6 +57,7 @@ Accumulator::Accumulator(AccumulatorConfig config)
     tzset();
     stats_.assign(DS_STATS_ENTRIES, ds_counter{});
     port_stats_.assign(DS_PORT_SLOTS * DS_PORTS_PER_SLOT, ds_counter{});
+    ports_today_.assign(DS_PORT_SLOTS * DS_PORTS_PER_SLOT, 0);
     countries_.push_back("");  // index 0: not looked up
     signatures_ = SignatureBook(config_.signatures);
 }
@@ -90,7 +91,7 @@ PortLabel Accumulator::label_of(uint32_t id) const {
     return {slot_protocol(slot), std::to_string(id & 0xffff)};
 }
 
-void Accumulator::admit_busy_ports() {
+void Accumulator::admit_busy_ports(const std::vector<ds_counter>& exported) {
     for (uint32_t slot : {DS_SLOT_TCP_DST, DS_SLOT_UDP_DST}) {
         auto& admitted = admitted_[slot];
         if (admitted.size() >= config_.max_auto_ports) continue;
@@ -104,8 +105,8 @@ void Accumulator::admit_busy_ports() {
         std::sort(busy.rbegin(), busy.rend());
         for (auto& [packets, port] : busy) {
             if (admitted.size() >= config_.max_auto_ports) break;
-            // What the port had before it was admitted stays in "other" too.
-            admitted[port] = port_stats_[DS_PORT_INDEX(slot, port)];
+            // What "other" already carried of the port stays there (it never shrinks).
+            admitted[port] = exported[DS_PORT_INDEX(slot, port)];
         }
     }
 }
@@ -114,8 +115,11 @@ void Accumulator::update(const KernelCounters& k) {
     std::lock_guard lock(mu_);
     if (k.stats.size() == stats_.size()) stats_ = k.stats;
     if (k.port_stats.size() == port_stats_.size()) {
+        // The counts "other" was last exported with: a port admitted now keeps only
+        // those there, so a burst within one scrape interval is in its series alone.
+        std::vector<ds_counter> exported = std::move(port_stats_);
         port_stats_ = k.port_stats;
-        admit_busy_ports();  // only new port counts can make a port busy
+        admit_busy_ports(exported);  // only new port counts can make a port busy
     }
     tools_ = tool_counts(k.tool_stats);
     signatures_.update(k.signatures);
@@ -131,6 +135,8 @@ void Accumulator::roll_day(const std::string& day) {
     label_sources_.clear();
     country_sources_.clear();
     tool_sources_.fill(0);
+    std::fill(ports_today_.begin(), ports_today_.end(), 0);
+    country_packets_today_.clear();
     combinations_.new_day();
     today_ = day;
     days_[day];
@@ -174,6 +180,7 @@ void Accumulator::add_sources(const std::vector<SourceEntry>& entries,
         ds_counter& cp = country_packets_[countries_[sd.country]];
         cp.packets += e.value.packets;
         cp.bytes += e.value.bytes;
+        country_packets_today_[sd.country] += e.value.packets;
 
         if (e.key.proto == 6 && DS_KEY_IS_SYN(e.key.info)) {
             const uint32_t tool = DS_KEY_SYN_TOOL(e.key.info);
@@ -184,6 +191,8 @@ void Accumulator::add_sources(const std::vector<SourceEntry>& entries,
         }
         const uint32_t slot = key_slot(e.key);
         if (slot == DS_PORT_SLOTS) continue;
+        // ICMP by type (codes summed), as the port families label it.
+        ports_today_[DS_PORT_INDEX(slot, is_icmp_slot(slot) ? e.key.port >> 8 : e.key.port)] += e.value.packets;
         if (slot == DS_SLOT_TCP_DST || slot == DS_SLOT_UDP_DST)
             sd.combination = combinations_.add_probe(sd.combination, sd.ports, proto_port(e.key.proto, e.key.port));
         const uint32_t id = label_id(slot, e.key.port);
@@ -259,8 +268,26 @@ Snapshot Accumulator::snapshot() const {
         s.country_sources[countries_[ci]] = it == country_sources_.end() ? 0 : it->second;
     }
     s.days = days_;
+    fill_ports_today(s);
+    for (const auto& [ci, packets] : country_packets_today_) s.country_packets_today[countries_[ci]] = packets;
     fill_summary(s);
     return s;
+}
+
+void Accumulator::fill_ports_today(Snapshot& s) const {
+    for (uint32_t slot : kProbeSlots) {
+        std::vector<PortToday> rows;
+        for (uint32_t port = 0; port < DS_PORTS_PER_SLOT; ++port)
+            if (const uint64_t n = ports_today_[DS_PORT_INDEX(slot, port)])
+                rows.push_back({slot_protocol(slot), static_cast<uint16_t>(port), n});
+        // Busiest first, then by port, so that equal counts keep a stable order.
+        const auto busier = [](const PortToday& a, const PortToday& b) {
+            return a.packets != b.packets ? a.packets > b.packets : a.port < b.port;
+        };
+        const size_t keep = is_icmp_slot(slot) ? rows.size() : std::min(rows.size(), config_.top_today);
+        std::partial_sort(rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(keep), rows.end(), busier);
+        s.ports_today.insert(s.ports_today.end(), rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(keep));
+    }
 }
 
 }  // namespace darkscope

@@ -39,6 +39,10 @@ struct AccumulatorConfig {
     // packets, up to max_auto_ports per protocol; the rest go to port="other".
     uint64_t auto_admit_packets = 100;
     size_t max_auto_ports = 50;
+    // Today's busiest destination ports per protocol (TCP, UDP) exported as per-day
+    // gauges, exact from each port's first packet of the day (every ICMP type seen
+    // today is exported too: at most 256 per family).
+    size_t top_today = 20;
     // IANA zone name in which days begin ("UTC", "Asia/Tokyo"). The process's
     // local time zone is set to it (one sensor, one day boundary).
     std::string day_timezone = "UTC";
@@ -61,8 +65,19 @@ struct DayTotals {
 };
 
 // A consistent copy of everything exported, taken under the lock.
+// Probe packets today of one destination port (ICMP: type), from the drained entries.
+struct PortToday {
+    std::string protocol;  // "tcp", "udp", "icmp", "icmpv6"
+    uint16_t port = 0;     // ICMP: the type
+    uint64_t packets = 0;
+};
+
 struct Snapshot {
     std::vector<ds_counter> stats;  // DS_STATS_ENTRIES, cumulative (abi.h layout)
+    // Today (day-boundary time zone): the busiest top_today TCP and UDP ports and every
+    // ICMP type, busiest first per protocol, and the probe packets of every country.
+    std::vector<PortToday> ports_today;
+    std::map<std::string, uint64_t> country_packets_today;
     std::map<PortLabel, ds_counter> port_packets;  // probe packets by destination port
     std::map<PortLabel, uint64_t> port_sources;    // distinct sources today
     std::map<std::string, ds_counter> country_packets;  // attributed packets by country
@@ -125,7 +140,8 @@ private:
     uint32_t label_id(uint32_t slot, uint16_t port) const;  // bit 31: the slot's "other"
     PortLabel label_of(uint32_t id) const;
     bool is_labelled(uint32_t slot, uint16_t port) const;
-    void admit_busy_ports();
+    void admit_busy_ports(const std::vector<ds_counter>& exported);
+    void fill_ports_today(Snapshot& s) const;  // under mu_
 
     AccumulatorConfig config_;
     mutable std::mutex mu_;
@@ -137,6 +153,9 @@ private:
     std::vector<std::string> countries_;               // index -> ISO code
     std::unordered_map<std::string, uint16_t> country_index_;
     std::map<std::string, ds_counter> country_packets_;
+    // Today's attributed probe packets per (probe slot, port) and per country index.
+    std::vector<uint64_t> ports_today_;  // kTodaySlots x 65,536
+    std::unordered_map<uint16_t, uint64_t> country_packets_today_;
     std::unordered_map<AddrKey, SourceDay, AddrHash> today_sources_;
     std::unordered_map<uint32_t, uint64_t> label_sources_;  // label_id -> sources today
     std::unordered_map<uint16_t, uint64_t> country_sources_;

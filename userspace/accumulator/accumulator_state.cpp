@@ -13,7 +13,7 @@
 namespace darkscope {
 namespace {
 
-constexpr char kMagic[8] = {'D', 'S', 'A', 'C', 'C', 0, 0, 2};  // format version 2
+constexpr char kMagic[8] = {'D', 'S', 'A', 'C', 'C', 0, 0, 3};  // format version 3
 constexpr uint64_t kMaxCount = 1ull << 32;  // no map in a sane file is larger
 
 class Writer {
@@ -105,6 +105,14 @@ void Accumulator::save(std::ostream& out) const {
     w.str(yesterday_);
     w.pod<uint64_t>(yesterday_sources_.size());
     for (const SourceAddr& a : yesterday_sources_) w.pod(a);
+    // Today's per-port and per-country probe packets (the *_today gauges), sparse.
+    uint64_t ports = 0;
+    for (uint64_t n : ports_today_) ports += n != 0;
+    w.pod(ports);
+    for (uint32_t i = 0; i < ports_today_.size(); ++i)
+        if (ports_today_[i]) w.pod(i), w.pod(ports_today_[i]);
+    w.pod<uint64_t>(country_packets_today_.size());
+    for (const auto& [c, n] : country_packets_today_) w.pod(c), w.pod(n);
 }
 
 void Accumulator::load(std::istream& in) {
@@ -161,6 +169,15 @@ void Accumulator::load(std::istream& in) {
         }
         s.yesterday_ = r.str();
         for (uint64_t n = r.count(); n--;) s.yesterday_sources_.insert(r.pod<SourceAddr>());
+        for (uint64_t n = r.count(); n--;) {
+            const auto i = r.pod<uint32_t>();
+            if (i >= s.ports_today_.size()) throw std::runtime_error("port index out of range");
+            s.ports_today_[i] = r.pod<uint64_t>();
+        }
+        for (uint64_t n = r.count(); n--;) {
+            const auto c = country_ok(r.pod<uint16_t>());
+            s.country_packets_today_[c] = r.pod<uint64_t>();
+        }
     } catch (const std::bad_alloc&) {
         throw std::runtime_error("implausible size");
     }
@@ -179,6 +196,8 @@ void Accumulator::load(std::istream& in) {
     std::swap(days_, s.days_);
     std::swap(yesterday_, s.yesterday_);
     std::swap(yesterday_sources_, s.yesterday_sources_);
+    std::swap(ports_today_, s.ports_today_);
+    std::swap(country_packets_today_, s.country_packets_today_);
 }
 
 }  // namespace darkscope

@@ -147,6 +147,11 @@ void add_common_options(CLI::App& cmd, CommonOptions& o) {
         ->delimiter(',')
         ->capture_default_str()
         ->type_name("PORT");
+    cmd.add_option("--top-ports-today", o.top_ports_today,
+                   "TCP and UDP destination ports per protocol in darkscope_port_packets_today: today's busiest, "
+                   "exact from their first packet of the day")
+        ->capture_default_str()
+        ->check(CLI::Range(size_t{1}, size_t{1000}));
     cmd.add_option("--reflection-port", o.reflection_ports,
                    "UDP source port whose datagrams are replies of reflectors/amplifiers to spoofed requests: "
                    "counted as backscatter (udp_reflection; 53: dns_response), never as accesses; repeatable; "
@@ -233,6 +238,7 @@ AccumulatorConfig accumulator_config(const CommonOptions& o) {
         c.port_combinations.push_back(std::move(nc));
     }
     c.port_combination_max_sources = o.port_combination_max_sources;
+    c.top_today = o.top_ports_today;
     c.port_combination_max_ports = o.port_combination_max_ports;
     c.scans.min_ports = o.scan_min_ports;
     c.scans.min_packets = o.scan_min_packets;

@@ -37,6 +37,7 @@ struct CommonOptions {
     // UDP source ports counted as reflection backscatter ("none": no port).
     std::vector<std::string> reflection_ports = reflection_port_texts();
     std::vector<std::string> port_combinations = default_port_combinations();  // "NAME=PORT,..."
+    size_t top_ports_today = 20;  // darkscope_port_packets_today: TCP and UDP ports per protocol
     size_t port_combination_max_sources = 262144;
     uint32_t port_combination_max_ports = 32;
     uint32_t scan_min_ports = 15;    // Zeek's port_scan_threshold

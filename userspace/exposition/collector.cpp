@@ -29,6 +29,24 @@ auto value_or_zero(const Map& map, const Key& key) -> typename Map::mapped_type 
 
 // Scanning tools recognised from TCP SYN headers (docs/fingerprints.md): every tool
 // is exported from the start, so each series exists before its first packet.
+// The day's tables (docs/metrics.md, "Today's tables"): gauges exact from each label's
+// first packet of the day, a label set that follows today's busiest ports, back to
+// nothing at the day boundary. The counters beside them keep their bounded labels.
+void add_today_metrics(const Snapshot& s, std::vector<MetricFamily>& out) {
+    auto ports = family("darkscope_port_packets_today",
+                        "Probe packets today (--day-boundary-timezone) by destination port: the busiest "
+                        "--top-ports-today TCP and UDP ports and every ICMP type, exact from the first packet.",
+                        MetricType::Gauge);
+    for (const PortToday& p : s.ports_today)
+        add(ports, {{"port", std::to_string(p.port)}, {"protocol", p.protocol}}, static_cast<double>(p.packets));
+    out.push_back(std::move(ports));
+    auto countries = family("darkscope_country_packets_today",
+                            "Attributed probe packets today (--day-boundary-timezone) by source country.",
+                            MetricType::Gauge);
+    for (const auto& [cc, n] : s.country_packets_today) add(countries, {{"country", cc}}, static_cast<double>(n));
+    out.push_back(std::move(countries));
+}
+
 void add_tool_metrics(const Snapshot& s, std::vector<MetricFamily>& out) {
     auto packets = family("darkscope_tool_packets_total",
                           "Dark TCP SYNs (without ACK) by the scanning tool their headers were attributed to "
@@ -219,6 +237,7 @@ std::vector<MetricFamily> Collector::Collect() const {
     auto sources = family("darkscope_sources", "Distinct source prefixes today.", MetricType::Gauge);
     add(sources, {}, static_cast<double>(s.sources_today));
     out.push_back(std::move(sources));
+    add_today_metrics(s, out);
     add_tool_metrics(s, out);
     add_combination_metrics(s, out);
     add_scan_metrics(s, out);
