@@ -9,6 +9,7 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cstring>
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -23,6 +24,7 @@
 #include "darkscope/abi.h"
 #include "dataplane/data_plane.h"
 #include "dataplane/names.h"
+#include "dataplane/unique_fd.h"
 #include "fingerprint/signature_report.h"
 
 namespace darkscope {
@@ -30,29 +32,25 @@ namespace {
 
 // The pinned per-CPU stats array, summed over CPUs; empty if not pinned.
 std::vector<ds_counter> read_pinned_stats(const std::string& path) {
-    int fd = bpf_obj_get(path.c_str());
-    if (fd < 0) return {};
-    std::vector<ds_counter> out;
+    const UniqueFd fd(bpf_obj_get(path.c_str()));
+    if (!fd.valid()) return {};
     try {
-        out = read_stats_map(fd);
+        return read_stats_map(fd.get());
     } catch (const std::exception&) {
-        // unreadable: shown as not pinned, as before
+        return {};  // unreadable: shown as not pinned, as before
     }
-    close(fd);
-    return out;
 }
 
 // The busiest header signatures and source ports, from the pinned signatures map.
 void show_signatures(const std::string& path, uint64_t overflow) {
-    const int fd = bpf_obj_get(path.c_str());
-    if (fd < 0) return;
+    const UniqueFd fd(bpf_obj_get(path.c_str()));
+    if (!fd.valid()) return;
     SignatureBook book;
     try {
-        book.update(read_signature_map(fd));
+        book.update(read_signature_map(fd.get()));
     } catch (const std::exception& e) {
         std::cout << "  header signatures: " << e.what() << "\n";
     }
-    close(fd);
     print_signature_tables(std::cout, book.top(), overflow, "  ");
 }
 
@@ -111,10 +109,14 @@ void show_sensor(const std::string& root, const std::string& name) {
         if (f.rfind("link_", 0) != 0) continue;
         ++links;
         std::string ifname = f.substr(5), state = "pinned link, not attached";
-        int fd = bpf_obj_get((dir + "/" + f).c_str());
+        const UniqueFd fd(bpf_obj_get((dir + "/" + f).c_str()));
         bpf_link_info info{};
         uint32_t len = sizeof info;
-        if (fd >= 0 && bpf_obj_get_info_by_fd(fd, &info, &len) == 0 && info.xdp.ifindex) {
+        if (!fd.valid()) {
+            // not a link we can open: shown as not attached, as before
+        } else if (int err = bpf_obj_get_info_by_fd(fd.get(), &info, &len)) {
+            state = std::string("pinned link, unreadable (reading its link info: ") + std::strerror(-err) + ")";
+        } else if (info.xdp.ifindex) {
             LIBBPF_OPTS(bpf_xdp_query_opts, q);
             bpf_xdp_query(static_cast<int>(info.xdp.ifindex), 0, &q);
             const char* mode = q.attach_mode == XDP_ATTACHED_SKB ? "generic"
@@ -122,7 +124,6 @@ void show_sensor(const std::string& root, const std::string& name) {
                                                                    : "native";
             state = std::string("attached, ") + mode + " mode, program id " + std::to_string(info.prog_id);
         }
-        if (fd >= 0) close(fd);
         std::cout << "  interface " << ifname << ": " << state << "\n";
     }
     if (!links) std::cout << "  no interface attached\n";

@@ -71,7 +71,7 @@ DataPlane::DataPlane(const DataPlaneConfig& config) : config_(config) {
     if (cpus_ <= 0) throw error("counting the possible CPUs", -cpus_);
     cache_slots_per_cpu_ = darkscope::source_cache_slots_per_cpu(config_.source_cache_slots);
 
-    skel_ = darkscope_bpf__open();
+    skel_.reset(darkscope_bpf__open());
     if (!skel_) throw error("opening the darkscope BPF object", errno);
 
     skel_->rodata->cfg_pass_dark = config_.pass_dark;
@@ -109,41 +109,33 @@ DataPlane::DataPlane(const DataPlaneConfig& config) : config_(config) {
         }
     }
 
-    if (int err = darkscope_bpf__load(skel_)) {
-        darkscope_bpf__destroy(skel_);
-        skel_ = nullptr;
+    if (int err = darkscope_bpf__load(skel_.get())) {
+        skel_.reset();
         throw error("loading the darkscope XDP program (are you root, with BPF support?)", err);
     }
 
-    try {
-        fill_prefixes(bpf_map__fd(skel_->maps.dark_prefixes), config_.dark_prefixes, "dark prefix");
-        fill_prefixes(bpf_map__fd(skel_->maps.allowed_sources), config_.allowed_sources, "allowed source");
-        // Which buffer is active survives in the pinned outer map; start on A otherwise.
-        uint32_t zero = 0, inner_id = 0;
-        const int outer = bpf_map__fd(skel_->maps.active_sources);
-        const int fd_a = bpf_map__fd(skel_->maps.sources_a);
-        bpf_map_info info{};
-        uint32_t info_len = sizeof info;
-        bpf_obj_get_info_by_fd(bpf_map__fd(skel_->maps.sources_b), &info, &info_len);
-        if (bpf_map_lookup_elem(outer, &zero, &inner_id) == 0 && inner_id == info.id) {
-            active_buffer_ = 1;
-        } else {
-            active_buffer_ = 0;
-            if (bpf_map_update_elem(outer, &zero, &fd_a, BPF_ANY))
-                throw error("activating the per-source map", errno);
-        }
-        cache_ = std::make_unique<SourceCache>(bpf_map__fd(skel_->maps.source_cache), cpus_, cache_slots_per_cpu_);
-    } catch (...) {
-        darkscope_bpf__destroy(skel_);
-        skel_ = nullptr;
-        throw;
+    fill_prefixes(bpf_map__fd(skel_->maps.dark_prefixes), config_.dark_prefixes, "dark prefix");
+    fill_prefixes(bpf_map__fd(skel_->maps.allowed_sources), config_.allowed_sources, "allowed source");
+    // Which buffer is active survives in the pinned outer map; start on A otherwise.
+    uint32_t zero = 0, inner_id = 0;
+    const int outer = bpf_map__fd(skel_->maps.active_sources);
+    const int fd_a = bpf_map__fd(skel_->maps.sources_a);
+    bpf_map_info info{};
+    uint32_t info_len = sizeof info;
+    if (int err = bpf_obj_get_info_by_fd(bpf_map__fd(skel_->maps.sources_b), &info, &info_len))
+        throw error("reading the id of the per-source map sources_b", err);
+    if (bpf_map_lookup_elem(outer, &zero, &inner_id) == 0 && inner_id == info.id) {
+        active_buffer_ = 1;
+    } else {
+        active_buffer_ = 0;
+        if (bpf_map_update_elem(outer, &zero, &fd_a, BPF_ANY)) throw error("activating the per-source map", errno);
     }
+    cache_ = std::make_unique<SourceCache>(bpf_map__fd(skel_->maps.source_cache), cpus_, cache_slots_per_cpu_);
 }
 
-DataPlane::~DataPlane() {
-    release_attachments();
-    if (skel_) darkscope_bpf__destroy(skel_);
-}
+void DataPlane::SkeletonDeleter::operator()(darkscope_bpf* skel) const { darkscope_bpf__destroy(skel); }
+
+DataPlane::~DataPlane() { release_attachments(); }
 
 void DataPlane::set_fast_prefixes() {
     auto mask_word = [](const Prefix& p, unsigned word) {
@@ -341,17 +333,16 @@ Attachment DataPlane::attach(const std::string& ifname, XdpMode mode) {
     // so the interface is never without a counting program.
     const std::string pin = config_.pin_dir.empty() ? "" : config_.pin_dir + "/link_" + ifname;
     if (!pin.empty()) {
-        int fd = bpf_obj_get(pin.c_str());
-        if (fd >= 0) {
-            if (bpf_link_update(fd, prog_fd(), nullptr)) {
-                int e = errno;
-                close(fd);
+        UniqueFd fd(bpf_obj_get(pin.c_str()));
+        if (fd.valid()) {
+            if (bpf_link_update(fd.get(), prog_fd(), nullptr)) {
+                const int e = errno;
                 throw error("replacing the program on " + ifname, e);
             }
             LIBBPF_OPTS(bpf_xdp_query_opts, q);
             bpf_xdp_query(static_cast<int>(ifindex), 0, &q);
             a.mode = q.attach_mode == XDP_ATTACHED_SKB ? "generic" : "native";
-            link_fds_.push_back(fd);
+            link_fds_.push_back(std::move(fd));
             attachments_.push_back(a);
             return a;
         }
@@ -377,12 +368,12 @@ Attachment DataPlane::attach(const std::string& ifname, XdpMode mode) {
             throw std::runtime_error("interface '" + ifname + "' already runs another XDP program; detach it first (ip link set dev " + ifname + " xdp off)");
         throw error("attaching XDP (" + a.mode + ") to " + ifname, -fd);
     }
-    if (!pin.empty() && bpf_obj_pin(fd, pin.c_str())) {
-        int e = errno;
-        close(fd);
+    UniqueFd link(fd);
+    if (!pin.empty() && bpf_obj_pin(link.get(), pin.c_str())) {
+        const int e = errno;
         throw error("pinning the XDP link at " + pin, e);
     }
-    link_fds_.push_back(fd);
+    link_fds_.push_back(std::move(link));
     attachments_.push_back(a);
     return a;
 }
@@ -391,14 +382,12 @@ void DataPlane::detach_all() {
     // Closing the last reference to an unpinned link detaches the program.
     for (const Attachment& a : attachments_)
         if (!config_.pin_dir.empty()) unlink((config_.pin_dir + "/link_" + a.ifname).c_str());
-    for (int fd : link_fds_) close(fd);
-    link_fds_.clear();
+    link_fds_.clear();  // closes them
     attachments_.clear();
 }
 
 void DataPlane::release_attachments() {
-    for (int fd : link_fds_) close(fd);  // pinned links stay attached
-    link_fds_.clear();
+    link_fds_.clear();  // closes them; pinned links stay attached
     attachments_.clear();
 }
 

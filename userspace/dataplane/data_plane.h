@@ -12,6 +12,7 @@
 #include "dataplane/entries.h"
 #include "dataplane/reflection_ports.h"
 #include "dataplane/prefix.h"
+#include "dataplane/unique_fd.h"
 
 struct darkscope_bpf;
 struct bpf_map;
@@ -71,7 +72,7 @@ public:
     const DataPlaneConfig& config() const { return config_; }
     int prog_fd() const;
     int dns_events_fd() const;  // the ring buffer of struct ds_dns_event
-    darkscope_bpf* skeleton() { return skel_; }
+    darkscope_bpf* skeleton() { return skel_.get(); }
 
     // Cumulative counters, summed over CPUs: DS_STATS_ENTRIES and
     // DS_PORT_SLOTS * DS_PORTS_PER_SLOT entries (layouts in abi.h).
@@ -120,14 +121,19 @@ private:
     void fill_prefixes(int map_fd, const std::vector<Prefix>& prefixes, const char* what);
     std::vector<SourceEntry> drain_map(int map_fd);
 
+    // The libbpf skeleton, destroyed (programs unloaded, maps closed) with its owner.
+    struct SkeletonDeleter {
+        void operator()(darkscope_bpf* skel) const;
+    };
+
     DataPlaneConfig config_;
-    darkscope_bpf* skel_ = nullptr;
+    std::unique_ptr<darkscope_bpf, SkeletonDeleter> skel_;
     int active_buffer_ = 0;  // which of sources_a/sources_b the program fills
     int cpus_ = 0;           // possible CPUs: the source cache has a part for each
     uint32_t cache_slots_per_cpu_ = 0;
     std::unique_ptr<SourceCache> cache_;
     std::vector<Attachment> attachments_;
-    std::vector<int> link_fds_;
+    std::vector<UniqueFd> link_fds_;
     int native_fallback_error_ = 0;
 };
 
