@@ -9,6 +9,13 @@
 
 #include <linux/types.h>
 
+/* A check at compile time, in C (the BPF programs) and in C++ (the agent) alike. */
+#ifdef __cplusplus
+#define DS_STATIC_ASSERT(cond, msg) static_assert(cond, msg)
+#else
+#define DS_STATIC_ASSERT(cond, msg) _Static_assert(cond, msg)
+#endif
+
 /* Class of a dark packet. Every dark frame lands in exactly one class. */
 enum ds_class {
 	DS_CLASS_TCP_SYN = 0,      /* SYN without ACK: a connection probe */
@@ -226,6 +233,7 @@ struct ds_source_key {
 #define DS_KEY_SYN_MASK 0x38
 #define DS_KEY_IS_SYN(info) (((info) & DS_KEY_SYN_MASK) != 0)
 #define DS_KEY_SYN_TOOL(info) ((((info) & DS_KEY_SYN_MASK) >> DS_KEY_SYN_SHIFT) - 1)
+DS_STATIC_ASSERT(DS_TOOL_COUNT <= 7, "DS_KEY_SYN holds 1 + the tool in the 3 bits of DS_KEY_SYN_MASK");
 
 struct ds_source_value {
 	__u64 packets;
@@ -267,6 +275,7 @@ struct ds_cache_slot {
 	struct ds_source_value value;
 	__u64 pad2;
 };
+DS_STATIC_ASSERT(sizeof(struct ds_cache_slot) == 64, "a source cache slot is one 64-byte cache line");
 /* Cache slots per CPU and generation (a power of two; 0 turns the cache off).
  * 4,096 slots are 256 KiB per CPU: small enough to stay in the CPU's own caches,
  * so that a flood of new sources, which the cache cannot hold, pays little for

@@ -1,45 +1,52 @@
 #include "dataplane/names.h"
 
+#include <iterator>
+
 #include "darkscope/abi.h"
 
 namespace darkscope {
 
 const char* class_name(uint32_t cls) {
-    static const char* const names[DS_CLASS_COUNT] = {
+    static constexpr const char* names[] = {
         "syn", "synack", "rst", "ack", "fin", "null", "xmas", "tcp_other",
         "udp", "dns_response", "udp_reflection",
         "echo_request", "echo_reply", "unreachable", "time_exceeded", "icmp_other",
         "other_proto", "fragment",
     };
+    static_assert(std::size(names) == DS_CLASS_COUNT, "a name for every value of the enum");
     return cls < DS_CLASS_COUNT ? names[cls] : "unknown";
 }
 
 const char* proto_name(uint32_t proto) {
-    static const char* const names[DS_PROTO_COUNT] = {"tcp", "udp", "icmp", "icmpv6", "other"};
+    static constexpr const char* names[] = {"tcp", "udp", "icmp", "icmpv6", "other"};
+    static_assert(std::size(names) == DS_PROTO_COUNT, "a name for every value of the enum");
     return proto < DS_PROTO_COUNT ? names[proto] : "unknown";
 }
 
 const char* pass_reason_name(uint32_t reason) {
-    static const char* const names[DS_PASS_COUNT] = {"non_ip", "not_dark", "allowlisted"};
+    static constexpr const char* names[] = {"non_ip", "not_dark", "allowlisted"};
+    static_assert(std::size(names) == DS_PASS_COUNT, "a name for every value of the enum");
     return reason < DS_PASS_COUNT ? names[reason] : "unknown";
 }
 
 const char* malformed_reason_name(uint32_t reason) {
-    static const char* const names[DS_MAL_COUNT] = {
+    static constexpr const char* names[] = {
         "eth_truncated", "vlan_truncated", "vlan_too_deep",
         "ipv4_truncated", "ipv4_bad_ihl", "ipv4_bad_version",
         "ipv6_truncated", "ipv6_bad_version", "ipv6_ext_truncated", "ipv6_ext_too_deep",
         "tcp_truncated", "tcp_bad_offset", "udp_truncated", "icmp_truncated",
         "mpls_truncated",
     };
+    static_assert(std::size(names) == DS_MAL_COUNT, "a name for every value of the enum");
     return reason < DS_MAL_COUNT ? names[reason] : "unknown";
 }
 
 const char* misc_name(uint32_t what) {
-    static const char* const names[DS_MISC_COUNT] = {
+    static constexpr const char* names[] = {
         "unattributed", "first_fragment", "vlan_tagged", "dns_sent", "dns_rate_limited", "dns_ringbuf_full",
         "signature_full", "tcp_header_cut",
     };
+    static_assert(std::size(names) == DS_MISC_COUNT, "a name for every value of the enum");
     return what < DS_MISC_COUNT ? names[what] : "unknown";
 }
 

@@ -1,9 +1,12 @@
 #include "fingerprint/tool_counts.h"
 
+#include <iterator>
+
 namespace darkscope {
 
 const char* tool_name(uint32_t tool) {
-    static const char* const names[DS_TOOL_COUNT] = {"unknown", "mirai", "masscan", "nmap", "zmap"};
+    static constexpr const char* names[] = {"unknown", "mirai", "masscan", "nmap", "zmap"};
+    static_assert(std::size(names) == DS_TOOL_COUNT, "a name for every tool");
     return tool < DS_TOOL_COUNT ? names[tool] : "invalid";
 }
 
