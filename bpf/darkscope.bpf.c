@@ -19,16 +19,16 @@ const volatile __u8 cfg_src_prefix_v6 = 64;
  * spoofed requests): backscatter, not probes. A bitmap, bit p of word p / 64; port 53
  * among them is DNS_RESPONSE, every other one UDP_REFLECTION. */
 const volatile __u64 cfg_reflection_ports[DS_PORTS_PER_SLOT / 64] = {};
-/* Up to DS_FAST_PREFIXES dark prefixes per family are also here as (network, mask)
- * pairs, so the common sensor (a few prefixes) skips the LPM trie, which costs about
- * as much as the rest of the parse. More prefixes: count = DS_FAST_PREFIXES + 1 and
- * the trie decides. */
 /* The per-CPU source cache (maps.h): slots per CPU and generation (a power of 2,
  * 0: no cache), the set mask (slots / 2 - 1: two ways per set) and the CPUs it has
  * room for (the possible CPUs when the agent loaded it). */
 const volatile __u32 cfg_cache_slots = 0;
 const volatile __u32 cfg_cache_set_mask = 0;
 const volatile __u32 cfg_cache_cpus = 0;
+/* Up to DS_FAST_PREFIXES dark prefixes per family are also here as (network, mask)
+ * pairs, so the common sensor (a few prefixes) skips the LPM trie, which costs about
+ * as much as the rest of the parse. More prefixes: count = DS_FAST_PREFIXES + 1 and
+ * the trie decides. */
 const volatile __u32 cfg_dark_v4_count = DS_FAST_PREFIXES + 1;
 const volatile __u32 cfg_dark_v4_net[DS_FAST_PREFIXES] = {};
 const volatile __u32 cfg_dark_v4_mask[DS_FAST_PREFIXES] = {};

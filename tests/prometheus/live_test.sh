@@ -54,7 +54,7 @@ fail=0
 err() { echo "FAIL: $*" >&2; fail=1; }
 
 # --- GeoIP: the countries of the spoofed sources ---------------------------------
-perl "$here/make_geoip.pl" "$tmp/countries.mmdb" \
+perl "$here/../unit/make_test_geoip.pl" --country "$tmp/countries.mmdb" \
   203.0.113.0/26=JP 203.0.113.64/26=US 203.0.113.128/26=DE 203.0.113.192/26=BR \
   198.51.100.0/26=FR 198.51.100.64/26=KR 198.51.100.128/26=CN
 

@@ -1,16 +1,20 @@
 #!/usr/bin/perl
-# Writes the small GeoIP databases the tests use into the directory given:
+# The tests' one GeoIP database writer.
+#   make_test_geoip.pl OUTDIR
+# writes the small databases the unit and agent tests use into OUTDIR:
 #   country-maxmind.mmdb  MaxMind layout   (country => {iso_code => ...})
 #   country-flat.mmdb     ip-location-db / DB-IP lite layout (country_code => ...)
 #   asn.mmdb              MaxMind ASN layout (autonomous_system_number => ...)
 # Only documentation and benchmarking prefixes, mapped to made-up (user-assigned)
 # country codes; 203.0.113.0/24 is left out on purpose (an unknown source).
+#   make_test_geoip.pl --country OUT.mmdb PREFIX=CC [PREFIX=CC ...]
+# writes one MaxMind-layout country database of the prefixes given
+# (tests/prometheus/live_test.sh).
 use strict;
 use warnings;
 use MaxMind::DB::Writer::Tree;
 
-my $dir = shift or die "usage: $0 OUTDIR\n";
-mkdir $dir unless -d $dir;
+my $usage = "usage: $0 OUTDIR | $0 --country OUT.mmdb PREFIX=CC...\n";
 
 my %countries = (
     '192.0.2.0/25'     => 'XA',
@@ -40,23 +44,40 @@ sub new_tree {
 }
 
 sub finish {
-    my ($tree, $file) = @_;
-    open my $fh, '>:raw', "$dir/$file.tmp" or die "$dir/$file: $!\n";
+    my ($tree, $path) = @_;
+    open my $fh, '>:raw', "$path.tmp" or die "$path: $!\n";
     $tree->write_tree($fh);
-    close $fh;
-    rename "$dir/$file.tmp", "$dir/$file" or die "$dir/$file: $!\n";
+    close $fh or die "$path: $!\n";
+    rename "$path.tmp", $path or die "$path: $!\n";
 }
 
-my $maxmind = new_tree('darkscope-test-Country', { country => 'map', iso_code => 'utf8_string' });
+my %country_types = (country => 'map', iso_code => 'utf8_string');
+
+if (@ARGV && $ARGV[0] eq '--country') {
+    my (undef, $out, @pairs) = @ARGV;
+    die $usage unless $out && @pairs;
+    my $tree = new_tree('darkscope-test-Country', \%country_types);
+    for my $pair (@pairs) {
+        my ($prefix, $cc) = split /=/, $pair, 2;
+        $tree->insert_network($prefix, { country => { iso_code => $cc } });
+    }
+    finish($tree, $out);
+    exit 0;
+}
+
+my $dir = shift or die $usage;
+mkdir $dir unless -d $dir;
+
+my $maxmind = new_tree('darkscope-test-Country', \%country_types);
 $maxmind->insert_network($_, { country => { iso_code => $countries{$_} } }) for sort keys %countries;
-finish($maxmind, 'country-maxmind.mmdb');
+finish($maxmind, "$dir/country-maxmind.mmdb");
 
 my $flat = new_tree('darkscope-test-country-flat', { country_code => 'utf8_string' });
 $flat->insert_network($_, { country_code => $countries{$_} }) for sort keys %countries;
-finish($flat, 'country-flat.mmdb');
+finish($flat, "$dir/country-flat.mmdb");
 
 my $asn = new_tree('darkscope-test-ASN',
                 { autonomous_system_number => 'uint32', autonomous_system_organization => 'utf8_string' });
 $asn->insert_network($_, { autonomous_system_number => $asns{$_}, autonomous_system_organization => 'Example AS' })
     for sort keys %asns;
-finish($asn, 'asn.mmdb');
+finish($asn, "$dir/asn.mmdb");

@@ -4,9 +4,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
-#include <filesystem>
 #include <stdexcept>
 
+#include "accumulator/time_zone.h"
 #include "dataplane/names.h"
 
 namespace darkscope {
@@ -18,16 +18,6 @@ constexpr uint32_t kOtherBit = 1u << 31;
 constexpr uint32_t kProbeSlots[] = {DS_SLOT_TCP_DST, DS_SLOT_UDP_DST, DS_SLOT_ICMP, DS_SLOT_ICMPV6};
 
 bool is_icmp_slot(uint32_t slot) { return slot == DS_SLOT_ICMP || slot == DS_SLOT_ICMPV6; }
-
-const char* slot_protocol(uint32_t slot) {
-    switch (slot) {
-    case DS_SLOT_TCP_DST: return "tcp";
-    case DS_SLOT_UDP_DST: return "udp";
-    case DS_SLOT_ICMP: return "icmp";
-    case DS_SLOT_ICMPV6: return "icmpv6";
-    }
-    return "other";
-}
 
 // The port slot a per-source key falls in, or DS_PORT_SLOTS for none.
 uint32_t key_slot(const ds_source_key& k) {
@@ -51,7 +41,7 @@ Accumulator::Accumulator(AccumulatorConfig config)
                      .max_ports = config_.port_combination_max_ports}),
       scans_(config_.scans) {
     const std::string& tz = config_.day_timezone;
-    if (tz != "UTC" && !std::filesystem::exists("/usr/share/zoneinfo/" + tz))
+    if (!time_zone_exists(tz))
         throw std::invalid_argument("unknown time zone '" + tz + "' (use an IANA name such as UTC or Asia/Tokyo)");
     setenv("TZ", tz.c_str(), 1);
     tzset();
@@ -87,8 +77,8 @@ uint32_t Accumulator::label_id(uint32_t slot, uint16_t port) const {
 
 PortLabel Accumulator::label_of(uint32_t id) const {
     const uint32_t slot = (id & ~kOtherBit) >> 16;
-    if (id & kOtherBit) return {slot_protocol(id & ~kOtherBit), "other"};
-    return {slot_protocol(slot), std::to_string(id & 0xffff)};
+    if (id & kOtherBit) return {slot_protocol_name(id & ~kOtherBit), "other"};
+    return {slot_protocol_name(slot), std::to_string(id & 0xffff)};
 }
 
 void Accumulator::admit_busy_ports(const std::vector<ds_counter>& exported) {
@@ -254,7 +244,7 @@ Snapshot Accumulator::snapshot() const {
             // ever goes back (docs/metrics.md, "Admitted labels").
             s.port_packets[label_of(label_id(slot, p))] = c;
         }
-        if (!is_icmp_slot(slot)) s.port_packets[{slot_protocol(slot), "other"}] = other;
+        if (!is_icmp_slot(slot)) s.port_packets[{slot_protocol_name(slot), "other"}] = other;
     }
     for (uint32_t id : labels_seen_) {
         auto it = label_sources_.find(id);

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "darkscope/abi.h"
+#include "dataplane/country_lookup.h"
 #include "dataplane/entries.h"
 #include "dataplane/source_addr.h"
 #include "accumulator/port_combinations.h"
@@ -55,9 +56,6 @@ struct AccumulatorConfig {
     // Header signatures: rows listed, labels exported, admission threshold.
     SignatureConfig signatures;
 };
-
-// What a drained source resolves to; supplied by the GeoIP layer.
-using CountryLookup = std::function<std::string(uint8_t family, const uint8_t* addr)>;
 
 struct DayTotals {
     uint64_t packets = 0;  // attributed dark probe+backscatter packets that day

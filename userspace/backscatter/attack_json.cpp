@@ -25,7 +25,7 @@ nlohmann::json attack_to_json(const AttackEvent& ev) {
     json kinds = json::object();
     for (const VictimPort& p : ev.ports) {
         kinds[class_name(p.cls)] = kinds.value(class_name(p.cls), uint64_t{0}) + p.packets;
-        const char* proto = p.proto == 6 ? "tcp" : p.proto == 17 ? "udp" : p.proto == 1 ? "icmp" : "icmpv6";
+        const char* proto = ip_protocol_name(p.proto);
         if (is_icmp_kind(p.cls)) {
             ports.push_back({{"protocol", proto}, {"type", p.port >> 8}, {"code", p.port & 0xff}, {"packets", p.packets}});
             continue;

@@ -23,14 +23,4 @@ std::optional<uint32_t> backscatter_class(const ds_source_key& key) {
     return std::nullopt;
 }
 
-const char* backscatter_protocol(const ds_source_key& key) {
-    switch (key.proto) {
-    case 6: return "tcp";
-    case 17: return "udp";
-    case 1: return "icmp";
-    case 58: return "icmpv6";
-    }
-    return "other";
-}
-
 }  // namespace darkscope

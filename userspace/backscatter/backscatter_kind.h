@@ -15,9 +15,6 @@ namespace darkscope {
 // DS_CLASS_ICMP_TIME_EXCEEDED); nothing for a probe entry.
 std::optional<uint32_t> backscatter_class(const ds_source_key& key);
 
-// "tcp", "udp", "icmp" or "icmpv6": the protocol of a backscatter entry.
-const char* backscatter_protocol(const ds_source_key& key);
-
 // True for the kinds whose key port is an ICMP type << 8 | code.
 inline bool is_icmp_kind(uint32_t cls) {
     return cls == DS_CLASS_ICMP_ECHO_REPLY || cls == DS_CLASS_ICMP_UNREACHABLE || cls == DS_CLASS_ICMP_TIME_EXCEEDED;

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "backscatter/backscatter_ports.h"
+#include "dataplane/country_lookup.h"
 #include "dataplane/entries.h"
 #include "dataplane/prefix.h"
 #include "dataplane/source_addr.h"
@@ -79,7 +80,6 @@ struct BackscatterSnapshot {
 
 class VictimTracker {
 public:
-    using CountryLookup = std::function<std::string(uint8_t family, const uint8_t* addr)>;
     explicit VictimTracker(VictimConfig config);
 
     // Folds the entries drained at one poll at poll_ns (only backscatter is used).

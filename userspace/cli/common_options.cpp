@@ -1,5 +1,6 @@
 #include "cli/common_options.h"
 
+#include "accumulator/time_zone.h"
 #include "cli/duration.h"
 #include "dataplane/source_cache.h"
 
@@ -39,14 +40,6 @@ void flatten(const YAML::Node& map, const std::string& prefix,
         }
         items.emplace_back(key, std::move(values));
     }
-}
-
-bool zone_exists(const std::string& zone) {
-    if (zone == "UTC") return true;
-    if (zone.empty() || zone.find("..") != std::string::npos || zone[0] == '/') return false;
-    std::ifstream f("/usr/share/zoneinfo/" + zone, std::ios::binary);
-    char magic[4] = {};
-    return f.read(magic, 4) && std::string(magic, 4) == "TZif";
 }
 
 std::vector<Prefix> parse_prefixes(const std::vector<std::string>& texts) {
@@ -225,7 +218,7 @@ DataPlaneConfig data_plane_config(const CommonOptions& o) {
 }
 
 AccumulatorConfig accumulator_config(const CommonOptions& o) {
-    if (!zone_exists(o.day_timezone))
+    if (!time_zone_exists(o.day_timezone))
         throw std::invalid_argument("unknown time zone '" + o.day_timezone + "' (--day-boundary-timezone)");
     AccumulatorConfig c;
     c.tracked_ports = o.tracked_ports;

@@ -72,7 +72,6 @@ public:
     const DataPlaneConfig& config() const { return config_; }
     int prog_fd() const;
     int dns_events_fd() const;  // the ring buffer of struct ds_dns_event
-    darkscope_bpf* skeleton() { return skel_.get(); }
 
     // Cumulative counters, summed over CPUs: DS_STATS_ENTRIES and
     // DS_PORT_SLOTS * DS_PORTS_PER_SLOT entries (layouts in abi.h).

@@ -50,6 +50,28 @@ const char* misc_name(uint32_t what) {
     return what < DS_MISC_COUNT ? names[what] : "unknown";
 }
 
+const char* ip_protocol_name(uint8_t ip_proto) {
+    switch (ip_proto) {
+    case 6: return "tcp";
+    case 17: return "udp";
+    case 1: return "icmp";
+    case 58: return "icmpv6";
+    }
+    return "other";
+}
+
+const char* slot_protocol_name(uint32_t slot) {
+    switch (slot) {
+    case DS_SLOT_TCP_DST:
+    case DS_SLOT_TCP_SRC_BACKSCATTER: return ip_protocol_name(6);
+    case DS_SLOT_UDP_DST:
+    case DS_SLOT_UDP_SRC_BACKSCATTER: return ip_protocol_name(17);
+    case DS_SLOT_ICMP: return ip_protocol_name(1);
+    case DS_SLOT_ICMPV6: return ip_protocol_name(58);
+    }
+    return "other";
+}
+
 bool class_is_backscatter(uint32_t cls) { return cls < DS_CLASS_COUNT && DS_CLASS_IS_BACKSCATTER(cls); }
 
 }  // namespace darkscope

@@ -1,6 +1,5 @@
 #include "exposition/collector.h"
 
-#include <netinet/in.h>
 
 #include "exposition/metric_families.h"
 
@@ -137,10 +136,10 @@ void add_signature_metrics(const Snapshot& s, std::vector<MetricFamily>& out) {
                         "(busiest admitted, the rest in port=\"other\").",
                         MetricType::Counter);
     for (const auto& [k, c] : x.source_ports)
-        add(ports, {{"port", std::to_string(k.port)}, {"proto", k.proto == IPPROTO_TCP ? "tcp" : "udp"}},
+        add(ports, {{"port", std::to_string(k.port)}, {"proto", ip_protocol_name(k.proto)}},
             static_cast<double>(c.packets));
     for (const auto& [proto, c] : x.other_source_ports)
-        add(ports, {{"port", "other"}, {"proto", proto == IPPROTO_TCP ? "tcp" : "udp"}}, static_cast<double>(c.packets));
+        add(ports, {{"port", "other"}, {"proto", ip_protocol_name(proto)}}, static_cast<double>(c.packets));
     out.push_back(std::move(ports));
     auto full = family("darkscope_signature_overflow_packets_total",
                        "Dark probes not counted by header signature because the signatures map was full.",

@@ -21,7 +21,7 @@
 namespace darkscope {
 
 struct MapUsage {
-    std::string map;  // "sources", "dark_prefixes", "allowed_sources"
+    std::string map;  // "sources", "dark_prefixes", "allowed_sources", "signatures"
     uint64_t entries = 0;
     uint64_t max_entries = 0;
 };

@@ -1,9 +1,9 @@
 #include "fingerprint/signature_report.h"
 
-#include <netinet/in.h>
-
 #include <cstdio>
 #include <string>
+
+#include "dataplane/names.h"
 
 namespace darkscope {
 
@@ -25,8 +25,6 @@ uint64_t total_of(const Rows& rows, const ds_counter& other) {
 
 }  // namespace
 
-const char* signature_proto_name(uint8_t proto) { return proto == IPPROTO_TCP ? "tcp" : "udp"; }
-
 void print_signature_tables(std::ostream& o, const SignatureTop& top, uint64_t overflow, const char* indent) {
     char line[256];
     const uint64_t syns = total_of(top.signatures, top.other_signatures);
@@ -45,7 +43,7 @@ void print_signature_tables(std::ostream& o, const SignatureTop& top, uint64_t o
     o << indent << "source ports of probes (TCP SYNs, UDP not from port 53)\n";
     for (const auto& r : top.source_ports) {
         std::snprintf(line, sizeof line, "%s  %5u/%-3s %10llu  %s\n", indent, r.key.port,
-                      signature_proto_name(r.key.proto), static_cast<unsigned long long>(r.counter.packets),
+                      ip_protocol_name(r.key.proto), static_cast<unsigned long long>(r.counter.packets),
                       share(r.counter.packets, probes).c_str());
         o << line;
     }
@@ -66,7 +64,7 @@ nlohmann::json signature_json(const SignatureTop& top, uint64_t overflow) {
                         {"packets", r.counter.packets},
                         {"bytes", r.counter.bytes}});
     for (const auto& r : top.source_ports)
-        ports.push_back({{"protocol", signature_proto_name(r.key.proto)},
+        ports.push_back({{"protocol", ip_protocol_name(r.key.proto)},
                          {"port", r.key.port},
                          {"packets", r.counter.packets},
                          {"bytes", r.counter.bytes}});

@@ -11,9 +11,6 @@
 
 namespace darkscope {
 
-// "tcp" or "udp".
-const char* signature_proto_name(uint8_t proto);
-
 // Two tables, each row "window/ttl/options" or "proto/port" with packets and share
 // of all counted probes; overflow: probes the kernel map had no room for.
 void print_signature_tables(std::ostream& o, const SignatureTop& top, uint64_t overflow, const char* indent = "  ");

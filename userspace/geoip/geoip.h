@@ -63,7 +63,7 @@ private:
     mutable std::unordered_map<std::string, std::string> cache_;  // 17-byte key -> country
 };
 
-// A country lookup over the given files (an Accumulator CountryLookup); with no
+// A country lookup over the given files (a dataplane/country_lookup.h CountryLookup); with no
 // files, over the default database when installed, else every country is "ZZ".
 // Throws like the constructor.
 std::function<std::string(uint8_t family, const uint8_t* addr)> make_country_lookup(

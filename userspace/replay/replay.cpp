@@ -10,6 +10,7 @@
 #include <unordered_set>
 
 #include "capture/pcap_reader.h"
+#include "dataplane/names.h"
 #include "drain/source_pipeline.h"
 
 namespace darkscope {
@@ -56,7 +57,7 @@ public:
             if ((e.key.proto != 6 && e.key.proto != 17) || !DS_KEY_HAS_PORT(e.key.info)) continue;
             auto [slot, _] = combination_slot_.try_emplace(addr, PortCombinations::kNoSlot);
             slot->second = combinations_.add_probe(slot->second, source_ports_[addr], proto_port(e.key.proto, e.key.port));
-            std::pair<std::string, uint16_t> port{e.key.proto == 6 ? "tcp" : "udp", e.key.port};
+            std::pair<std::string, uint16_t> port{ip_protocol_name(e.key.proto), e.key.port};
             PortDetail& pd = ports_[port];
             pd.packets += e.value.packets;
             pd.bytes += e.value.bytes;

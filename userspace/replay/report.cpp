@@ -325,14 +325,14 @@ nlohmann::json to_json(const ReplayResult& r) {
     for (uint32_t slot : {DS_SLOT_ICMP, DS_SLOT_ICMPV6})
         for (uint32_t tc = 0; tc < DS_PORTS_PER_SLOT; ++tc)
             if (const ds_counter& v = r.port_stats[DS_PORT_INDEX(slot, tc)]; v.packets)
-                icmp.push_back({{"protocol", slot == DS_SLOT_ICMP ? "icmp" : "icmpv6"}, {"type", tc >> 8},
+                icmp.push_back({{"protocol", slot_protocol_name(slot)}, {"type", tc >> 8},
                                 {"code", tc & 0xff}, {"packets", v.packets}, {"bytes", v.bytes}});
     j["icmp"] = icmp;
     json backscatter = json::array();
     for (uint32_t slot : {DS_SLOT_TCP_SRC_BACKSCATTER, DS_SLOT_UDP_SRC_BACKSCATTER})
         for (uint32_t port = 0; port < DS_PORTS_PER_SLOT; ++port)
             if (const ds_counter& v = r.port_stats[DS_PORT_INDEX(slot, port)]; v.packets)
-                backscatter.push_back({{"protocol", slot == DS_SLOT_TCP_SRC_BACKSCATTER ? "tcp" : "udp"},
+                backscatter.push_back({{"protocol", slot_protocol_name(slot)},
                                        {"source_port", port}, {"packets", v.packets}, {"bytes", v.bytes}});
     j["backscatter_ports"] = backscatter;
     json countries = json::array();
