@@ -2,7 +2,7 @@
 // to the bare XDP_DROP program measured in the same run (bench/RESULTS.md).
 //
 // One source: one frame, repeat = 1,000,000 per call (the kernel's mean per run).
-// Many sources: the driver program bench_sources (bpf/bench_sources.bpf.c) rewrites
+// Many sources: the driver program bench_sources (bench/bpf/bench_sources.bpf.c) rewrites
 // the source before every run and tail-calls the program under test, so one call
 // with a large repeat cycles through all sources. The driver's own cost is measured
 // in front of the bare drop and taken out:

@@ -20,6 +20,7 @@
 #include <bpf/bpf_endian.h>
 #include "darkscope/abi.h"
 #include "maps.h"
+#include "count.h"
 
 /* 0: leave fingerprinting out (the verifier removes the code; bench/bpf_bench
  * measures the cost this way). Set by the agent before load. */
@@ -82,11 +83,7 @@ static __always_inline __u32 fingerprint_syn(struct xdp_md *ctx, struct tcphdr *
 			rules |= ipv4_rules(iph, th);
 	}
 	__u32 idx = rules & (DS_RULE_MASKS - 1);
-	struct ds_counter *c = bpf_map_lookup_elem(&tool_stats, &idx);
-	if (c) {
-		c->packets++;
-		c->bytes += len;
-	}
+	count(bpf_map_lookup_elem(&tool_stats, &idx), len);
 	return attributed_tool(rules);
 }
 

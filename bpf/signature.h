@@ -20,6 +20,7 @@
 #include <bpf/bpf_endian.h>
 #include "darkscope/abi.h"
 #include "maps.h"
+#include "count.h"
 
 /* 0: leave signatures out (bench/bpf_bench measures the cost this way). Set by the
  * agent before load. */
@@ -128,8 +129,7 @@ static __always_inline int count_signature(struct xdp_md *ctx, void *l4, __u32 l
 		if (!c)
 			return 0; /* full */
 	}
-	c->packets++;
-	c->bytes += len;
+	count(c, len);
 	return 1;
 }
 

@@ -41,7 +41,7 @@ protected:
     ReceiverPlacement where_;
 };
 
-// bpf/xdp_drop.bpf.c attached natively: the most any XDP program can do here.
+// bench/bpf/xdp_drop.bpf.c attached natively: the most any XDP program can do here.
 class BareDrop : public Receiver {
 public:
     using Receiver::Receiver;

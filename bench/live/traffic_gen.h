@@ -1,4 +1,4 @@
-// The live benchmark's and the flood tests' traffic generator: bpf/trafficgen.bpf.c
+// The live benchmark's and the flood tests' traffic generator: bench/bpf/trafficgen.bpf.c
 // gives every frame the next of N distinct sources, and sends them out of an
 // interface as fast as the calling CPU can, or paced. Two methods, picked at run
 // time (the first that this kernel allows):
