@@ -269,7 +269,7 @@ void Accumulator::fill_ports_today(Snapshot& s) const {
         std::vector<PortToday> rows;
         for (uint32_t port = 0; port < DS_PORTS_PER_SLOT; ++port)
             if (const uint64_t n = ports_today_[DS_PORT_INDEX(slot, port)])
-                rows.push_back({slot_protocol(slot), static_cast<uint16_t>(port), n});
+                rows.push_back({slot_protocol_name(slot), static_cast<uint16_t>(port), n});
         // Busiest first, then by port, so that equal counts keep a stable order.
         const auto busier = [](const PortToday& a, const PortToday& b) {
             return a.packets != b.packets ? a.packets > b.packets : a.port < b.port;
