@@ -199,4 +199,16 @@ TEST(ReplayBackscatter, NonFirstFragmentsAreInNoPortTable) {
         fragments += r.result.snapshot.stats[DS_STATS_CLASS(p, DS_CLASS_FRAGMENT)].packets;
     EXPECT_EQ(fragments, 726u);
     EXPECT_EQ(r.result.ports.at({"tcp", 38110}).packets, 1947u);  // the ground truth's top TCP port
+    // What `run` and the OpenMetrics file export: 38110 is admitted once busy, and its
+    // series carries all 1,947 probes from the first; today's table has them too.
+    EXPECT_EQ((r.result.snapshot.port_packets.at({"tcp", "38110"}).packets), 1947u);
+    bool in_today = false;
+    for (const PortToday& p : r.result.snapshot.ports_today)
+        if (p.protocol == "tcp" && p.port == 38110) {
+            in_today = true;
+            EXPECT_EQ(p.packets, 1947u);
+        }
+    EXPECT_TRUE(in_today);
+    for (const PortToday& p : r.result.snapshot.ports_today)
+        if (p.protocol == "tcp" || p.protocol == "udp") EXPECT_NE(p.port, 0) << p.protocol << ": no port 0";
 }
