@@ -128,8 +128,9 @@ public:
         std::fflush(nullptr);  // the child would write our buffered output again
         pid_ = spawn({"nsenter", "--net=/run/netns/" + tb_.sensor_ns, DARKSCOPE_BIN, "run", "--interface", tb_.sensor_if,
                       "--dark-prefix", "198.51.100.0/24", "--sensor-name", name_, "--poll-interval", "1s",
-                      // A small per-source buffer, so the flood overflows it within one poll.
-                      "--source-map-entries", "65536", "--log-level", "warn"},
+                      // A small per-source buffer, so the flood overflows it within one poll
+                      // even at the AF_PACKET relay's rate on a slow machine (> 16k/s).
+                      "--source-map-entries", "16384", "--log-level", "warn"},
                      log_);
     }
     // Sends `sig` and waits for the exit; returns stop()'s status (-1: killed).
