@@ -318,6 +318,18 @@ check_top5 darkscope-ports-countries "Top 5 source countries and their rank in t
   "US=2 JP=1 DE=3" \
   "CN=50 US=40 JP=25 KR=16 DE=8"
 
+# Today's table, all sensors, exact (gauges from each port's first packet of the day,
+# no extrapolation): every phase's probes by destination port. Checked only when the
+# whole run fell within one UTC day (the agents' day boundary).
+if [ "$(date -u -d "@$t0" +%F)" = "$(date -u +%F)" ]; then
+  got=$(query "$(panel darkscope-ports-countries "Today's top destination ports (exact, from each port's first packet)" A)" "$T" |
+    jq -r '[.[] | "\(.metric.protocol)/\(.metric.port)=\(.value[1])"] | sort | join(" ")')
+  want_today="icmp/8=2 tcp/22=28 tcp/23=65 tcp/2967=40 tcp/3389=22 tcp/445=80 tcp/8080=21 tcp/80=24 udp/161=2"
+  [ "$got" = "$want_today" ] || err "today's top ports: got '$got', want '$want_today'"
+else
+  log "the run crossed a UTC day boundary: today's exact table not checked"
+fi
+
 # Header signatures in the current range, all sensors: hping3's default SYNs (window
 # 512) and the 4 from source port 6000 (window 1500); 6000/tcp the only source port
 # with its own series (hping3's counting ports never reach 5 probes each).
