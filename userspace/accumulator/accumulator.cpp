@@ -184,7 +184,7 @@ void Accumulator::add_sources(const std::vector<SourceEntry>& entries,
         // ICMP by type (codes summed), as the port families label it.
         ports_today_[DS_PORT_INDEX(slot, is_icmp_slot(slot) ? e.key.port >> 8 : e.key.port)] += e.value.packets;
         if (slot == DS_SLOT_TCP_DST || slot == DS_SLOT_UDP_DST)
-            sd.combination = combinations_.add_probe(sd.combination, sd.ports, proto_port(e.key.proto, e.key.port));
+            combinations_.add_probe(sd.combination, proto_port(e.key.proto, e.key.port));
         const uint32_t id = label_id(slot, e.key.port);
         if (std::find(sd.labels.begin(), sd.labels.end(), id) == sd.labels.end()) {
             sd.labels.push_back(id);

@@ -128,8 +128,7 @@ private:
         uint16_t country = 0;         // index in countries_
         std::vector<uint32_t> labels;  // port labels hit today (label_id), usually few
         uint8_t tools = 0;             // bit t: sent a SYN attributed to enum ds_tool t today
-        int32_t combination = PortCombinations::kNoSlot;  // its slot in combinations_
-        SourcePorts ports;  // distinct TCP/UDP destination ports today, up to the scanner limit
+        SourceCombination combination;  // its slot in combinations_ and its ports today
     };
     using AddrKey = SourceAddr;
     using AddrHash = SourceAddrHash;

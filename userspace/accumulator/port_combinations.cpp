@@ -112,28 +112,30 @@ void PortCombinations::count(const std::vector<ProtoPort>& set, int64_t delta) {
     }
 }
 
-int32_t PortCombinations::add_probe(int32_t slot, SourcePorts& seen, ProtoPort port) {
-    if (seen.scanner) return kScanner;
-    auto pos = std::lower_bound(seen.ports.begin(), seen.ports.end(), port);
-    if (pos == seen.ports.end() || *pos != port) seen.ports.insert(pos, port);
-    if (config_.max_ports == 0 || seen.ports.size() <= config_.max_ports) return add(slot, port);
+void PortCombinations::add_probe(SourceCombination& source, ProtoPort port) {
+    if (source.slot == kScanner) return;
+    auto pos = std::lower_bound(source.ports.begin(), source.ports.end(), port);
+    if (pos == source.ports.end() || *pos != port) source.ports.insert(pos, port);
+    if (config_.max_ports == 0 || source.ports.size() <= config_.max_ports) {
+        source.slot = add(source.slot, port);
+        return;
+    }
     // A scanner from now on: its set (if it has one) leaves the counts for good.
-    seen.scanner = true;
-    std::vector<ProtoPort>().swap(seen.ports);
+    std::vector<ProtoPort>().swap(source.ports);
     scanners_++;
-    if (slot >= 0) {
-        std::vector<ProtoPort>& set = sets_[static_cast<size_t>(slot)];
+    if (source.slot >= 0) {
+        std::vector<ProtoPort>& set = sets_[static_cast<size_t>(source.slot)];
         count(set, -1);
         std::vector<ProtoPort>().swap(set);
         scanners_with_set_++;
-    } else if (slot == kUntracked) {
+    } else if (source.slot == kUntracked) {
         untracked_--;  // counted as a scanner instead: each source in one figure
     }
-    return kScanner;
+    source.slot = kScanner;
 }
 
 int32_t PortCombinations::add(int32_t slot, ProtoPort port) {
-    if (slot == kUntracked || slot == kScanner || !of_interest(port)) return slot;
+    if (slot == kUntracked || !of_interest(port)) return slot;
     if (slot == kNoSlot) {
         if (sets_.size() >= config_.max_sources) {
             untracked_++;

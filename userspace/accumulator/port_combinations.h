@@ -49,11 +49,12 @@ struct PortCombinationConfig {
     uint32_t max_ports = 32;
 };
 
-// The distinct TCP/UDP destination ports one source hit today, every port (not only
-// those of interest), kept up to the scanner limit.
-struct SourcePorts {
+// What the caller keeps per source and day: its slot in PortCombinations (or one of
+// kNoSlot, kUntracked, kScanner) and the distinct TCP/UDP destination ports it hit,
+// every port (not only those of interest), kept up to the scanner limit.
+struct SourceCombination {
+    int32_t slot = -1;             // PortCombinations::kNoSlot
     std::vector<ProtoPort> ports;  // sorted; emptied once the source is a scanner
-    bool scanner = false;
 };
 
 struct PortCombinationSnapshot {
@@ -64,8 +65,8 @@ struct PortCombinationSnapshot {
     uint64_t scanner_sources = 0;    // sources today past max_ports: in no combination figure
 };
 
-// Not thread-safe: the accumulator calls it under its lock. A source is known by a
-// slot number the caller keeps with its own per-source state for the day.
+// Not thread-safe: the accumulator calls it under its lock. A source is known by the
+// SourceCombination the caller keeps with its own per-source state for the day.
 class PortCombinations {
 public:
     static constexpr int32_t kNoSlot = -1;      // the source hit no port of interest yet
@@ -74,16 +75,16 @@ public:
 
     explicit PortCombinations(PortCombinationConfig config);
 
-    // The source in `slot` hit `port`; returns its slot from now on.
-    int32_t add(int32_t slot, ProtoPort port);
-    // A probe of `port` (TCP or UDP destination) from a source whose ports today are
-    // `seen`: adds the port to `seen` and to the source's set, or, when the source has
-    // now hit more than max_ports, takes it out of every figure as a scanner.
-    int32_t add_probe(int32_t slot, SourcePorts& seen, ProtoPort port);
+    // A probe of `port` (TCP or UDP destination) from `source`: adds the port to its
+    // ports and, if of interest, to its set; or, when the source has now hit more than
+    // max_ports, takes it out of every figure as a scanner (slot kScanner) for the day.
+    void add_probe(SourceCombination& source, ProtoPort port);
     void new_day();  // forgets every set (the caller forgets its slots too)
     PortCombinationSnapshot snapshot(size_t top_n) const;
 
 private:
+    // The source in `slot` hit `port`; returns its slot from now on.
+    int32_t add(int32_t slot, ProtoPort port);
     bool of_interest(ProtoPort p) const;
     void count(const std::vector<ProtoPort>& set, int64_t delta);
 
@@ -96,5 +97,6 @@ private:
     uint64_t scanners_ = 0;             // sources today past max_ports
     uint64_t scanners_with_set_ = 0;    // of those, sources that had a set (slot) first
 };
+static_assert(SourceCombination{}.slot == PortCombinations::kNoSlot);
 
 }  // namespace darkscope

@@ -55,8 +55,7 @@ public:
             }
             // Non-first fragments have no port: their source counts, no port does.
             if ((e.key.proto != 6 && e.key.proto != 17) || !DS_KEY_HAS_PORT(e.key.info)) continue;
-            auto [slot, _] = combination_slot_.try_emplace(addr, PortCombinations::kNoSlot);
-            slot->second = combinations_.add_probe(slot->second, source_ports_[addr], proto_port(e.key.proto, e.key.port));
+            combinations_.add_probe(combination_of_[addr], proto_port(e.key.proto, e.key.port));
             std::pair<std::string, uint16_t> port{ip_protocol_name(e.key.proto), e.key.port};
             PortDetail& pd = ports_[port];
             pd.packets += e.value.packets;
@@ -81,8 +80,7 @@ private:
     std::map<std::pair<std::string, uint16_t>, PortDetail> ports_;
     std::map<std::pair<std::string, uint16_t>, std::unordered_set<std::string>> port_sources_;
     PortCombinations combinations_;
-    std::unordered_map<std::string, int32_t> combination_slot_;  // source -> its slot in combinations_
-    std::unordered_map<std::string, SourcePorts> source_ports_;  // source -> its ports, up to the scanner limit
+    std::unordered_map<std::string, SourceCombination> combination_of_;  // source -> its standing in combinations_
 };
 
 uint64_t file_size(const std::string& path) {
