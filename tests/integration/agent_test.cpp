@@ -326,6 +326,9 @@ TEST(Agent, BadInputFailsCleanly) {
     nothing_left();
     expect_one_error_line(bad_start(ns, with({{"--scan-window", "0"}})), "--scan-window must be between 1s and 1d, not '0'");
     nothing_left();
+    expect_one_error_line(bad_start(ns, with({{"--reflection-port", "99999"}})),
+                          "invalid port '99999' for --reflection-port");
+    nothing_left();
 
     // Not enough privilege: the same command as an ordinary user, from a copy it can run.
     const std::string dir = "/tmp/darkscope-nopriv-" + ns.tag;

@@ -7,6 +7,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <CLI/CLI.hpp>
+#include <charconv>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -203,16 +204,11 @@ DataPlaneConfig data_plane_config(const CommonOptions& o) {
     c.reflection_ports.clear();
     for (const std::string& text : o.reflection_ports) {
         if (text == "none" && o.reflection_ports.size() == 1) break;
-        size_t used = 0;
-        unsigned long port = 0;
-        try {
-            port = std::stoul(text, &used);
-        } catch (const std::exception&) {
-            used = 0;
-        }
-        if (used != text.size() || text.empty() || port > 65535)
+        uint16_t port = 0;
+        const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), port);
+        if (text.empty() || ec != std::errc() || end != text.data() + text.size())
             throw std::invalid_argument("invalid port '" + text + "' for --reflection-port (0-65535, or none alone)");
-        c.reflection_ports.push_back(static_cast<uint16_t>(port));
+        c.reflection_ports.push_back(port);
     }
     return c;
 }
