@@ -2,18 +2,16 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include <fcntl.h>
 #include <linux/bpf.h>
-#include <net/if.h>
-#include <sched.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <stdexcept>
-#include <thread>
 
+#include "dataplane/unique_fd.h"
+#include "live/netns_thread.h"
 #include "live/shell.h"
 
 namespace darkscope::bench {
@@ -55,42 +53,20 @@ BpfRunTimeStats::~BpfRunTimeStats() {
 
 ProgRunTime xdp_prog_run_time(const std::string& netns, const std::string& ifname) {
     ProgRunTime r;
-    std::string error;
-    // The interface exists in its namespace only: look it up from a thread there.
-    std::thread t([&] {
-        const int nsfd = open(("/run/netns/" + netns).c_str(), O_RDONLY | O_CLOEXEC);
-        const bool entered = nsfd >= 0 && setns(nsfd, CLONE_NEWNET) == 0;
-        if (nsfd >= 0) close(nsfd);
-        if (!entered) {
-            error = "entering netns " + netns + ": " + strerror(errno);
-            return;
-        }
-        const int ifindex = static_cast<int>(if_nametoindex(ifname.c_str()));
-        if (!ifindex) {
-            error = "no interface " + ifname + " in netns " + netns;
-            return;
-        }
+    // The interface exists in its namespace only: look it up there.
+    run_in_netns(netns, [&] {
         uint32_t id = 0;
-        if (bpf_xdp_query_id(ifindex, 0, &id) || !id) return;  // nothing attached
-        const int fd = bpf_prog_get_fd_by_id(id);
-        if (fd < 0) {
-            error = "BPF program " + std::to_string(id) + ": " + strerror(errno);
-            return;
-        }
+        if (bpf_xdp_query_id(ifindex_in(netns, ifname), 0, &id) || !id) return;  // nothing attached
+        const UniqueFd fd(bpf_prog_get_fd_by_id(id));
+        if (!fd.valid()) throw std::runtime_error("BPF program " + std::to_string(id) + ": " + strerror(errno));
         bpf_prog_info info{};
         uint32_t len = sizeof info;
-        const int rc = bpf_obj_get_info_by_fd(fd, &info, &len);
-        close(fd);
-        if (rc) {
-            error = "BPF program " + std::to_string(id) + " info: " + strerror(errno);
-            return;
-        }
+        if (bpf_obj_get_info_by_fd(fd.get(), &info, &len))
+            throw std::runtime_error("BPF program " + std::to_string(id) + " info: " + strerror(errno));
         r.prog_id = id;
         r.run_time_ns = info.run_time_ns;
         r.run_cnt = info.run_cnt;
     });
-    t.join();
-    if (!error.empty()) throw std::runtime_error(error);
     return r;
 }
 

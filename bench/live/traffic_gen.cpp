@@ -3,11 +3,9 @@
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include <fcntl.h>
 #include <linux/bpf.h>
 #include <linux/if_link.h>
 #include <linux/if_packet.h>
-#include <net/if.h>
 #include <pthread.h>
 #include <sched.h>
 #include <sys/resource.h>
@@ -23,8 +21,9 @@
 #include <cstring>
 #include <stdexcept>
 #include <system_error>
-#include <thread>
 
+#include "dataplane/unique_fd.h"
+#include "live/netns_thread.h"
 #include "trafficgen.skel.h"
 
 namespace darkscope::bench {
@@ -51,21 +50,6 @@ double now_seconds() {
 
 std::string errno_text(const std::string& what) { return what + ": " + strerror(errno); }
 
-// A file descriptor that closes itself.
-class Fd {
-public:
-    explicit Fd(int fd) : fd_(fd) {}
-    ~Fd() {
-        if (fd_ >= 0) close(fd_);
-    }
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    int get() const { return fd_; }
-
-private:
-    int fd_;
-};
-
 // The relay program attached natively to a veth for the length of one send.
 class RelayAttachment {
 public:
@@ -80,12 +64,6 @@ public:
 private:
     int ifindex_;
 };
-
-int ifindex_of(const std::string& ifname, const std::string& netns) {
-    const int i = static_cast<int>(if_nametoindex(ifname.c_str()));
-    if (!i) throw std::runtime_error("no interface " + ifname + " in netns " + netns);
-    return i;
-}
 
 // Errors with which a kernel refuses live-frames test runs (rather than a bug of ours).
 bool refuses_live_frames(int err) { return err == EPERM || err == EOPNOTSUPP || err == EINVAL || err == 524; }
@@ -159,15 +137,15 @@ void TrafficGen::send_live_frames(int ifindex, const SendSpec& spec) {
 void TrafficGen::send_af_packet(int ifindex, const SendSpec& spec) {
     if (spec.relay_ifname.empty() || spec.inject_ifname.empty())
         throw std::runtime_error("AF_PACKET relay: the testbed names no relay interfaces");
-    const int relay = ifindex_of(spec.relay_ifname, spec.netns), inject = ifindex_of(spec.inject_ifname, spec.netns);
+    const int relay = ifindex_in(spec.netns, spec.relay_ifname), inject = ifindex_in(spec.netns, spec.inject_ifname);
     auto* bss = skel_->bss;
     bss->redirect_ifindex = static_cast<uint32_t>(ifindex);
     bss->interval_ns = 0;  // userspace paces: the relay transmits every frame it gets
     RelayAttachment attached(relay, bpf_program__fd(skel_->progs.trafficgen), spec.relay_ifname);
 
     // Protocol 0: the socket only sends; it never sees a received frame.
-    Fd sock(socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0));
-    if (sock.get() < 0) throw std::runtime_error(errno_text("AF_PACKET socket"));
+    const UniqueFd sock(socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0));
+    if (!sock.valid()) throw std::runtime_error(errno_text("AF_PACKET socket"));
     // Straight to the driver: no qdisc between the socket and the veth.
     const int one = 1;
     if (setsockopt(sock.get(), SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof one))
@@ -215,44 +193,31 @@ void TrafficGen::send_af_packet(int ifindex, const SendSpec& spec) {
 
 SendResult TrafficGen::send(const SendSpec& spec) {
     SendResult out;
-    std::string error;
     // A thread of its own: setns, the CPU pin and the nice value apply to it alone.
-    std::thread t([&] {
-        try {
-            const int fd = open(("/run/netns/" + spec.netns).c_str(), O_RDONLY | O_CLOEXEC);
-            if (fd < 0 || setns(fd, CLONE_NEWNET)) {
-                if (fd >= 0) close(fd);
-                throw std::runtime_error(errno_text("entering netns " + spec.netns));
+    run_in_netns(spec.netns, [&] {
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        CPU_SET(spec.cpu, &set);
+        pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+        setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), spec.nice);
+        const int ifindex = ifindex_in(spec.netns, spec.ifname);
+        reset_counters(spec);
+        if (method_ == SendMethod::LiveFrames) {
+            try {
+                send_live_frames(ifindex, spec);
+            } catch (const std::system_error& e) {
+                // Refused before anything went out: this kernel does not allow
+                // live frames. Fall back for this send and every later one.
+                if (forced_ || skel_->bss->sent || !refuses_live_frames(e.code().value())) throw;
+                std::fprintf(stderr, "trafficgen: %s: this kernel refuses live frames; using the %s\n", e.what(),
+                             method_name(SendMethod::AfPacketRelay));
+                method_ = SendMethod::AfPacketRelay;
+                reset_counters(spec);
             }
-            close(fd);
-            cpu_set_t set;
-            CPU_ZERO(&set);
-            CPU_SET(spec.cpu, &set);
-            pthread_setaffinity_np(pthread_self(), sizeof set, &set);
-            setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), spec.nice);
-            const int ifindex = ifindex_of(spec.ifname, spec.netns);
-            reset_counters(spec);
-            if (method_ == SendMethod::LiveFrames) {
-                try {
-                    send_live_frames(ifindex, spec);
-                } catch (const std::system_error& e) {
-                    // Refused before anything went out: this kernel does not allow
-                    // live frames. Fall back for this send and every later one.
-                    if (forced_ || skel_->bss->sent || !refuses_live_frames(e.code().value())) throw;
-                    std::fprintf(stderr, "trafficgen: %s: this kernel refuses live frames; using the %s\n", e.what(),
-                                 method_name(SendMethod::AfPacketRelay));
-                    method_ = SendMethod::AfPacketRelay;
-                    reset_counters(spec);
-                }
-            }
-            if (method_ == SendMethod::AfPacketRelay) send_af_packet(ifindex, spec);
-            out = result();
-        } catch (const std::exception& e) {
-            error = e.what();
         }
+        if (method_ == SendMethod::AfPacketRelay) send_af_packet(ifindex, spec);
+        out = result();
     });
-    t.join();
-    if (!error.empty()) throw std::runtime_error(error);
     return out;
 }
 
