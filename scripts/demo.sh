@@ -6,8 +6,11 @@
 # Ctrl-C or the end of the wait removes the namespaces, links and pins it made.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+# Root is needed: a root shell (a fresh Debian without sudo) runs on; a user with
+# sudo is asked once and the script runs again as root.
 if [ "$(id -u)" -ne 0 ]; then
-  echo "demo.sh: darkscope attaches an XDP program and creates network namespaces: run as root (sudo $0)" >&2
+  if command -v sudo >/dev/null 2>&1; then exec sudo -- bash "$0" "$@"; fi
+  echo "demo.sh: darkscope attaches an XDP program and creates network namespaces: run it as root (su -c '$0')" >&2
   exit 1
 fi
 DEMO_SECONDS=${DEMO_SECONDS:-180}
