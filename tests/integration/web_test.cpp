@@ -1,10 +1,18 @@
 // The metrics endpoint with a web config file: TLS with a certificate made by
 // openssl, basic authentication with a hash made by htpasswd, checked with curl
 // inside the sensor namespace; bad web configs stop the start with one line.
+#include <arpa/inet.h>
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -122,6 +130,93 @@ TEST(WebConfig, BadWebConfigsFailCleanly) {
                           "cannot use certificate");
     EXPECT_FALSE(exists(pin_dir(sensor)));
     EXPECT_FALSE(ns.xdp_on_sensor_if());
+}
+
+// The binary names neither the checkout nor the build tree: nothing in it can
+// point a root process at a directory that someone else may own.
+TEST(Binary, NamesNoBuildOrSourcePath) {
+    std::ifstream in(kBin, std::ios::binary);
+    ASSERT_TRUE(in) << kBin;
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    ASSERT_GT(bytes.size(), 1000000u);
+    EXPECT_EQ(bytes.find(DARKSCOPE_TEST_BUILD_DIR), std::string::npos) << DARKSCOPE_TEST_BUILD_DIR;
+    EXPECT_EQ(bytes.find(DARKSCOPE_TEST_SOURCE_DIR), std::string::npos) << DARKSCOPE_TEST_SOURCE_DIR;
+}
+
+// A copy of the binary whose compat library lies in a directory that others can
+// write: loading it would let them run code as root, so TLS is refused with one
+// line naming that directory, before anything is attached.
+TEST(WebConfig, CompatLibraryInAWritableDirectoryIsNotLoaded) {
+    Netns ns;
+    const std::string sensor = "wl" + ns.tag;
+    PinGuard guard{sensor};
+    WebFiles f(ns.tag);
+    const std::string copy = f.dir + "/bin";
+    const std::string compat = kBin.substr(0, kBin.rfind('/')) + "/compat/libssl.so";
+    ASSERT_EQ(run("mkdir -p " + copy + "/compat && cp " + kBin + " " + copy + "/darkscope && cp " + compat + " " +
+                  copy + "/compat/libssl.so && chmod 0777 " + copy + "/compat"),
+              0);
+    std::vector<std::string> args = base_args(ns, sensor);
+    args.insert(args.end(), {"--web.config.file", f.write("tls.yml", "tls_server_config: {cert_file: cert.pem, "
+                                                                     "key_file: key.pem}\n")});
+    expect_one_error_line(bad_start(ns, args, "", copy + "/darkscope"),
+                          "refused to load " + copy + "/compat/libssl.so: " + copy +
+                              "/compat is writable by group or others");
+    EXPECT_FALSE(exists(pin_dir(sensor)));
+    EXPECT_FALSE(ns.xdp_on_sensor_if());
+}
+
+// Connections that send nothing, or half a request, held open in the sensor
+// namespace by a child process until the guard ends it (or 60 s pass).
+struct HeldConnections {
+    pid_t pid = -1;
+    HeldConnections(const std::string& netns, int idle, int half_sent) {
+        int ready[2];
+        if (pipe(ready) != 0) return;
+        pid = fork();
+        if (pid == 0) {
+            close(ready[0]);
+            const int fd = open(("/run/netns/" + netns).c_str(), O_RDONLY);
+            if (fd < 0 || setns(fd, CLONE_NEWNET) != 0) _exit(1);
+            sockaddr_in sa{};
+            sa.sin_family = AF_INET;
+            sa.sin_port = htons(9817);
+            inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+            for (int i = 0; i < idle + half_sent; ++i) {
+                const int s = socket(AF_INET, SOCK_STREAM, 0);
+                if (s < 0 || connect(s, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) _exit(2);
+                const char partial[] = "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n";  // no end of headers
+                if (i >= idle && write(s, partial, sizeof partial - 1) < 0) _exit(3);
+            }
+            (void)!write(ready[1], "r", 1);
+            sleep(60);
+            _exit(0);
+        }
+        close(ready[1]);
+        char c = 0;
+        if (pid < 0 || read(ready[0], &c, 1) != 1) ADD_FAILURE() << "the connections could not be opened";
+        close(ready[0]);
+    }
+    ~HeldConnections() {
+        if (pid <= 0) return;
+        kill(pid, SIGKILL);
+        waitpid(pid, nullptr, 0);
+    }
+};
+
+// Idle and slowloris-style clients must not take every worker of the endpoint:
+// a scrape is answered within a second while they are held open.
+TEST(WebServer, ScrapeAnswersWhileIdleAndHalfSentConnectionsAreHeld) {
+    Netns ns;
+    const std::string sensor = "wi" + ns.tag;
+    PinGuard guard{sensor};
+    Agent a(ns, base_args(ns, sensor));
+    ASSERT_TRUE(a.wait_ready()) << a.stderr_text();
+    HeldConnections held(ns.sensor, 16, 4);
+    ASSERT_GT(held.pid, 0);
+    for (int i = 0; i < 3; ++i)
+        EXPECT_EQ(status(ns, "--max-time 1 http://127.0.0.1:9817/metrics"), "200") << "scrape " << i;
+    EXPECT_EQ(a.stop(), 0) << a.stderr_text();
 }
 
 }  // namespace

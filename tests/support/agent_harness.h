@@ -97,9 +97,12 @@ struct Agent {
     std::string curl_args;                      // e.g. credentials, CA file
     int exit_status = -1;                       // once wait_ready saw it exit
 
-    Agent(const Netns& n, std::vector<std::string> args, const std::string& prefix_cmd = "")
-        : Agent(n.sensor, std::move(args), prefix_cmd) {}
-    Agent(const std::string& sensor_netns, std::vector<std::string> args, const std::string& prefix_cmd = "")
+    // bin: the darkscope binary to run (a copy placed elsewhere, say).
+    Agent(const Netns& n, std::vector<std::string> args, const std::string& prefix_cmd = "",
+          const std::string& bin = kBin)
+        : Agent(n.sensor, std::move(args), prefix_cmd, bin) {}
+    Agent(const std::string& sensor_netns, std::vector<std::string> args, const std::string& prefix_cmd = "",
+          const std::string& bin = kBin)
         : netns(sensor_netns) {
         err_file = "/tmp/darkscope-agent-" + netns + "-" + std::to_string(counter()++) + ".err";
         std::vector<std::string> argv = {"nsenter", "--net=/run/netns/" + netns};
@@ -107,7 +110,7 @@ struct Agent {
             std::istringstream in(prefix_cmd);
             for (std::string w; in >> w;) argv.push_back(w);
         }
-        argv.push_back(kBin);
+        argv.push_back(bin);
         argv.push_back("run");
         argv.insert(argv.end(), args.begin(), args.end());
         pid = fork();
@@ -234,8 +237,9 @@ struct BadStart {
     int status;
     std::string err;
 };
-inline BadStart bad_start(const Netns& ns, std::vector<std::string> args, const std::string& prefix = "") {
-    Agent a(ns, std::move(args), prefix);
+inline BadStart bad_start(const Netns& ns, std::vector<std::string> args, const std::string& prefix = "",
+                          const std::string& bin = kBin) {
+    Agent a(ns, std::move(args), prefix, bin);
     const int st = a.wait_exit(60);
     return {st, a.stderr_text()};
 }

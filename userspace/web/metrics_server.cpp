@@ -8,11 +8,14 @@
 
 #include <unistd.h>
 
+#include <climits>
+
 #include <mutex>
 #include <stdexcept>
 #include <vector>
 
 #include "web/basic_auth.h"
+#include "web/trusted_path.h"
 
 namespace darkscope {
 namespace {
@@ -49,12 +52,21 @@ int init_ssl(void* ctx, void*) {
     return tls_error.empty() ? 1 : -1;
 }
 
+const std::string& load_ssl_compat();  // below, beside civetweb_tls_works()
+
 }  // namespace
 
 MetricsServer::MetricsServer(const std::string& listening_port, const WebConfig& web, const std::string& path)
     : path_(path), tls_(web.tls.has_value()) {
     if (tls_) check_tls(*web.tls);
-    std::vector<std::string> options = {"listening_ports", listening_port + (tls_ ? "s" : ""), "num_threads", "2"};
+    // Each open connection holds a civetweb worker until its request is read or
+    // request_timeout_ms passes: a few idle or half-sent connections must not leave
+    // a scrape without a worker (docs/configuration.md, "The metrics endpoint").
+    std::vector<std::string> options = {"listening_ports", listening_port + (tls_ ? "s" : ""),
+                                        "num_threads", std::to_string(kWorkerThreads),
+                                        "request_timeout_ms", std::to_string(kRequestTimeoutMs),
+                                        "linger_timeout_ms", "0",
+                                        "enable_keep_alive", "no"};
     CivetCallbacks callbacks;
     if (tls_) callbacks.init_ssl = init_ssl;
     std::lock_guard lock(tls_mu);
@@ -87,34 +99,45 @@ void MetricsServer::check_tls(const TlsServerConfig& tls) {
     if (!ctx) throw std::runtime_error("TLS: " + openssl_error());
     const std::string error = use_certificate(ctx.get(), tls);
     if (!error.empty()) throw std::runtime_error("TLS: " + error);
-    if (!civetweb_tls_works())
+    if (!civetweb_tls_works()) {
+        const std::string& refused = load_ssl_compat();
         throw std::runtime_error(
             "TLS: the system's civetweb cannot serve TLS with this OpenSSL (it needs SSL_get_peer_certificate, "
             "which OpenSSL 3 renamed) and darkscope's compat library (lib/darkscope/libssl.so beside the "
-            "binary's directory) was not found; install it, or use a TLS proxy (docs/configuration.md)");
+            "binary's directory) was " +
+            (refused.empty() ? std::string("not found; install it") : refused + "; fix its ownership") +
+            ", or use a TLS proxy (docs/configuration.md)");
+    }
 }
 
 namespace {
 
-// Loads web/civetweb_ssl_compat.c's library (SONAME libssl.so) by path, from the
-// build tree or from ../lib/darkscope beside the installed binary. It must be
-// loaded before anything opens "libssl.so" by that name: the loader would then
-// add the name to the real libssl and answer civetweb with it.
-void load_ssl_compat() {
-    static const bool loaded = [] {
-        std::vector<std::string> candidates = {DARKSCOPE_SSL_COMPAT_BUILT};
-        char exe[4096];
+// Loads web/civetweb_ssl_compat.c's library (SONAME libssl.so) from beside the
+// binary: compat/ in the build tree, ../lib/darkscope/ when installed. The binary
+// names no absolute path, and a candidate that someone other than root could
+// replace is never loaded (this runs as root, before capabilities are dropped):
+// why it was refused is kept for the error message. It must be loaded before
+// anything opens "libssl.so" by that name: the loader would then add the name to
+// the real libssl and answer civetweb with it.
+const std::string& load_ssl_compat() {
+    static const std::string refused = [] {
+        char exe[PATH_MAX];
         const ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-        if (n > 0) {
-            std::string dir(exe, static_cast<size_t>(n));
-            dir.erase(dir.rfind('/'));
-            candidates.push_back(dir + "/../lib/darkscope/libssl.so");
+        if (n <= 0) return std::string();
+        std::string dir(exe, static_cast<size_t>(n));
+        dir.erase(dir.rfind('/'));
+        std::string why;
+        for (const std::string& path : {dir + "/compat/libssl.so", dir + "/../lib/darkscope/libssl.so"}) {
+            if (access(path.c_str(), F_OK) != 0) continue;
+            if (std::string untrusted = untrusted_reason(path); !untrusted.empty()) {
+                if (why.empty()) why = "refused to load " + path + ": " + untrusted;
+                continue;
+            }
+            if (dlopen(path.c_str(), RTLD_NOW | RTLD_GLOBAL)) return std::string();
         }
-        for (const std::string& path : candidates)
-            if (dlopen(path.c_str(), RTLD_NOW | RTLD_GLOBAL)) return true;
-        return false;
+        return why;
     }();
-    (void)loaded;
+    return refused;
 }
 
 }  // namespace
@@ -126,7 +149,7 @@ bool MetricsServer::civetweb_tls_works() {
     // its worker thread crashes on the first connection (seen: segfault at address
     // 0 in civetweb-worker). The compat library supplies it; then ask the same
     // library civetweb will load.
-    load_ssl_compat();
+    (void)load_ssl_compat();
     void* ssl = dlopen("libssl.so", RTLD_NOW | RTLD_LOCAL);
     if (!ssl) return false;
     const bool ok = dlsym(ssl, "SSL_get_peer_certificate") != nullptr;

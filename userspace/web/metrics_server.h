@@ -21,6 +21,12 @@ class BasicAuth;
 
 class MetricsServer {
 public:
+    // Connections served at once; more wait in civetweb's queue. Slow or idle
+    // clients hold a worker for at most kRequestTimeoutMs each (Prometheus sends
+    // its request at once; its default scrape timeout is 10 s).
+    static constexpr int kWorkerThreads = 32;
+    static constexpr int kRequestTimeoutMs = 5000;
+
     // listening_port is civetweb's form ("127.0.0.1:9817", "[::1]:9817").
     // Throws std::runtime_error with one line when it cannot listen or the
     // certificate and key cannot be used.
