@@ -9,9 +9,10 @@ PACKAGES=(
   build-essential cmake pkg-config clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev linux-libc-dev
   # fuzzing (fuzz/, scripts/fuzz.sh): libFuzzer and the sanitizer runtimes for clang
   libclang-rt-14-dev
-  # userspace libraries: metrics, GeoIP, config, CLI, JSON, pcap, public suffixes, logging
+  # userspace libraries: metrics, GeoIP, config, CLI, JSON, pcap, public suffixes, logging,
+  # capabilities, keyed hashing of attacker-chosen keys (SipHash)
   prometheus-cpp-dev libmaxminddb-dev libyaml-cpp-dev libcli11-dev nlohmann-json3-dev libpcap-dev
-  libpsl-dev publicsuffix libspdlog-dev libfmt-dev libcap-dev
+  libpsl-dev publicsuffix libspdlog-dev libfmt-dev libcap-dev libsodium-dev
   # the metrics endpoint: bcrypt checks (crypt_r), TLS (civetweb loads libssl.so at run time)
   libcrypt-dev libssl-dev
   # tests: GoogleTest, a writer for test GeoIP databases, real scanners, Prometheus and promtool

@@ -187,6 +187,51 @@ TEST(Agent, RestartContinuesPinnedCounts) {
     EXPECT_FALSE(ns.xdp_on_sensor_if());
 }
 
+size_t count_of(const std::string& text, const std::string& needle) {
+    size_t n = 0;
+    for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+    return n;
+}
+
+// The status and state files name sources and victims: owner-only, in an
+// owner-only directory. A write that fails (here a directory squats the status
+// file's temporary name) is counted at every poll and logged once per streak.
+TEST(Agent, StateFilesAreOwnerOnlyAndFailedWritesAreCountedAndLoggedOnce) {
+    Netns ns;
+    const std::string sensor = "pf" + ns.tag;
+    PinGuard guard{sensor};
+    std::vector<std::string> args = base_args(ns, sensor);
+    args.insert(args.end(), {"--state-save-interval", "200ms"});
+    Agent a(ns, args);
+    ASSERT_TRUE(a.wait_ready()) << a.stderr_text();
+    const std::string status = "/run/darkscope/" + sensor + ".json", state = "/run/darkscope/" + sensor + ".state";
+    std::this_thread::sleep_for(std::chrono::milliseconds(600));
+    auto mode = [](const std::string& p) {
+        struct stat st {};
+        return stat(p.c_str(), &st) == 0 ? st.st_mode & 07777 : 0;
+    };
+    EXPECT_EQ(mode("/run/darkscope"), 0700u);
+    EXPECT_EQ(mode(status), 0600u);
+    EXPECT_EQ(mode(state), 0600u);
+
+    ASSERT_EQ(mkdir((status + ".tmp").c_str(), 0700), 0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1200));  // about 6 polls fail
+    EXPECT_GE(a.settle()["darkscope_state_file_write_failures_total{file=\"status\"}"], 2);
+    ASSERT_EQ(rmdir((status + ".tmp").c_str()), 0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(600));
+    const Metrics m = a.settle();
+    const std::string err = a.stderr_text();
+    const std::string warning = "cannot write " + status + ".tmp: Is a directory";
+    EXPECT_EQ(count_of(err, warning), 1) << err;
+    const std::regex again(std::regex_replace(status, std::regex("[.]"), "[.]") + " written again after ([0-9]+) ");
+    std::smatch n;
+    ASSERT_TRUE(std::regex_search(err, n, again)) << err;
+    EXPECT_EQ(m.at("darkscope_state_file_write_failures_total{file=\"status\"}"), std::stod(n[1]));
+    EXPECT_EQ(m.at("darkscope_state_file_write_failures_total{file=\"state\"}"), 0);
+    EXPECT_EQ(mode(status + ".tmp"), 0u);
+    EXPECT_EQ(a.stop(SIGTERM), 0) << err;
+}
+
 // A killed agent leaves its program attached and its maps pinned (by design: the
 // data plane keeps counting); `darkscope cleanup` detaches and unpins it.
 TEST(Agent, CleanupRemovesWhatAKilledAgentLeft) {

@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "accumulator/accumulator.h"
+#include "files/private_file.h"
 
 namespace darkscope {
 
@@ -16,16 +17,8 @@ std::string accumulator_file_path(const std::string& sensor) {
     return std::string(kStateRoot) + "/" + sensor + ".state";
 }
 
-bool save_accumulator(const Accumulator& acc, const std::string& path) {
-    mkdir(kStateRoot, 0755);  // exists already, or the open below fails
-    const std::string tmp = path + ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        if (!out) return false;
-        acc.save(out);
-        if (!out.flush()) return false;
-    }
-    return std::rename(tmp.c_str(), path.c_str()) == 0;
+std::string save_accumulator(const Accumulator& acc, const std::string& path) {
+    return write_private_file(kStateRoot, path, [&acc](std::ostream& out) { acc.save(out); });
 }
 
 std::string restore_accumulator(Accumulator& acc, const std::string& path, bool* restored) {

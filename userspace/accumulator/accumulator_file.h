@@ -16,8 +16,9 @@ inline constexpr const char* kStateRoot = "/run/darkscope";
 
 std::string accumulator_file_path(const std::string& sensor);  // /run/darkscope/<sensor>.state
 
-// false (and errno) on failure.
-bool save_accumulator(const Accumulator& acc, const std::string& path);
+// Written whole, mode 0600 in a 0700 directory (it holds every source of the day):
+// files/private_file.h. Returns "" or the one-line error.
+std::string save_accumulator(const Accumulator& acc, const std::string& path);
 
 // Loads the file into acc when there is one: returns what to log ("" for no
 // file). A file that cannot be used leaves acc as it was; the message says why.

@@ -29,6 +29,7 @@
 #include "agent/scope_guard.h"
 #include "accumulator/access_status.h"
 #include "agent/status_file.h"
+#include "agent/write_failures.h"
 #include "dataplane/data_plane.h"
 #include "drain/drain_clock.h"
 #include "exposition/backscatter_collector.h"
@@ -234,7 +235,7 @@ std::unique_ptr<MetricsServer> attach_and_serve(DataPlane& dp, const RunOptions&
     if (p.user) {
         std::vector<std::string> mine = {".", p.sensor};
         for (const std::string& f : list_dir(p.sensor)) mine.push_back(p.sensor + "/" + f);
-        if (mkdir(kStateRoot, 0755) && errno != EEXIST)
+        if (mkdir(kStateRoot, 0700) && errno != EEXIST)
             throw std::runtime_error(std::string("cannot create ") + kStateRoot + ": " + std::strerror(errno));
         mine.push_back(kStateRoot);
         give_to_user(mine, *p.user);
@@ -336,6 +337,7 @@ void run_agent(const RunOptions& o) {
     backscatter.start_dns_events(dp->dns_events_fd());
     const std::string status_path = status_file_path(plan.sensor);
     const std::string acc_path = accumulator_file_path(plan.sensor);
+    WriteFailures status_writes(status_path), state_writes(acc_path);  // before the collector that reads them
     continue_accumulator(acc, acc_path, pins.resumed);
     const auto save_every = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
         std::chrono::duration<double>(o.state_save_interval_seconds));
@@ -360,6 +362,7 @@ void run_agent(const RunOptions& o) {
             h.poll_duration_seconds = state.poll_seconds;
             h.polls = state.polls;
             h.geoip = state.geoip->databases();
+            h.file_write_failures = {{"state", state_writes.total()}, {"status", status_writes.total()}};
             return h;
         },
         plan.accc.tracked_ports);
@@ -374,8 +377,7 @@ void run_agent(const RunOptions& o) {
         st["accesses"] = access_status(acc.summary(), 10);
         st["sensor"] = plan.sensor;
         st["updated"] = utc_time(clock_ns(CLOCK_REALTIME));
-        if (!write_status_file(status_path, st))
-            spdlog::warn("cannot write {}: {}", status_path, std::strerror(errno));
+        status_writes.record(write_status_file(status_path, st));
     };
     poll();
     exposer->serve(collector);
@@ -390,7 +392,7 @@ void run_agent(const RunOptions& o) {
             spdlog::error("poll failed: {}", e.what());
         }
         if (std::chrono::steady_clock::now() - last_save >= save_every) {
-            if (!save_accumulator(acc, acc_path)) spdlog::warn("cannot write {}: {}", acc_path, std::strerror(errno));
+            state_writes.record(save_accumulator(acc, acc_path));
             last_save = std::chrono::steady_clock::now();
         }
     });
@@ -402,7 +404,7 @@ void run_agent(const RunOptions& o) {
     unlink(status_path.c_str());
     if (o.keep_pinned) {
         dp->release_attachments();
-        if (!save_accumulator(acc, acc_path)) spdlog::warn("cannot write {}: {}", acc_path, std::strerror(errno));
+        state_writes.record(save_accumulator(acc, acc_path));
         spdlog::info("left attached with maps pinned in {} (--keep-pinned)", pins.path);
     } else {
         unlink(acc_path.c_str());

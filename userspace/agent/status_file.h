@@ -13,8 +13,9 @@ namespace darkscope {
 
 std::string status_file_path(const std::string& sensor);  // /run/darkscope/<sensor>.json
 
-// Writes through a temporary file and rename(); false (and errno) on failure.
-bool write_status_file(const std::string& path, const nlohmann::json& j);
+// Written whole, mode 0600 in a 0700 directory (it names victims): files/private_file.h.
+// Returns "" or the one-line error.
+std::string write_status_file(const std::string& path, const nlohmann::json& j);
 // Nothing when the file is absent or not JSON.
 std::optional<nlohmann::json> read_status_file(const std::string& path);
 

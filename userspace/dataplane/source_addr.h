@@ -8,10 +8,11 @@
 #include <cstring>
 
 #include "darkscope/abi.h"
+#include "hashing/keyed_hash.h"
 
 namespace darkscope {
 
-struct SourceAddr {
+struct SourceAddr {  // 17 bytes, no padding: hashed as a whole
     uint8_t family = 0;  // DS_FAMILY_IPV4 or DS_FAMILY_IPV6
     uint8_t addr[16] = {};
 
@@ -24,13 +25,12 @@ struct SourceAddr {
     bool operator==(const SourceAddr& o) const { return family == o.family && std::memcmp(addr, o.addr, 16) == 0; }
 };
 
+// Keyed (hashing/keyed_hash.h): the addresses are the sender's choice.
+static_assert(sizeof(SourceAddr) == 17, "SourceAddr is hashed byte for byte");
+
 struct SourceAddrHash {
     size_t operator()(const SourceAddr& k) const {
-        uint64_t a, b;
-        std::memcpy(&a, k.addr, 8);
-        std::memcpy(&b, k.addr + 8, 8);
-        const uint64_t h = a * 0x9E3779B97F4A7C15ull ^ (b + k.family) * 0xC2B2AE3D27D4EB4Full;
-        return static_cast<size_t>(h ^ (h >> 29));
+        return static_cast<size_t>(keyed_hash(&k, sizeof k));
     }
 };
 

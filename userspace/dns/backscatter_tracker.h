@@ -21,6 +21,7 @@
 #include "dns/distinct_counter.h"
 #include "dns/dns_question.h"
 #include "dns/registered_domain.h"
+#include "hashing/keyed_hash.h"
 
 namespace darkscope::dns {
 
@@ -109,7 +110,7 @@ private:
     BackscatterConfig config_;
     RegisteredDomains domains_;
     mutable std::mutex mu_;
-    std::unordered_map<std::string, Zone> zones_;
+    std::unordered_map<std::string, Zone, KeyedStringHash> zones_;  // keyed: names come from spoofable replies
     std::set<RankKey> evictable_;  // tracked zones without their own series, fewest first
     size_t exported_count_ = 0;
     uint64_t seq_ = 0;

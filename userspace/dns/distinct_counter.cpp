@@ -5,17 +5,15 @@
 #include <cmath>
 #include <functional>
 
+#include "hashing/keyed_hash.h"
+
 namespace darkscope::dns {
 
 uint64_t DistinctCounter::hash(std::string_view value) {
-    // std::hash is good on strings but makes no promise about its high bits, which
-    // pick the register: finish with splitmix64's mixer.
-    uint64_t h = std::hash<std::string_view>{}(value);
-    h ^= h >> 30;
-    h *= 0xbf58476d1ce4e5b9ull;
-    h ^= h >> 27;
-    h *= 0x94d049bb133111ebull;
-    return h ^ (h >> 31);
+    // Keyed SipHash: the names and resolvers counted come from spoofable replies, and
+    // with a public hash a sender could pick values that all fall in one register and
+    // hide (or inflate) a zone's distinct count. Its 64 bits are all usable.
+    return keyed_hash(value.data(), value.size());
 }
 
 void DistinctCounter::set_register(uint64_t h) {

@@ -285,6 +285,11 @@ std::vector<MetricFamily> Collector::Collect() const {
                         MetricType::Counter);
     add(polls, {}, static_cast<double>(h.polls));
     out.push_back(std::move(polls));
+    auto write_failures = family("darkscope_state_file_write_failures_total",
+                                 "Failed writes of the agent's files in /run/darkscope (file: state, status).",
+                                 MetricType::Counter);
+    for (const auto& [file, n] : h.file_write_failures) add(write_failures, {{"file", file}}, static_cast<double>(n));
+    out.push_back(std::move(write_failures));
     auto build = family("darkscope_build_info", "Always 1; labels name the darkscope and libbpf versions.",
                         MetricType::Gauge);
     add(build, {{"libbpf_version", libbpf_version_string()}, {"version", DARKSCOPE_VERSION}}, 1);

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <set>
 #include <string>
@@ -33,6 +34,7 @@ struct AgentHealth {
     double poll_duration_seconds = 0;  // the last poll
     uint64_t polls = 0;                // polls completed since start
     std::vector<GeoIpDatabaseInfo> geoip;
+    std::map<std::string, uint64_t> file_write_failures;  // "state", "status" -> failed writes since start
 };
 
 class Collector : public prometheus::Collectable {

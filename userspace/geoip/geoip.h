@@ -14,6 +14,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "hashing/keyed_hash.h"
+
 struct MMDB_s;
 
 namespace darkscope {
@@ -60,7 +62,8 @@ private:
     int country_db_ = -1;
     int asn_db_ = -1;
     mutable std::mutex cache_mu_;
-    mutable std::unordered_map<std::string, std::string> cache_;  // 17-byte key -> country
+    // 17-byte key (family, address) -> country; keyed hash: the addresses are the sender's choice.
+    mutable std::unordered_map<std::string, std::string, KeyedStringHash> cache_;
 };
 
 // A country lookup over the given files (a dataplane/country_lookup.h CountryLookup); with no
