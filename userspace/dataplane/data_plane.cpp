@@ -202,6 +202,21 @@ std::vector<ds_counter> DataPlane::read_port_stats() const {
     return read_percpu_counters(bpf_map__fd(skel_->maps.port_stats), DS_PORT_SLOTS * DS_PORTS_PER_SLOT);
 }
 
+void DataPlane::read_port_stats_at(const std::vector<uint32_t>& indices, std::vector<ds_counter>& ports) const {
+    const int fd = bpf_map__fd(skel_->maps.port_stats);
+    std::vector<ds_counter> cpus(static_cast<size_t>(cpus_));
+    for (uint32_t index : indices) {
+        if (index >= ports.size()) throw std::runtime_error("port-array index " + std::to_string(index) + " out of range");
+        if (bpf_map_lookup_elem(fd, &index, cpus.data())) throw error("reading the per-port counters", errno);
+        ds_counter sum{};
+        for (const ds_counter& c : cpus) {
+            sum.packets += c.packets;
+            sum.bytes += c.bytes;
+        }
+        ports[index] = sum;
+    }
+}
+
 std::vector<ds_counter> DataPlane::read_tool_stats() const {
     return read_percpu_counters(bpf_map__fd(skel_->maps.tool_stats), DS_RULE_MASKS);
 }

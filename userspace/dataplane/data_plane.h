@@ -77,6 +77,9 @@ public:
     // DS_PORT_SLOTS * DS_PORTS_PER_SLOT entries (layouts in abi.h).
     std::vector<ds_counter> read_stats() const;
     std::vector<ds_counter> read_port_stats() const;
+    // Only the port-array entries at these indices, each into ports[index] (sized
+    // for the whole array): one lookup each, for a reader that knows what changed.
+    void read_port_stats_at(const std::vector<uint32_t>& indices, std::vector<ds_counter>& ports) const;
     // TCP SYNs by tool-rule mask (DS_RULE_MASKS entries).
     std::vector<ds_counter> read_tool_stats() const;
     // Probes by header signature (cumulative, not drained), in no particular order.

@@ -52,25 +52,54 @@ std::string family_name(const std::string& name, prometheus::MetricType type) {
 
 void OpenMetricsWriter::sample(int64_t unix_ns, const Snapshot& snapshot) {
     const int64_t ms = unix_ns / 1000000;
+    if (!staged_.empty() && ms > staged_ms_) commit();
+    if (staged_.empty()) staged_ms_ = ms;
     for (const prometheus::MetricFamily& f : families_(snapshot)) {
         if (f.type != prometheus::MetricType::Counter && f.type != prometheus::MetricType::Gauge) continue;
         Family& fam = out_[family_name(f.name, f.type)];
         fam.type = f.type;
         fam.help = f.help;
         for (const prometheus::ClientMetric& m : f.metric) {
-            Series& s = fam.series[label_text(m.label)];
-            s.labels = label_text(m.label);
-            // Several flushes can share a timestamp (a day change inside an
-            // interval): OpenMetrics wants strictly increasing times per series.
-            if (!s.samples.empty() && s.samples.back().first >= ms)
-                s.samples.back().second = value_of(m, f.type);
-            else
-                s.samples.emplace_back(ms, value_of(m, f.type));
+            std::string labels = label_text(m.label);
+            Series& s = fam.series[labels];
+            s.labels = std::move(labels);
+            staged_[&s] = value_of(m, f.type);
         }
     }
 }
 
-void OpenMetricsWriter::write(const std::string& path) const {
+void OpenMetricsWriter::commit() {
+    ++intervals_;
+    for (auto& [s, value] : staged_) {
+        const bool first = s->seen_at == 0;
+        const bool changed = !first && value != s->latest.second;
+        // The sample before a change, so that rate() and increase() see the change
+        // happen in this interval and not spread over the unchanged ones before.
+        if (changed && !s->latest_written) s->samples.push_back(s->latest);
+        const bool write = first || changed || staged_ms_ - s->samples.back().first >= refresh_ms_;
+        if (write) s->samples.emplace_back(staged_ms_, value);
+        s->latest = {staged_ms_, value};
+        s->latest_written = write;
+        s->seen_at = intervals_;
+    }
+    staged_.clear();
+    // A series missing from this interval ends at its last sample, as it would with
+    // a sample at every interval.
+    write_latest(intervals_);
+}
+
+void OpenMetricsWriter::write_latest(uint64_t unless_seen_at) {
+    for (auto& [name, fam] : out_)
+        for (auto& [labels, s] : fam.series)
+            if (s.seen_at != unless_seen_at && !s.latest_written) {
+                s.samples.push_back(s.latest);
+                s.latest_written = true;
+            }
+}
+
+void OpenMetricsWriter::write(const std::string& path) {
+    if (!staged_.empty()) commit();
+    write_latest(/*unless_seen_at=*/0);  // every series' last sample (seen_at is never 0)
     std::ofstream out(path);
     if (!out) throw std::runtime_error("cannot write " + path + ": " + std::strerror(errno));
     for (const auto& [name, fam] : out_) {

@@ -11,12 +11,11 @@
 
 #include "cli/backscatter_options.h"
 #include "cli/common_options.h"
-#include "exposition/backscatter_collector.h"
-#include "exposition/collector.h"
 #include "geoip/geoip.h"
 #include "replay/openmetrics_writer.h"
 #include "replay/replay.h"
 #include "replay/report.h"
+#include "replay/run_families.h"
 
 namespace darkscope {
 namespace {
@@ -57,18 +56,13 @@ int run_replay(ReplayArgs a) {
     o.interval_ns = parse_duration_ns(a.interval, "--interval", {kMillisecondNs, kDayNs});
     o.progress = progress_bar(!a.no_progress);
 
-    // The OpenMetrics file carries the families `run` serves, built by the same collector.
-    Snapshot sampled;
+    // The OpenMetrics file carries the families `run` serves, built by the same collectors.
+    RunFamilies run_families(o.accumulator.tracked_ports);
     BackscatterView sampled_backscatter;
-    Collector collector([&sampled] { return sampled; }, [] { return AgentHealth{}; }, o.accumulator.tracked_ports);
     std::unique_ptr<OpenMetricsWriter> om;
     if (!a.openmetrics.empty()) {
-        om = std::make_unique<OpenMetricsWriter>([&](const Snapshot& s) {
-            sampled = s;
-            std::vector<prometheus::MetricFamily> families = collector.Collect();
-            for (auto& f : BackscatterCollector::families(sampled_backscatter)) families.push_back(std::move(f));
-            return families;
-        });
+        om = std::make_unique<OpenMetricsWriter>(
+            [&](const Snapshot& s) { return run_families(s, sampled_backscatter); });
         o.on_interval = [&](int64_t ts, const Accumulator& acc, const BackscatterView& backscatter) {
             sampled_backscatter = backscatter;
             om->sample(ts, acc.snapshot());
