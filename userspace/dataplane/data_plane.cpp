@@ -323,8 +323,13 @@ std::vector<SourceEntry> DataPlane::drain_sources(bool swap) {
         cache_->drain_generation(gen, cached);
     } else {
         out = drain_map(bpf_map__fd(maps[active_buffer_]));
-        std::vector<SourceEntry> idle = drain_map(bpf_map__fd(maps[1 - active_buffer_]));
-        out.insert(out.end(), idle.begin(), idle.end());
+        // Only a crashed agent's pinned maps can hold entries in the idle buffer:
+        // unpinned (replay) it stays empty, and walking its buckets would double the
+        // cost of every drain.
+        if (!config_.pin_dir.empty()) {
+            std::vector<SourceEntry> idle = drain_map(bpf_map__fd(maps[1 - active_buffer_]));
+            out.insert(out.end(), idle.begin(), idle.end());
+        }
         cache_->drain_generation(0, cached);
         cache_->drain_generation(1, cached);
     }
