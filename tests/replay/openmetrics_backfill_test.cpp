@@ -53,16 +53,18 @@ std::optional<double> instant(const Samples& s, int64_t t) {
     return it->second;
 }
 
-fs::path temp_dir() {
-    fs::path dir = fs::temp_directory_path() / ("darkscope-backfill-test-" + std::to_string(getpid()));
-    fs::create_directories(dir);
-    return dir;
-}
+// A directory of the test's own, removed however the test ends.
+struct TempDir {
+    fs::path path = fs::temp_directory_path() / ("darkscope-backfill-test-" + std::to_string(getpid()));
+    TempDir() { fs::create_directories(path); }
+    ~TempDir() { fs::remove_all(path); }
+};
 
 }  // namespace
 
 TEST(OpenMetricsBackfill, ChangedSeriesOnlyAndEveryIntervalEndReadsTheSame) {
-    const fs::path dir = temp_dir();
+    const TempDir temp;
+    const fs::path& dir = temp.path;
     const fs::path pcap = dir / "sparse.pcap", full_om = dir / "full.om", sparse_om = dir / "sparse.om";
     // Two days: quiet hours (gaps longer than the lookback) and busy minutes.
     test::SparseCapture spec;
@@ -137,5 +139,4 @@ TEST(OpenMetricsBackfill, ChangedSeriesOnlyAndEveryIntervalEndReadsTheSame) {
     for (std::string line; std::getline(lines, line);)
         if (line.starts_with("{__name__=")) dumped++;
     EXPECT_EQ(dumped, written_count);
-    fs::remove_all(dir);
 }
