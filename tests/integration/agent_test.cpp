@@ -232,6 +232,27 @@ TEST(Agent, StateFilesAreOwnerOnlyAndFailedWritesAreCountedAndLoggedOnce) {
     EXPECT_EQ(a.stop(SIGTERM), 0) << err;
 }
 
+// The process metrics of every Prometheus client library, read from /proc at
+// scrape time; checked against the same files read here with awk and prlimit.
+TEST(Agent, ExportsTheStandardProcessMetrics) {
+    Netns ns;
+    const std::string sensor = "pm" + ns.tag;
+    PinGuard guard{sensor};
+    Agent a(ns, base_args(ns, sensor));
+    ASSERT_TRUE(a.wait_ready()) << a.stderr_text();
+    const Metrics m = a.settle();
+    const std::string pid = std::to_string(a.pid);
+    const double start = std::stod(run_out("awk -v hz=$(getconf CLK_TCK) -v bt=$(awk '/^btime/ {print $2}' /proc/stat) "
+                                           "'{sub(/.*\\) /, \"\"); printf \"%.2f\", bt + $20 / hz}' /proc/" + pid + "/stat"));
+    EXPECT_NEAR(m.at("process_start_time_seconds"), start, 1e-6);
+    EXPECT_EQ(m.at("process_max_fds"), std::stod(run_out("prlimit --pid " + pid + " --nofile -o SOFT -n")));
+    EXPECT_GT(m.at("process_resident_memory_bytes"), 1e6);
+    EXPECT_GT(m.at("process_virtual_memory_bytes"), m.at("process_resident_memory_bytes"));
+    EXPECT_GT(m.at("process_open_fds"), 3);
+    EXPECT_GE(m.at("process_cpu_seconds_total"), 0);
+    EXPECT_EQ(a.stop(SIGTERM), 0) << a.stderr_text();
+}
+
 // A killed agent leaves its program attached and its maps pinned (by design: the
 // data plane keeps counting); `darkscope cleanup` detaches and unpins it.
 TEST(Agent, CleanupRemovesWhatAKilledAgentLeft) {

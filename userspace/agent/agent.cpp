@@ -30,6 +30,7 @@
 #include "accumulator/access_status.h"
 #include "agent/status_file.h"
 #include "agent/write_failures.h"
+#include "exposition/process_collector.h"
 #include "dataplane/data_plane.h"
 #include "drain/drain_clock.h"
 #include "exposition/backscatter_collector.h"
@@ -380,8 +381,10 @@ void run_agent(const RunOptions& o) {
         status_writes.record(write_status_file(status_path, st));
     };
     poll();
+    const auto process_collector = std::make_shared<ProcessCollector>();  // process_* (client library convention)
     exposer->serve(collector);
     exposer->serve(backscatter_collector);
+    exposer->serve(process_collector);
     spdlog::info("serving metrics on {}://{}{}{}", exposer->scheme(), o.listen_address, o.telemetry_path,
                  plan.web.basic_auth_users.empty() ? "" : " (basic authentication)");
 
