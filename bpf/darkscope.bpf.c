@@ -168,6 +168,9 @@ __attribute__((noinline)) int classify_and_count(struct xdp_md *ctx, __u32 l4_of
 	if (cfg_signatures && (l4.cls == DS_CLASS_TCP_SYN || l4.cls == DS_CLASS_UDP) &&
 	    !count_signature(ctx, c.pos, META_L3_OFF(meta), l3.family, l3.proto, len))
 		count_misc(DS_MISC_SIGNATURE_FULL, len);
+	if (cfg_signatures && (l4.cls == DS_CLASS_TCP_SYN || l4.cls == DS_CLASS_UDP) &&
+	    !count_source_port_dest(ctx, c.pos, l3.proto, len))
+		count_misc(DS_MISC_SOURCE_PORT_DEST_FULL, len);
 	if (!count_source(key, len))
 		count_misc(DS_MISC_UNATTRIBUTED, len);
 	if (dns_backscatter_class(l4.cls)) {

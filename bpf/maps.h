@@ -62,6 +62,26 @@ struct {
 	__type(value, struct ds_counter);
 } signatures SEC(".maps");
 
+/* Source ports whose probes are counted by destination port (struct ds_source_port_key
+ * -> 1): the agent adds each source port admitted to darkscope_source_port_packets_total,
+ * never removes one. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, DS_WATCHED_SOURCE_PORTS);
+	__type(key, struct ds_source_port_key);
+	__type(value, __u8);
+} watched_source_ports SEC(".maps");
+
+/* Probes from a watched source port by destination port (struct
+ * ds_source_port_dest_key). Cumulative, never reset; a full map refuses new keys
+ * (DS_MISC_SOURCE_PORT_DEST_FULL). The agent reads it every poll and sums the CPUs. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, DS_SOURCE_PORT_DEST_ENTRIES);
+	__type(key, struct ds_source_port_dest_key);
+	__type(value, struct ds_counter);
+} source_port_dests SEC(".maps");
+
 /* Per-source accounting, double-buffered: the program fills whichever map
  * active_sources[0] holds; the agent swaps in the other one (the kernel waits for
  * running programs before the swap returns) and drains the idle one, so no update

@@ -85,6 +85,24 @@ static __always_inline __u32 option_layout(struct tcphdr *th, void *end)
 	return layout;
 }
 
+/* Adds one packet to key's counter in a per-CPU hash of struct ds_counter, creating
+ * it when new. Returns 0 when the map is full (the key is not in it). */
+static __always_inline int count_in_hash(void *map, const void *key, __u64 len)
+{
+	struct ds_counter *c = bpf_map_lookup_elem(map, key);
+	if (!c) {
+		/* A new key: this CPU's slot gets zeros, the others too. Another CPU may add
+		 * the same key in between; then the second lookup finds it. */
+		struct ds_counter zero = {};
+		bpf_map_update_elem(map, key, &zero, BPF_NOEXIST);
+		c = bpf_map_lookup_elem(map, key);
+		if (!c)
+			return 0; /* full */
+	}
+	count(c, len);
+	return 1;
+}
+
 /* Counts one probe; l4 points at its TCP or UDP header (checked by parse_l4),
  * l3_off is where the IP header begins. Returns 0 when the map had no room. */
 static __always_inline int count_signature(struct xdp_md *ctx, void *l4, __u32 l3_off, __u8 family, __u8 proto,
@@ -119,18 +137,34 @@ static __always_inline int count_signature(struct xdp_md *ctx, void *l4, __u32 l
 			return 1;
 		key.sport = bpf_ntohs(uh->source);
 	}
-	struct ds_counter *c = bpf_map_lookup_elem(&signatures, &key);
-	if (!c) {
-		/* A new key: this CPU's slot gets zeros, the others too. Another CPU may add
-		 * the same key in between; then the second lookup finds it. */
-		struct ds_counter zero = {};
-		bpf_map_update_elem(&signatures, &key, &zero, BPF_NOEXIST);
-		c = bpf_map_lookup_elem(&signatures, &key);
-		if (!c)
-			return 0; /* full */
+	return count_in_hash(&signatures, &key, len);
+}
+
+/* Counts a probe from a watched source port by its destination port (abi.h,
+ * ds_source_port_dest_key). l4 points at its TCP or UDP header. Returns 0 when the
+ * map had no room. */
+static __always_inline int count_source_port_dest(struct xdp_md *ctx, void *l4, __u8 proto, __u64 len)
+{
+	void *end = (void *)(long)ctx->data_end;
+	struct ds_source_port_dest_key key = {};
+	if (proto == IPPROTO_TCP) {
+		struct tcphdr *th = l4;
+		if ((void *)(th + 1) > end)
+			return 1;
+		key.sport = bpf_ntohs(th->source);
+		key.dport = bpf_ntohs(th->dest);
+	} else {
+		struct udphdr *uh = l4;
+		if ((void *)(uh + 1) > end)
+			return 1;
+		key.sport = bpf_ntohs(uh->source);
+		key.dport = bpf_ntohs(uh->dest);
 	}
-	count(c, len);
-	return 1;
+	key.proto = proto;
+	struct ds_source_port_key watched = {.sport = key.sport, .proto = proto};
+	if (!bpf_map_lookup_elem(&watched_source_ports, &watched))
+		return 1;
+	return count_in_hash(&source_port_dests, &key, len);
 }
 
 #endif /* DARKSCOPE_BPF_SIGNATURE_H */

@@ -13,6 +13,8 @@ PACKAGES=(
   # capabilities, keyed hashing of attacker-chosen keys (SipHash)
   prometheus-cpp-dev libmaxminddb-dev libyaml-cpp-dev libcli11-dev nlohmann-json3-dev libpcap-dev
   libpsl-dev publicsuffix libspdlog-dev libfmt-dev libcap-dev libsodium-dev
+  # service names of ports in tables (/etc/services)
+  netbase
   # the metrics endpoint: bcrypt checks (crypt_r), TLS (civetweb loads libssl.so at run time)
   libcrypt-dev libssl-dev
   # tests: GoogleTest, a writer for test GeoIP databases, real scanners, Prometheus and promtool

@@ -157,6 +157,28 @@ enum ds_opt_code {
 };
 #define DS_OPT_SLOTS 8
 
+/*
+ * Destination ports probed from the source ports the agent watches (TSUBAME: what the
+ * fixed-source-port-6000 scanner probes). The agent puts a source port in
+ * watched_source_ports once it is admitted to darkscope_source_port_packets_total; the
+ * program then counts the probes (TCP SYNs without ACK, UDP not from port 53) from it
+ * by destination port in the per-CPU hash source_port_dests. A full map refuses new
+ * keys and the probe is counted in DS_MISC_SOURCE_PORT_DEST_FULL instead.
+ */
+struct ds_source_port_key {
+	__u16 sport;  /* source port, host byte order */
+	__u8 proto;   /* IPPROTO_TCP or IPPROTO_UDP */
+	__u8 pad;     /* always 0 */
+};
+struct ds_source_port_dest_key {
+	__u16 sport;  /* source port, host byte order */
+	__u16 dport;  /* destination port, host byte order */
+	__u8 proto;   /* IPPROTO_TCP or IPPROTO_UDP */
+	__u8 pad[3];  /* always 0 */
+};
+#define DS_WATCHED_SOURCE_PORTS 64
+#define DS_SOURCE_PORT_DEST_ENTRIES 65536
+
 /* Things counted besides the one counter each frame lands in. */
 enum ds_misc {
 	DS_MISC_UNATTRIBUTED = 0, /* dark packets the per-source map had no room for */
@@ -171,6 +193,8 @@ enum ds_misc {
 	/* TCP segments whose data offset runs past the end of the frame (a 20-byte header
 	 * claiming 24, as some scanners send): counted in their class all the same. */
 	DS_MISC_TCP_HEADER_CUT,
+	/* probes from a watched source port the source_port_dests map had no room for */
+	DS_MISC_SOURCE_PORT_DEST_FULL,
 	DS_MISC_COUNT
 };
 

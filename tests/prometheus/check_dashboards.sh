@@ -48,7 +48,7 @@ uids=$(jq -r .uid "${dashboards[@]}" | sort)
   echo "    rules:"
   for f in "${dashboards[@]}"; do
     jq -c --arg job darkscope --arg sensor '(sensor-a|sensor-b)' --arg top 10 --arg rate_interval 1m \
-      --arg range 1h --arg range_s 3600 --arg interval 1m -f "$here/dashboard_queries.jq" "$f"
+      --arg range 1h --arg range_s 3600 --arg interval 1m --arg port 445 -f "$here/dashboard_queries.jq" "$f"
   done | jq -r '"      - record: dashboard:query:\(.ref | ascii_downcase)\n        expr: \(.expr | @json)"'
 } >"$tmp/queries.yml"
 n=$(grep -c 'record:' "$tmp/queries.yml" || true)

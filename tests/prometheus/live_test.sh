@@ -87,7 +87,7 @@ for i in 1 2 3; do
     --attack-min-packets 3 --attack-min-duration 0s --attack-window-packets 3 --dns-zone-min-messages 10 \
     --port-combination http-alt-telnet=8080,23 --port-combination symantec-av-bot=2967,135,139,445 \
     --scan-min-packets 25 \
-    --signature-min-packets 5 \
+    --signature-min-packets 5 --port-country-min-packets 1 --source-port-destination-min-packets 1 \
     >"$tmp/agent$i.log" 2>&1 &
   pids+=($!)
 done
@@ -144,12 +144,15 @@ sleep 2
 # 3 SYN-ACKs of 203.0.113.10 are an attack, and so are the 12 DNS responses of
 # 198.51.100.53 (the 2 RSTs are not); example.org gets its own series at its 10th
 # message.
-# Phase 0 creates every country's series on every sensor (outside both windows),
+# Phase 0 creates every country's series on every sensor and icmp/8 on sensor-b
+# (outside both windows: increase() counts a series from its first scrape on),
 # and admits the signatures window 512 (on each sensor) and window 1500, and source
-# port 6000/tcp (sensor-b), to their own series (--signature-min-packets 5);
+# port 6000/tcp (sensor-b), to their own series (--signature-min-packets 5), and
+# CN on port 445 (sensors a and b; --port-country-min-packets 1); phase 1 creates
+# the series of destination port 80 of source port 6000/tcp, watched since phase 0;
 # phase 1 fills the "previous range", phase 2 the "current range":
 #   previous: ports 23 > 445 > 22 > 80 > 3389, countries JP > US > DE > BR > FR
-#   current:  ports 445 > 2967 > 23 > 3389 > 22, countries CN > US > JP > KR > DE
+#   current:  ports 445 > 2967 > 23 > 3389 > icmp/8 > 22, countries CN > US > JP > KR > DE
 cat >"$tmp/traffic" <<'ROWS'
 0 1 S 8080 203.0.113.10 1
 0 1 S 8080 203.0.113.70 1
@@ -178,6 +181,8 @@ cat >"$tmp/traffic" <<'ROWS'
 0 2 U 161 192.0.2.52 2
 0 2 I 0 192.0.2.53 2
 0 2 F 80 198.51.100.11 5
+0 1 S 445 198.51.100.130 1
+0 2 S 445 198.51.100.131 1
 1 1 S 23 203.0.113.10 25
 1 2 S 23 203.0.113.11 15
 1 1 S 445 203.0.113.70 10
@@ -185,6 +190,7 @@ cat >"$tmp/traffic" <<'ROWS'
 1 2 S 22 203.0.113.130 20
 1 3 S 80 203.0.113.200 12
 1 1 S 3389 198.51.100.10 6
+1 2 F 80 198.51.100.11 2
 2 1 S 445 198.51.100.130 30
 2 2 S 445 198.51.100.131 20
 2 3 S 2967 203.0.113.72 40
@@ -194,6 +200,7 @@ cat >"$tmp/traffic" <<'ROWS'
 2 1 S 22 203.0.113.131 8
 2 2 S 80 198.51.100.11 3
 2 2 F 80 198.51.100.11 4
+2 2 I 0 203.0.113.14 12
 ROWS
 send_phase() { # PHASE: every row of the phase at once, each hping3 bounded by -c
   local phase=$1 ph sensor kind port src count args jobs=()
@@ -242,11 +249,15 @@ done
 nq=0
 for f in "$root"/grafana/dashboards/*.json; do
   jq -c --arg job darkscope --arg sensor "$sensor_re" --arg top 10 --arg rate_interval 1m \
-    --arg range "${range}s" --arg range_s "$range" --arg interval 1m -f "$here/dashboard_queries.jq" "$f"
+    --arg range "${range}s" --arg range_s "$range" --arg interval 1m --arg port 445 -f "$here/dashboard_queries.jq" "$f"
 done >"$tmp/queries"
 while read -r q; do
   expr=$(jq -r .expr <<<"$q")
-  res=$(query "$expr" "$T")
+  at=$T
+  # Closed-day panels read their gauges 36 h after each bar's date (offset -36h):
+  # the bar 36 h before T shows what the agents export at T.
+  [[ $expr == *"offset -36h"* ]] && at=$((T - 129600))
+  res=$(query "$expr" "$at")
   nq=$((nq + 1))
   [ "$(jq length <<<"$res")" -gt 0 ] || err "no data: $(jq -r '"\(.dashboard) / \(.panel) / \(.ref)"' <<<"$q")"
 done <"$tmp/queries"
@@ -309,14 +320,19 @@ check_top5() { # DASHBOARD PANEL KEY_JQ "KEY=RANK..." "KEY=PREV..." "KEY=PACKETS
 }
 check_top5 darkscope-ports-countries "Top 5 destination ports and their rank in the previous range" \
   '"\(.metric.port)/\(.metric.protocol)"' \
-  "445/tcp=1 2967/tcp=2 23/tcp=3 3389/tcp=4 22/tcp=5" \
-  "445/tcp=2 23/tcp=1 3389/tcp=5 22/tcp=3" \
-  "445/tcp=50 2967/tcp=40 23/tcp=25 3389/tcp=16 22/tcp=8"
+  "445/tcp=1 2967/tcp=2 23/tcp=3 3389/tcp=4 8/icmp=5" \
+  "445/tcp=2 23/tcp=1 3389/tcp=5" \
+  "445/tcp=50 2967/tcp=40 23/tcp=25 3389/tcp=16 8/icmp=12"
+# Service names (issue #16) from the services database (netbase's /etc/services):
+# 2967/tcp and the ICMP type have none, and keep their rows.
+got=$(query "$(panel darkscope-ports-countries "Top 5 destination ports and their rank in the previous range" A)" "$T" |
+  jq -r '[.[] | "\(.metric.port)/\(.metric.protocol)=\(.metric.service // "")"] | sort | join(" ")')
+[ "$got" = "23/tcp=telnet 2967/tcp= 3389/tcp=ms-wbt-server 445/tcp=microsoft-ds 8/icmp=" ] || err "service names of the top 5 ports: got '$got'"
 check_top5 darkscope-ports-countries "Top 5 source countries and their rank in the previous range" \
   '.metric.country' \
   "CN=1 US=2 JP=3 KR=4 DE=5" \
   "US=2 JP=1 DE=3" \
-  "CN=50 US=40 JP=25 KR=16 DE=8"
+  "CN=50 US=40 JP=37 KR=16 DE=8"
 
 # Today's table, all sensors, exact (gauges from each port's first packet of the day,
 # no extrapolation): every phase's probes by destination port. Checked only when the
@@ -324,11 +340,27 @@ check_top5 darkscope-ports-countries "Top 5 source countries and their rank in t
 if [ "$(date -u -d "@$t0" +%F)" = "$(date -u +%F)" ]; then
   got=$(query "$(panel darkscope-ports-countries "Today's top destination ports (exact, from each port's first packet)" A)" "$T" |
     jq -r '[.[] | "\(.metric.protocol)/\(.metric.port)=\(.value[1])"] | sort | join(" ")')
-  want_today="icmp/8=2 tcp/22=28 tcp/23=65 tcp/2967=40 tcp/3389=22 tcp/445=80 tcp/8080=21 tcp/80=24 udp/161=2"
+  want_today="icmp/8=14 tcp/22=28 tcp/23=65 tcp/2967=40 tcp/3389=22 tcp/445=82 tcp/8080=21 tcp/80=26 udp/161=2"
   [ "$got" = "$want_today" ] || err "today's top ports: got '$got', want '$want_today'"
+  # Closed days (issue #16): none closed during the run (the agents' days are UTC
+  # days), so every sensor's closed-day figures are 0, all 8 countries' (ZZ: 192.0.2.x) too.
+  got=$(query "$(panel darkscope-overview "Accesses per source per sensor per day" A)" "$((T - 129600))" |
+    jq -r '[.[] | "\(.metric.sensor)=\(.value[1])"] | sort | join(" ")')
+  [ "$got" = "sensor-a=0 sensor-b=0 sensor-c=0" ] || err "accesses per source per day: got '$got'"
+  got=$(query "$(panel darkscope-ports-countries "Unique sources per country per day (the sensor's day)" A)" "$((T - 129600))" |
+    jq -r '[.[] | "\(.metric.country)=\(.value[1])"] | sort | join(" ")')
+  [ "$got" = "BR=0 CN=0 DE=0 FR=0 JP=0 KR=0 US=0 ZZ=0" ] || err "unique sources per country per day: got '$got'"
 else
   log "the run crossed a UTC day boundary: today's exact table not checked"
 fi
+
+# Cross-tabs (issue #16), current range, all sensors. Countries of port 445: the 30 + 20
+# SYNs of phase 2 all come from CN, whose series exist since phase 0.
+got=$(query "$(panel darkscope-ports-countries 'Countries of port $port' A)" "$T")
+[ "$(jq -r '[.[] | "\(.metric.protocol)/\(.metric.port)/\(.metric.country)"] | join(" ")' <<<"$got")" = "tcp/445/CN" ] ||
+  err "countries of port 445: got $(jq -c . <<<"$got"), want tcp/445/CN only"
+v=$(jq -r '.[0].value[1]' <<<"$got")
+awk -v v="$v" 'BEGIN {exit !(v >= 50 && v <= 50 * 1.15)}' || err "countries of port 445, CN: got '$v', want 50 (up to +15%)"
 
 # Header signatures in the current range, all sensors: hping3's default SYNs (window
 # 512) and the 4 from source port 6000 (window 1500); 6000/tcp the only source port
@@ -341,10 +373,21 @@ for kv in 512/64/none=142 1500/64/none=4; do
 done
 [ "$(jq length <<<"$sig")" = 2 ] || err "header signatures: $(jq -c . <<<"$sig"), want 2 rows"
 sp=$(query "$(panel darkscope-ports-countries "Top source ports of probes" A)" "$T")
-got=$(jq -r '[.[] | "\(.metric.proto)/\(.metric.port)"] | join(" ")' <<<"$sp")
+got=$(jq -r '[.[] | "\(.metric.protocol)/\(.metric.port)"] | join(" ")' <<<"$sp")
 [ "$got" = "tcp/6000" ] || err "source ports: got '$got', want tcp/6000"
 v=$(jq -r '.[0].value[1]' <<<"$sp")
 awk -v v="$v" 'BEGIN {exit !(v >= 4 && v <= 4 * 1.15)}' || err "source port 6000/tcp: got '$v', want 4 (up to +15%)"
+# What source port 6000/tcp probes (issue #16): its 4 SYNs of phase 2, all to port 80
+# (its 5 of phase 0 came before it was watched; its 2 of phase 1 are before the range).
+got=$(query "$(panel darkscope-ports-countries "Destination ports of the busiest source ports" A)" "$T")
+[ "$(jq -r '[.[] | "\(.metric.protocol)/\(.metric.source_port)/\(.metric.port)"] | join(" ")' <<<"$got")" = "tcp/6000/80" ] ||
+  err "destination ports of source ports: got $(jq -c . <<<"$got"), want tcp/6000/80 only"
+v=$(jq -r '.[0].value[1]' <<<"$got")
+awk -v v="$v" 'BEGIN {exit !(v >= 4 && v <= 4 * 1.15)}' || err "source port 6000/tcp to port 80: got '$v', want 4 (up to +15%)"
+got=$(query 'darkscope_source_port_destination_packets_total{sensor="sensor-b"}' "$T" | jq -r '[.[] | "\(.metric.protocol)/\(.metric.source_port)/\(.metric.port)=\(.value[1])"] | sort | join(" ")')
+[ "$got" = "tcp/6000/80=6 tcp/6000/other=0" ] || err "source port 6000/tcp by destination port on sensor-b: got '$got', want 80=6 other=0"
+got=$(query "$(panel darkscope-ports-countries "Busiest source ports of probes" A)" "$T" | jq -r '[.[] | "\(.metric.protocol)/\(.metric.port)"] | join(" ")')
+[ "$got" = "tcp/6000" ] || err "busiest source ports over time: got '$got', want tcp/6000"
 
 # Backscatter: one attack on sensor-a (SYN-ACKs) and one on sensor-b (DNS
 # responses), still active at T (5 min timeout);
@@ -366,6 +409,13 @@ got=$(query 'darkscope_dns_backscatter_responses_total{sensor="sensor-b"}' "$T" 
 [ "$got" = "example.org=12 other=10" ] || err "DNS responses by zone on sensor-b: got '$got'"
 got=$(query 'darkscope_dns_events_total{sensor="sensor-b"}' "$T" | jq -r '[.[] | "\(.metric.result)=\(.value[1])"] | sort | join(" ")')
 [ "$got" = "rate_limited=0 ringbuf_full=0 sent=12" ] || err "DNS events on sensor-b: got '$got'"
+
+# Backscatter by victim country (issue #16), exact: the counters, and the panel's rows
+# (all backscatter was sent in phase 0, before the current range: each row is 0).
+got=$(query 'darkscope_backscatter_country_packets_total' "$T" | jq -r '[.[] | "\(.metric.sensor)/\(.metric.kind)/\(.metric.country)=\(.value[1])"] | sort | join(" ")')
+[ "$got" = "sensor-a/rst/US=2 sensor-a/synack/JP=3 sensor-b/dns_response/FR=12" ] || err "backscatter by victim country: got '$got'"
+got=$(query "$(panel darkscope-backscatter "Backscatter by kind and victim country in range" A)" "$T" | jq -r '[.[] | "\(.metric.kind)/\(.metric.country)=\(.value[1])"] | sort | join(" ")')
+[ "$got" = "dns_response/FR=0 rst/US=0 synack/JP=0" ] || err "backscatter by victim country panel: got '$got'"
 
 # Who is scanning (all hping3 SYNs match no tool rule: window 512, no options). Per
 # sensor: SYN sources; sources with SYNs to both 8080 and 23 (http-alt-telnet); sources

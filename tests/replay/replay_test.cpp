@@ -110,8 +110,8 @@ TEST(Replay, CraftedCaptureGivesExactReport) {
                            {"tcp/syn", 8}, {"tcp/synack", 2}, {"udp/dns_response", 1}, {"icmp/echo_request", 1}}));
 
     ASSERT_EQ(j["ports"].size(), 2u);  // ranked by packets
-    EXPECT_EQ(j["ports"][0], (nlohmann::json{{"protocol", "tcp"}, {"port", 23}, {"packets", 5}, {"bytes", 5 * 54}, {"sources", 2}}));
-    EXPECT_EQ(j["ports"][1], (nlohmann::json{{"protocol", "tcp"}, {"port", 445}, {"packets", 3}, {"bytes", 3 * 54}, {"sources", 1}}));
+    EXPECT_EQ(j["ports"][0], (nlohmann::json{{"protocol", "tcp"}, {"port", 23}, {"packets", 5}, {"bytes", 5 * 54}, {"sources", 2}, {"service", "telnet"}}));
+    EXPECT_EQ(j["ports"][1], (nlohmann::json{{"protocol", "tcp"}, {"port", 445}, {"packets", 3}, {"bytes", 3 * 54}, {"sources", 1}, {"service", "microsoft-ds"}}));
     EXPECT_EQ(j["backscatter_ports"][0]["source_port"], 80);
     EXPECT_EQ(j["backscatter_ports"][0]["packets"], 2);
 
@@ -369,5 +369,59 @@ TEST(Replay, HeaderSignaturesCanBeTurnedOff) {
     EXPECT_TRUE(without["header_signatures"]["source_ports"].empty());
     EXPECT_EQ(without["totals"], with["totals"]);
     EXPECT_EQ(without["ports"], with["ports"]);
+    fs::remove_all(pcap.parent_path());
+}
+
+// The cross-tabs of issue #16 in replay's JSON and text: countries per port (one
+// country admitted per port here) and backscatter by kind and victim country.
+TEST(Replay, CrossTabsOfTheCraftedCapture) {
+    fs::path pcap = temp_file("crosstabs.pcap");
+    write_pcap(pcap, scenario());
+    ReplayOptions o = options();
+    o.accumulator.port_countries = {.max_columns = 1, .min_packets = 1};
+    ReplayResult r = replay({pcap.string()}, o);
+    ASSERT_EQ(r.error, "");
+    const nlohmann::json j = to_json(r);
+    using nlohmann::json;
+    // 23/tcp: 4 SYNs from .2 (US) first, then 1 from .1 (JP): no room left for JP.
+    EXPECT_EQ(j["port_countries"],
+              json::array({{{"protocol", "tcp"}, {"port", "23"}, {"service", "telnet"}, {"countries", {{{"country", "US"}, {"packets", 4}}, {{"country", "other"}, {"packets", 1}}}}},
+                           {{"protocol", "tcp"}, {"port", "445"}, {"service", "microsoft-ds"}, {"countries", {{{"country", "JP"}, {"packets", 3}}}}},
+                           {{"protocol", "icmp"}, {"port", "8"}, {"service", ""}, {"countries", {{{"country", "US"}, {"packets", 1}}}}}}));
+    EXPECT_EQ(j["backscatter"]["countries"],
+              json::array({{{"kind", "dns_response"}, {"country", "US"}, {"packets", 1}},
+                           {{"kind", "synack"}, {"country", "US"}, {"packets", 2}}}));
+    const std::string text = format_summary(r);
+    EXPECT_NE(text.find("   23/tcp    telnet           US 4, other 1\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("     1     23/tcp           5   62.5%  telnet\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("packets by kind and victim country: dns_response/US 1, synack/US 2\n"), std::string::npos) << text;
+    fs::remove_all(pcap.parent_path());
+}
+
+// What a fixed-source-port scanner probes (issue #16, TSUBAME 2.2): its source port is
+// admitted at the minute's flush (3 probes here) and watched from then on; its later
+// probes are counted by destination port (one admitted at 2 probes, the rest "other").
+TEST(Replay, DestinationPortsOfAFixedSourcePort) {
+    std::vector<Frame> frames;
+    auto syn = [&](int64_t t, uint16_t dport) {
+        frames.push_back({t, FrameBuilder().eth().ipv4("198.18.0.1", "203.0.113.5", 6).tcp(6000, dport, 0x02).build()});
+    };
+    for (int i = 0; i < 3; ++i) syn(kStart + i * kSec, 445);  // before the watch: in no row
+    for (int i = 0; i < 4; ++i) syn(kStart + (70 + i) * kSec, 445);
+    syn(kStart + 75 * kSec, 23);
+    syn(kStart + 76 * kSec, 80);
+    syn(kStart + 77 * kSec, 80);
+    fs::path pcap = temp_file("source-port.pcap");
+    write_pcap(pcap, frames);
+    ReplayOptions o = options();
+    o.accumulator.signatures.admit_packets = 3;
+    o.accumulator.source_port_dests = {.max_columns = 1, .min_packets = 2};
+    ReplayResult r = replay({pcap.string()}, o);
+    ASSERT_EQ(r.error, "");
+    using nlohmann::json;
+    EXPECT_EQ(to_json(r)["source_port_destinations"],
+              json::array({{{"protocol", "tcp"}, {"source_port", 6000},
+                            {"ports", {{{"port", "445"}, {"packets", 4}}, {{"port", "other"}, {"packets", 3}}}}}}));
+    EXPECT_NE(format_summary(r).find(" 6000/tcp    445 4, other 3\n"), std::string::npos) << format_summary(r);
     fs::remove_all(pcap.parent_path());
 }

@@ -282,3 +282,21 @@ TEST(AttackLog, ErrorsAreOneLineOrCounted) {
     full.write(ev);
     EXPECT_EQ(full.write_errors(), 2u);
 }
+
+// darkscope_backscatter_country_packets_total (issue #16): every backscatter packet by
+// kind and victim country, attack or not, tracked victim or not.
+TEST(Victims, PacketsByKindAndVictimCountry) {
+    VictimConfig c = config();
+    c.max_victims = 2;
+    VictimTracker v(c);
+    const auto cc = [](uint8_t, const uint8_t* a) { return a[3] < 128 ? std::string("JP") : std::string("US"); };
+    v.add({synack("203.0.113.1", 80, 3, kT0), synack("203.0.113.1", 80, 2, kT0, /*rst=*/true),
+           synack("203.0.113.200", 443, 4, kT0), synack("203.0.113.201", 80, 5, kT0),  // beyond max_victims
+           icmp_error("203.0.113.2", 3, 3, 6, kT0)},
+          kT0, same, cc);
+    v.add({synack("203.0.113.1", 80, 1, kT0 + kSec)}, kT0 + kSec, same, cc);
+    using Key = std::pair<std::string, std::string>;
+    EXPECT_EQ(v.snapshot().country_packets,
+              (std::map<Key, uint64_t>{{{"synack", "JP"}, 4}, {{"rst", "JP"}, 2}, {{"synack", "US"}, 9},
+                                        {{"unreachable", "JP"}, 6}}));
+}

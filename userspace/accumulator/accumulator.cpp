@@ -39,7 +39,9 @@ Accumulator::Accumulator(AccumulatorConfig config)
                      .tracked_ports = config_.tracked_ports,
                      .max_sources = config_.port_combination_max_sources,
                      .max_ports = config_.port_combination_max_ports}),
-      scans_(config_.scans) {
+      scans_(config_.scans),
+      port_countries_(config_.port_countries),
+      source_port_dests_(config_.source_port_dests) {
     const std::string& tz = config_.day_timezone;
     if (!time_zone_exists(tz))
         throw std::invalid_argument("unknown time zone '" + tz + "' (use an IANA name such as UTC or Asia/Tokyo)");
@@ -113,6 +115,22 @@ void Accumulator::update(const KernelCounters& k) {
     }
     tools_ = tool_counts(k.tool_stats);
     signatures_.update(k.signatures);
+    for (const SourcePortDestEntry& e : k.source_port_dests)
+        source_port_dests_.add_total(uint32_t{e.key.proto} << 16 | e.key.sport, e.key.dport, e.counter.packets);
+    source_port_dests_.admit();
+}
+
+void Accumulator::update_signatures(const std::vector<SignatureEntry>& signatures) {
+    std::lock_guard lock(mu_);
+    signatures_.update(signatures);
+}
+
+std::vector<ds_source_port_key> Accumulator::watched_source_ports() const {
+    std::lock_guard lock(mu_);
+    std::vector<ds_source_port_key> out;
+    for (const auto& [port, _] : signatures_.exported().source_ports)
+        out.push_back({.sport = port.port, .proto = port.proto, .pad = 0});
+    return out;
 }
 
 void Accumulator::roll_day(const std::string& day) {
@@ -123,6 +141,7 @@ void Accumulator::roll_day(const std::string& day) {
     yesterday_ = today_;
     today_sources_.clear();
     label_sources_.clear();
+    previous_country_sources_ = std::move(country_sources_);
     country_sources_.clear();
     tool_sources_.fill(0);
     std::fill(ports_today_.begin(), ports_today_.end(), 0);
@@ -186,12 +205,14 @@ void Accumulator::add_sources(const std::vector<SourceEntry>& entries,
         if (slot == DS_SLOT_TCP_DST || slot == DS_SLOT_UDP_DST)
             combinations_.add_probe(sd.combination, proto_port(e.key.proto, e.key.port));
         const uint32_t id = label_id(slot, e.key.port);
+        port_countries_.add(id, sd.country, e.value.packets);
         if (std::find(sd.labels.begin(), sd.labels.end(), id) == sd.labels.end()) {
             sd.labels.push_back(id);
             label_sources_[id]++;
             labels_seen_.insert(id);
         }
     }
+    port_countries_.admit();
 }
 
 void Accumulator::fill_summary(Snapshot& s) const {
@@ -257,7 +278,22 @@ Snapshot Accumulator::snapshot() const {
         auto it = country_sources_.find(ci);
         s.country_sources[countries_[ci]] = it == country_sources_.end() ? 0 : it->second;
     }
+    for (const auto& [id, row] : port_countries_.exported()) {
+        auto& countries = s.port_country_packets[label_of(id)];
+        for (const auto& [ci, n] : row.columns) countries[countries_[ci]] = n;
+        countries["other"] = row.other;
+    }
+    for (const auto& [id, row] : source_port_dests_.exported()) {
+        auto& ports = s.source_port_dest_packets[SourcePort{static_cast<uint8_t>(id >> 16), static_cast<uint16_t>(id)}];
+        for (const auto& [port, n] : row.columns) ports[std::to_string(port)] = n;
+        ports["other"] = row.other;
+    }
     s.days = days_;
+    if (const auto it = days_.find(yesterday_); !yesterday_.empty() && it != days_.end()) {
+        s.previous_day = yesterday_;
+        s.previous_day_totals = it->second;  // late entries included
+        for (const auto& [ci, n] : previous_country_sources_) s.previous_day_country_sources[countries_[ci]] = n;
+    }
     fill_ports_today(s);
     for (const auto& [ci, packets] : country_packets_today_) s.country_packets_today[countries_[ci]] = packets;
     fill_summary(s);

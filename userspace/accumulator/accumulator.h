@@ -19,6 +19,7 @@
 #include "dataplane/country_lookup.h"
 #include "dataplane/entries.h"
 #include "dataplane/source_addr.h"
+#include "accumulator/cross_tab.h"
 #include "accumulator/port_combinations.h"
 #include "accumulator/scan_detector.h"
 #include "fingerprint/signatures.h"
@@ -55,6 +56,12 @@ struct AccumulatorConfig {
     ScanConfig scans;  // --scan-* options
     // Header signatures: rows listed, labels exported, admission threshold.
     SignatureConfig signatures;
+    // Countries per destination port label (darkscope_port_country_packets_total):
+    // --port-country-top countries admitted per port, --port-country-min-packets each.
+    CrossTabConfig port_countries;
+    // Destination ports per watched source port (darkscope_source_port_destination_packets_total):
+    // --source-port-destination-top ports per source port, --source-port-destination-min-packets each.
+    CrossTabConfig source_port_dests;
 };
 
 struct DayTotals {
@@ -80,6 +87,12 @@ struct Snapshot {
     std::map<PortLabel, uint64_t> port_sources;    // distinct sources today
     std::map<std::string, ds_counter> country_packets;  // attributed packets by country
     std::map<std::string, uint64_t> country_sources;    // distinct sources today
+    // Attributed probe packets by destination port label and source country (cumulative):
+    // the admitted countries of each port label and "other" (cross_tab.h).
+    std::map<PortLabel, std::map<std::string, uint64_t>> port_country_packets;
+    // Probes from each watched source port by destination port (cumulative, from the
+    // source port's admission): the admitted destination ports and "other".
+    std::map<SourcePort, std::map<std::string, uint64_t>> source_port_dest_packets;
     uint64_t sources_today = 0;
     ToolCounts tools;                            // SYNs per tool (cumulative)
     std::array<uint64_t, DS_TOOL_COUNT> tool_sources{};  // distinct SYN sources today, by enum ds_tool
@@ -87,6 +100,12 @@ struct Snapshot {
     SignatureExport signature_export;  // the bounded labels exported as metrics
     std::string today;                           // "2026-11-22" in the day timezone
     std::map<std::string, DayTotals> days;       // every day seen since start
+    // The last closed day (in the day timezone; "" before the first boundary): its
+    // probe packets and distinct sources, overall and per country (issue #16: daily
+    // bars that follow the sensor's day, docs/metrics.md "Closed days").
+    std::string previous_day;
+    DayTotals previous_day_totals;
+    std::map<std::string, uint64_t> previous_day_country_sources;
     PortCombinationSnapshot combinations;        // today; the top kTopCombinations exact sets
     ScanSnapshot scans;                          // the kTopCombinations biggest scanners
 };
@@ -100,6 +119,12 @@ public:
     // Replaces the kernel snapshot (DataPlane::read_counters()). An empty
     // port_stats keeps the previous one (the live poll leaves it to scrapes).
     void update(const KernelCounters& counters);
+    // Only the signatures map (replay between two reads of the counters): admits busy
+    // source ports, so that they are watched from then on.
+    void update_signatures(const std::vector<SignatureEntry>& signatures);
+    // The source ports admitted to darkscope_source_port_packets_total: the data plane
+    // counts their probes by destination port (DataPlane::watch_source_ports).
+    std::vector<ds_source_port_key> watched_source_ports() const;
 
     // Folds drained per-source entries. to_unix_ns maps an entry's
     // bpf_ktime_get_coarse_ns() timestamp to wall-clock (live) or capture time (replay).
@@ -156,10 +181,13 @@ private:
     std::unordered_map<AddrKey, SourceDay, AddrHash> today_sources_;
     std::unordered_map<uint32_t, uint64_t> label_sources_;  // label_id -> sources today
     std::unordered_map<uint16_t, uint64_t> country_sources_;
+    std::unordered_map<uint16_t, uint64_t> previous_country_sources_;  // of yesterday_, kept at its end
     ToolCounts tools_;
     PortCombinations combinations_;
     ScanDetector scans_;
     SignatureBook signatures_;
+    CrossTab port_countries_;  // row: label_id, column: country index
+    CrossTab source_port_dests_;  // row: proto << 16 | source port, column: destination port
     std::array<uint64_t, DS_TOOL_COUNT> tool_sources_{};
     std::unordered_set<uint32_t> labels_seen_;  // exported once, exported for good
     std::unordered_set<uint16_t> countries_seen_;

@@ -105,6 +105,7 @@ void poll_once(DataPlane& dp, Accumulator& acc, BackscatterMonitor& backscatter,
     // collector below), not every poll: reading it costs about 0.2 s of CPU.
     const KernelCounters counters = dp.read_counters(/*port_stats=*/false);
     acc.update(counters);
+    dp.watch_source_ports(acc.watched_source_ports());  // those admitted by now
     acc.advance_to(clock.now_ns);
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::lock_guard lock(state.mu);

@@ -5,6 +5,7 @@
 #include <tuple>
 
 #include "backscatter/backscatter_kind.h"
+#include "dataplane/names.h"
 #include "dataplane/prefix.h"
 
 namespace darkscope {
@@ -29,15 +30,19 @@ void VictimTracker::add(const std::vector<SourceEntry>& entries, int64_t poll_ns
         ports_.add(e.key, *cls, packets);
 
         const AddrKey addr = SourceAddr::of(e.key);
+        const auto country_of = [&] { return country ? country(addr.family, addr.addr) : std::string("ZZ"); };
         auto it = flows_.find(addr);
         if (it == flows_.end()) {
             if (flows_.size() >= config_.max_victims) {
                 untracked_packets_ += packets;
+                country_packets_[{class_name(*cls), country_of()}] += packets;
                 continue;
             }
             it = flows_.try_emplace(addr).first;
+            it->second.country = country_of();  // once per flow: the lookup is not free
         }
         Flow& f = it->second;
+        country_packets_[{class_name(*cls), f.country}] += packets;
         // The packets of this entry arrived before the poll; the data plane's clock
         // says when the first and (within 64 packets) the last of them did.
         const int64_t first = std::min(to_unix_ns(e.value.first_seen_ns), poll_ns);
@@ -78,7 +83,6 @@ void VictimTracker::add(const std::vector<SourceEntry>& entries, int64_t poll_ns
         if (!f.attack && f.packets >= config_.min_packets && f.end_ns - f.start_ns >= config_.min_duration_ns &&
             f.peak_window >= config_.window_packets) {
             f.attack = true;
-            f.country = country ? country(addr.family, addr.addr) : std::string("ZZ");
             ++active_;
             ++started_;
         }
@@ -173,6 +177,7 @@ BackscatterSnapshot VictimTracker::snapshot() const {
     std::lock_guard lock(mu_);
     BackscatterSnapshot s;
     s.packets = ports_.packets();
+    s.country_packets = country_packets_;
     s.attacks_active = active_;
     s.attacks_started = started_;
     s.victims_tracked = flows_.size();

@@ -72,6 +72,8 @@ struct AttackEvent {
 
 struct BackscatterSnapshot {
     std::map<BackscatterLabel, uint64_t> packets;  // by kind and victim port
+    // By kind and victim country (ISO code, ZZ unknown): every victim, tracked or not.
+    std::map<std::pair<std::string, std::string>, uint64_t> country_packets;
     uint64_t attacks_active = 0;
     uint64_t attacks_started = 0;
     uint64_t victims_tracked = 0;    // flows held now
@@ -120,6 +122,7 @@ private:
     std::unordered_map<AddrKey, Flow, SourceAddrHash> flows_;
     BackscatterPorts ports_;
     std::vector<AttackEvent> ended_;
+    std::map<std::pair<std::string, std::string>, uint64_t> country_packets_;  // (kind, country)
     uint64_t active_ = 0, started_ = 0, untracked_packets_ = 0;
 };
 

@@ -146,6 +146,25 @@ void add_common_options(CLI::App& cmd, CommonOptions& o) {
                    "exact from their first packet of the day")
         ->capture_default_str()
         ->check(CLI::Range(size_t{1}, size_t{1000}));
+    cmd.add_option("--port-country-top", o.port_country_top,
+                   "Countries per destination port in darkscope_port_country_packets_total: the first to reach "
+                   "--port-country-min-packets on the port, busiest first; the rest in country=\"other\"")
+        ->capture_default_str()
+        ->check(CLI::Range(size_t{0}, size_t{250}));
+    cmd.add_option("--port-country-min-packets", o.port_country_min_packets,
+                   "Probe packets a country needs on a port to get its own series there")
+        ->capture_default_str()
+        ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40));
+    cmd.add_option("--source-port-destination-top", o.source_port_destination_top,
+                   "Destination ports per watched source port in darkscope_source_port_destination_packets_total: "
+                   "the first to reach --source-port-destination-min-packets, busiest first; the rest in "
+                   "port=\"other\"")
+        ->capture_default_str()
+        ->check(CLI::Range(size_t{0}, size_t{1000}));
+    cmd.add_option("--source-port-destination-min-packets", o.source_port_destination_min_packets,
+                   "Probes from a watched source port a destination port needs to get its own series")
+        ->capture_default_str()
+        ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40));
     cmd.add_option("--reflection-port", o.reflection_ports,
                    "UDP source port whose datagrams are replies of reflectors/amplifiers to spoofed requests: "
                    "counted as backscatter (udp_reflection; 53: dns_response), never as accesses; repeatable; "
@@ -228,6 +247,9 @@ AccumulatorConfig accumulator_config(const CommonOptions& o) {
     }
     c.port_combination_max_sources = o.port_combination_max_sources;
     c.top_today = o.top_ports_today;
+    c.port_countries = {.max_columns = o.port_country_top, .min_packets = o.port_country_min_packets};
+    c.source_port_dests = {.max_columns = o.source_port_destination_top,
+                           .min_packets = o.source_port_destination_min_packets};
     c.port_combination_max_ports = o.port_combination_max_ports;
     c.scans.min_ports = o.scan_min_ports;
     c.scans.min_packets = o.scan_min_packets;

@@ -38,6 +38,10 @@ struct CommonOptions {
     std::vector<std::string> reflection_ports = reflection_port_texts();
     std::vector<std::string> port_combinations = default_port_combinations();  // "NAME=PORT,..."
     size_t top_ports_today = 20;  // darkscope_port_packets_today: TCP and UDP ports per protocol
+    size_t port_country_top = 10;            // darkscope_port_country_packets_total: countries per port
+    uint64_t port_country_min_packets = 10;  // ... each admitted at this many packets on the port
+    size_t source_port_destination_top = 10;            // darkscope_source_port_destination_packets_total
+    uint64_t source_port_destination_min_packets = 10;  // ... each admitted at this many probes
     size_t port_combination_max_sources = 262144;
     uint32_t port_combination_max_ports = 32;
     uint32_t scan_min_ports = 15;    // Zeek's port_scan_threshold

@@ -225,12 +225,20 @@ std::vector<SignatureEntry> DataPlane::read_signatures() const {
     return read_signature_map(bpf_map__fd(skel_->maps.signatures));
 }
 
+void DataPlane::watch_source_ports(const std::vector<ds_source_port_key>& ports) {
+    const uint8_t one = 1;
+    for (const ds_source_port_key& key : ports)
+        if (bpf_map_update_elem(bpf_map__fd(skel_->maps.watched_source_ports), &key, &one, BPF_ANY))
+            throw error("watching source port " + std::to_string(key.sport), errno);
+}
+
 KernelCounters DataPlane::read_counters(bool port_stats) const {
     KernelCounters k;
     k.stats = read_stats();
     if (port_stats) k.port_stats = read_port_stats();
     k.tool_stats = read_tool_stats();
     k.signatures = read_signatures();
+    k.source_port_dests = read_source_port_dests();
     return k;
 }
 
@@ -266,19 +274,32 @@ void for_each_percpu_entry(int fd, bool drain, const char* what, Each each) {
     }
 }
 
-std::vector<SignatureEntry> read_signature_map(int fd) {
-    std::vector<SignatureEntry> out;
-    for_each_percpu_entry<ds_signature_key, ds_counter>(
-        fd, false, "reading the signatures map", [&out](const ds_signature_key& key, std::span<const ds_counter> cpus) {
-            SignatureEntry entry{key, {}};
-            for (const ds_counter& c : cpus) {
-                entry.counter.packets += c.packets;
-                entry.counter.bytes += c.bytes;
-            }
-            if (entry.counter.packets) out.push_back(entry);
-        });
+// Every entry of a per-CPU hash of counters with a packet, its CPUs summed
+// (Entry: {key, counter}).
+template <class Entry>
+std::vector<Entry> read_counter_map(int fd, const char* what) {
+    using Key = decltype(Entry::key);
+    std::vector<Entry> out;
+    for_each_percpu_entry<Key, ds_counter>(fd, false, what, [&out](const Key& key, std::span<const ds_counter> cpus) {
+        Entry entry{key, {}};
+        for (const ds_counter& c : cpus) {
+            entry.counter.packets += c.packets;
+            entry.counter.bytes += c.bytes;
+        }
+        if (entry.counter.packets) out.push_back(entry);
+    });
     return out;
 }
+
+std::vector<SignatureEntry> read_signature_map(int fd) {
+    return read_counter_map<SignatureEntry>(fd, "reading the signatures map");
+}
+
+std::vector<SourcePortDestEntry> DataPlane::read_source_port_dests() const {
+    return read_counter_map<SourcePortDestEntry>(bpf_map__fd(skel_->maps.source_port_dests),
+                                                 "reading the source_port_dests map");
+}
+
 
 std::vector<SourceEntry> DataPlane::drain_map(int fd) {
     std::vector<SourceEntry> out;

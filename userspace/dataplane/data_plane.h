@@ -84,6 +84,11 @@ public:
     std::vector<ds_counter> read_tool_stats() const;
     // Probes by header signature (cumulative, not drained), in no particular order.
     std::vector<SignatureEntry> read_signatures() const;
+    std::vector<SourcePortDestEntry> read_source_port_dests() const;
+    // Source ports (proto, port) whose probes the program counts by destination port
+    // from now on; adding one already watched changes nothing. Throws
+    // std::runtime_error past DS_WATCHED_SOURCE_PORTS.
+    void watch_source_ports(const std::vector<ds_source_port_key>& ports);
     // Every cumulative counter at once, for the accumulator. The port array only
     // with port_stats (see KernelCounters).
     KernelCounters read_counters(bool port_stats = true) const;

@@ -22,6 +22,13 @@ struct SignatureEntry {
     ds_counter counter;
 };
 
+// One entry of the source_port_dests map: probes from a watched source port to one
+// destination port, its per-CPU values summed.
+struct SourcePortDestEntry {
+    ds_source_port_dest_key key;
+    ds_counter counter;
+};
+
 // One read of the kernel's cumulative counters, each array summed over CPUs
 // (layouts in abi.h): what the accumulator takes as its kernel snapshot.
 struct KernelCounters {
@@ -31,6 +38,7 @@ struct KernelCounters {
     std::vector<ds_counter> port_stats;
     std::vector<ds_counter> tool_stats;  // TCP SYNs by tool-rule mask, DS_RULE_MASKS
     std::vector<SignatureEntry> signatures;  // probes by header signature, in no particular order
+    std::vector<SourcePortDestEntry> source_port_dests;  // probes from watched source ports, by destination port
 };
 
 }  // namespace darkscope

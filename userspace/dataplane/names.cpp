@@ -44,7 +44,7 @@ const char* malformed_reason_name(uint32_t reason) {
 const char* misc_name(uint32_t what) {
     static constexpr const char* names[] = {
         "unattributed", "first_fragment", "vlan_tagged", "dns_sent", "dns_rate_limited", "dns_ringbuf_full",
-        "signature_full", "tcp_header_cut",
+        "signature_full", "tcp_header_cut", "source_port_dest_full",
     };
     static_assert(std::size(names) == DS_MISC_COUNT, "a name for every value of the enum");
     return what < DS_MISC_COUNT ? names[what] : "unknown";

@@ -35,6 +35,13 @@ std::vector<MetricFamily> BackscatterCollector::families(const BackscatterView& 
                           MetricType::Counter);
     for (const auto& [label, n] : b.packets) add(packets, {{"kind", label.kind}, {"port", label.port}}, num(n));
     out.push_back(std::move(packets));
+    // Victims by country (issue #16): every victim counts, attack or not; the labels are
+    // the 7 kinds and ISO codes, a bounded set.
+    auto countries = family("darkscope_backscatter_country_packets_total",
+                            "Backscatter packets by kind and victim country (ISO 3166 code, ZZ: unknown).",
+                            MetricType::Counter);
+    for (const auto& [key, n] : b.country_packets) add(countries, {{"country", key.second}, {"kind", key.first}}, num(n));
+    out.push_back(std::move(countries));
     auto active = family("darkscope_backscatter_attacks_active",
                          "DoS attacks going on now, inferred from backscatter (thresholds: docs/configuration.md).",
                          MetricType::Gauge);

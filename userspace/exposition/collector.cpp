@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "dataplane/names.h"
+#include "dataplane/service_names.h"
 
 #ifndef DARKSCOPE_VERSION
 #define DARKSCOPE_VERSION "unknown"
@@ -136,10 +137,10 @@ void add_signature_metrics(const Snapshot& s, std::vector<MetricFamily>& out) {
                         "(busiest admitted, the rest in port=\"other\").",
                         MetricType::Counter);
     for (const auto& [k, c] : x.source_ports)
-        add(ports, {{"port", std::to_string(k.port)}, {"proto", ip_protocol_name(k.proto)}},
+        add(ports, {{"port", std::to_string(k.port)}, {"protocol", ip_protocol_name(k.proto)}},
             static_cast<double>(c.packets));
     for (const auto& [proto, c] : x.other_source_ports)
-        add(ports, {{"port", "other"}, {"proto", ip_protocol_name(proto)}}, static_cast<double>(c.packets));
+        add(ports, {{"port", "other"}, {"protocol", ip_protocol_name(proto)}}, static_cast<double>(c.packets));
     out.push_back(std::move(ports));
     auto full = family("darkscope_signature_overflow_packets_total",
                        "Dark probes not counted by header signature because the signatures map was full.",
@@ -147,6 +148,77 @@ void add_signature_metrics(const Snapshot& s, std::vector<MetricFamily>& out) {
     const uint32_t idx = DS_STATS_MISC(DS_MISC_SIGNATURE_FULL);
     add(full, {}, s.stats.size() > idx ? static_cast<double>(s.stats[idx].packets) : 0);
     out.push_back(std::move(full));
+}
+
+// Cross-tabs of the seed reports (issue #16): each row a bounded label, its columns
+// admitted per row (accumulator/cross_tab.h); every row once seen stays exported.
+void add_cross_tab_metrics(const Snapshot& s, std::vector<MetricFamily>& out) {
+    auto port_countries = family("darkscope_port_country_packets_total",
+                                 "Attributed probe packets by destination port and source country: per port, the "
+                                 "countries admitted (--port-country-top, --port-country-min-packets), the rest in "
+                                 "country=\"other\".",
+                                 MetricType::Counter);
+    for (const auto& [label, countries] : s.port_country_packets)
+        for (const auto& [cc, n] : countries)
+            add(port_countries, {{"country", cc}, {"port", label.port}, {"protocol", label.protocol}},
+                static_cast<double>(n));
+    out.push_back(std::move(port_countries));
+    auto source_port_dests = family("darkscope_source_port_destination_packets_total",
+                                    "Dark probes from each source port with its own series in "
+                                    "darkscope_source_port_packets_total, by destination port, from the source port's "
+                                    "admission: the admitted ports (--source-port-destination-top, "
+                                    "--source-port-destination-min-packets), the rest in port=\"other\".",
+                                    MetricType::Counter);
+    for (const auto& [source, ports] : s.source_port_dest_packets)
+        for (const auto& [port, n] : ports)
+            add(source_port_dests, {{"port", port}, {"protocol", ip_protocol_name(source.proto)},
+                                    {"source_port", std::to_string(source.port)}},
+                static_cast<double>(n));
+    out.push_back(std::move(source_port_dests));
+    auto full = family("darkscope_source_port_destination_overflow_packets_total",
+                       "Probes from a watched source port not counted by destination port because the kernel's "
+                       "map was full.",
+                       MetricType::Counter);
+    const uint32_t idx = DS_STATS_MISC(DS_MISC_SOURCE_PORT_DEST_FULL);
+    add(full, {}, s.stats.size() > idx ? static_cast<double>(s.stats[idx].packets) : 0);
+    out.push_back(std::move(full));
+}
+
+// Service names for port tables (issue #16): one series per TCP/UDP entry of the
+// system's services database, joined by the dashboards on (protocol, port). A fixed
+// set, bounded by the database (a few hundred entries), the same at every scrape.
+void add_port_info(std::vector<MetricFamily>& out) {
+    auto info = family("darkscope_port_info",
+                       "Always 1: the service name of a TCP/UDP port in the system's services database "
+                       "(/etc/services), for port tables.",
+                       MetricType::Gauge);
+    for (const ServiceName& s : service_names())
+        add(info, {{"port", std::to_string(s.port)}, {"protocol", s.protocol}, {"service", s.name}}, 1);
+    out.push_back(std::move(info));
+}
+
+// The last closed day in --day-boundary-timezone (docs/metrics.md, "Closed days"):
+// gauges that hold a whole sensor day's figures through the next day, so daily bars
+// follow the sensor's day rather than UTC's. 0 before the first boundary; a country's
+// series, once exported, stays (0 when it had no source that day).
+void add_previous_day_metrics(const Snapshot& s, const std::set<std::string>& countries,
+                              std::vector<MetricFamily>& out) {
+    auto packets = family("darkscope_previous_day_packets",
+                          "Attributed probe packets of the last closed day (--day-boundary-timezone).",
+                          MetricType::Gauge);
+    add(packets, {}, static_cast<double>(s.previous_day_totals.packets));
+    out.push_back(std::move(packets));
+    auto sources = family("darkscope_previous_day_sources",
+                          "Distinct source prefixes of the last closed day (--day-boundary-timezone).",
+                          MetricType::Gauge);
+    add(sources, {}, static_cast<double>(s.previous_day_totals.sources));
+    out.push_back(std::move(sources));
+    auto by_country = family("darkscope_previous_day_country_sources",
+                             "Distinct source prefixes of the last closed day (--day-boundary-timezone) by country.",
+                             MetricType::Gauge);
+    for (const std::string& cc : countries)
+        add(by_country, {{"country", cc}}, static_cast<double>(value_or_zero(s.previous_day_country_sources, cc)));
+    out.push_back(std::move(by_country));
 }
 
 }  // namespace
@@ -241,6 +313,9 @@ std::vector<MetricFamily> Collector::Collect() const {
     add_combination_metrics(s, out);
     add_scan_metrics(s, out);
     add_signature_metrics(s, out);
+    add_cross_tab_metrics(s, out);
+    add_port_info(out);
+    add_previous_day_metrics(s, countries_seen_, out);
 
     // Frames that were not dark, or could not be parsed.
     auto passed = family("darkscope_passed_packets_total",

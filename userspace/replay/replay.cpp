@@ -135,7 +135,10 @@ ReplayResult replay(const std::vector<std::string>& files, const ReplayOptions& 
             counters.port_stats = ports.read(dp, counters.stats);
             counters.stats[DS_STATS_MALFORMED(DS_MAL_ETH_TRUNCATED)].packets += runts;
             acc.update(counters);
+        } else {
+            acc.update_signatures(dp.read_signatures());
         }
+        dp.watch_source_ports(acc.watched_source_ports());  // admitted source ports, from now on
         if (result.frames > 0) {  // no frame read: no day to speak of
             acc.advance_to(ts);
             if (options.on_interval) options.on_interval(ts, acc, backscatter_view(counters.stats));

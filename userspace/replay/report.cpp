@@ -1,6 +1,7 @@
 #include "replay/report.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <ctime>
 #include <sstream>
@@ -9,6 +10,7 @@
 #include "accumulator/access_status.h"
 #include "backscatter/attack_json.h"
 #include "dataplane/names.h"
+#include "dataplane/service_names.h"
 #include "fingerprint/signature_report.h"
 
 namespace darkscope {
@@ -98,6 +100,47 @@ std::string pct(uint64_t part, uint64_t whole) {
     return buf;
 }
 
+// Cross-tabs (issue #16): one row per label (a port label, a source port), busiest
+// first (ties by label), its columns busiest first with "other" last (when it has
+// packets), as the darkscope_*_packets_total cross-tab families have them.
+template <class Label>
+struct CrossRow {
+    Label label;
+    uint64_t packets = 0;  // sum of the exported values: for ranking only
+    std::vector<std::pair<std::string, uint64_t>> columns;
+};
+
+template <class Label>
+std::vector<CrossRow<Label>> cross_rows(const std::map<Label, std::map<std::string, uint64_t>>& table) {
+    std::vector<CrossRow<Label>> rows;
+    for (const auto& [label, columns] : table) {
+        CrossRow<Label> r{label, 0, {}};
+        for (const auto& [name, n] : columns)
+            if (name != "other") r.columns.emplace_back(name, n), r.packets += n;
+        std::stable_sort(r.columns.begin(), r.columns.end(), [](auto& a, auto& b) { return a.second > b.second; });
+        const auto other = columns.find("other");
+        if (other != columns.end() && other->second) r.columns.emplace_back("other", other->second);
+        if (other != columns.end()) r.packets += other->second;
+        rows.push_back(std::move(r));
+    }
+    std::stable_sort(rows.begin(), rows.end(), [](auto& a, auto& b) { return a.packets > b.packets; });
+    return rows;
+}
+
+// The service name of a TCP/UDP port label ("" for "other" and ICMP types).
+std::string label_service(const PortLabel& label) {
+    if (label.protocol != "tcp" && label.protocol != "udp") return "";
+    uint16_t port = 0;
+    const char* end = label.port.data() + label.port.size();
+    return std::from_chars(label.port.data(), end, port).ptr == end ? service_name(label.protocol, port) : "";
+}
+
+std::string columns_text(const std::vector<std::pair<std::string, uint64_t>>& columns) {
+    std::string out;
+    for (const auto& [name, n] : columns) out += (out.empty() ? "" : ", ") + name + " " + std::to_string(n);
+    return out;
+}
+
 }  // namespace
 
 std::string format_summary(const ReplayResult& r, size_t top_n) {
@@ -142,12 +185,13 @@ std::string format_summary(const ReplayResult& r, size_t top_n) {
     uint64_t probe_port_packets = 0;
     for (auto& [_, d] : r.ports) probe_port_packets += d.packets;
     auto port_table = [&](const char* title, auto key, uint64_t whole, const char* unit) {
-        o << "\n" << title << "\n  rank  port        " << unit << "    share\n";
+        o << "\n" << title << "\n  rank  port        " << unit << "    share  service\n";
         size_t rank = 0;
         for (auto& [port, d] : ranked_ports(r, key)) {
             if (++rank > top_n) break;
-            std::snprintf(line, sizeof line, "  %4zu  %5u/%-4s %10llu  %s\n", rank, port.second, port.first.c_str(),
-                          static_cast<unsigned long long>(key(d)), pct(key(d), whole).c_str());
+            std::snprintf(line, sizeof line, "  %4zu  %5u/%-4s %10llu  %s  %s\n", rank, port.second, port.first.c_str(),
+                          static_cast<unsigned long long>(key(d)), pct(key(d), whole).c_str(),
+                          service_name(port.first, port.second).c_str());
             o << line;
         }
         if (!rank) o << "  (none)\n";
@@ -156,6 +200,28 @@ std::string format_summary(const ReplayResult& r, size_t top_n) {
                probe_port_packets, "packets");
     port_table("Top destination ports by unique sources", [](const PortDetail& d) { return d.sources; },
                r.distinct_sources, "sources");
+
+    o << "\nCountries of each destination port (probe packets; --port-country-top countries per port)\n";
+    {
+        size_t rank = 0;
+        for (const auto& row : cross_rows(s.port_country_packets)) {
+            if (++rank > top_n) break;
+            std::snprintf(line, sizeof line, "  %4zu  %5s/%-6s %-16s ", rank, row.label.port.c_str(),
+                          row.label.protocol.c_str(), label_service(row.label).c_str());
+            o << line << columns_text(row.columns) << "\n";
+        }
+        if (!rank) o << "  (none)\n";
+    }
+    o << "\nDestination ports of each source port (probes, from the source port's admission)\n";
+    {
+        size_t rank = 0;
+        for (const auto& row : cross_rows(s.source_port_dest_packets)) {
+            if (++rank > top_n) break;
+            std::snprintf(line, sizeof line, "  %4zu  %5u/%-6s ", rank, row.label.port, ip_protocol_name(row.label.proto));
+            o << line << columns_text(row.columns) << "\n";
+        }
+        if (!rank) o << "  (none)\n";
+    }
 
     o << "\nScanning tools (TCP SYNs by header fingerprint; rules: docs/fingerprints.md)\n"
       << "  tool        attributed  rule matches   sources  top ports\n";
@@ -255,6 +321,11 @@ std::string format_summary(const ReplayResult& r, size_t top_n) {
     for (const auto& [label, n] : b.victims.packets)
         if (n) o << (any ? ", " : " ") << label.kind << "/" << label.port << " " << n, any = true;
     o << (any ? "\n" : " none\n");
+    o << "  packets by kind and victim country:";
+    any = false;
+    for (const auto& [key, n] : b.victims.country_packets)
+        o << (any ? ", " : " ") << key.first << "/" << key.second << " " << n, any = true;
+    o << (any ? "\n" : " none\n");
 
     const dns::BackscatterSnapshot& d = b.dns;
     uint64_t received = 0, malformed = 0;
@@ -319,7 +390,7 @@ nlohmann::json to_json(const ReplayResult& r) {
     json ports = json::array();
     for (auto& [port, d] : ranked_ports(r, [](const PortDetail& d) { return d.packets; }))
         ports.push_back({{"protocol", port.first}, {"port", port.second}, {"packets", d.packets},
-                         {"bytes", d.bytes}, {"sources", d.sources}});
+                         {"bytes", d.bytes}, {"sources", d.sources}, {"service", service_name(port.first, port.second)}});
     j["ports"] = ports;
     json icmp = json::array();
     for (uint32_t slot : {DS_SLOT_ICMP, DS_SLOT_ICMPV6})
@@ -339,6 +410,24 @@ nlohmann::json to_json(const ReplayResult& r) {
     for (auto& [cc, d] : ranked_countries(r, [](const PortDetail& d) { return d.packets; }))
         countries.push_back({{"country", cc}, {"packets", d.packets}, {"bytes", d.bytes}, {"sources", d.sources}});
     j["countries"] = countries;
+    json port_countries = json::array();
+    for (const auto& row : cross_rows(s.port_country_packets)) {
+        json columns = json::array();
+        for (const auto& [cc, n] : row.columns) columns.push_back({{"country", cc}, {"packets", n}});
+        port_countries.push_back({{"protocol", row.label.protocol},
+                                  {"port", row.label.port},
+                                  {"service", label_service(row.label)},
+                                  {"countries", columns}});
+    }
+    j["port_countries"] = port_countries;
+    json source_port_dests = json::array();
+    for (const auto& row : cross_rows(s.source_port_dest_packets)) {
+        json columns = json::array();
+        for (const auto& [port, n] : row.columns) columns.push_back({{"port", port}, {"packets", n}});
+        source_port_dests.push_back(
+            {{"protocol", ip_protocol_name(row.label.proto)}, {"source_port", row.label.port}, {"ports", columns}});
+    }
+    j["source_port_destinations"] = source_port_dests;
     json tools = json::array();
     for (uint32_t tool = 0; tool < DS_TOOL_COUNT; ++tool) {
         json t = {{"tool", tool_name(tool)},
@@ -389,6 +478,10 @@ nlohmann::json to_json(const ReplayResult& r) {
     j["backscatter"] = {{"attacks_started", b.victims.attacks_started},
                         {"untracked_packets", b.victims.untracked_packets},
                         {"packets", by_kind}};
+    json by_country = json::array();
+    for (const auto& [key, n] : b.victims.country_packets)
+        by_country.push_back({{"kind", key.first}, {"country", key.second}, {"packets", n}});
+    j["backscatter"]["countries"] = by_country;
     const dns::BackscatterSnapshot& d = b.dns;
     json zones = json::array();
     for (const dns::ZoneRow& z : d.zones)
