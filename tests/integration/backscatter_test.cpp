@@ -266,32 +266,42 @@ TEST(Backscatter, RandomSubdomainAttackOnATestZoneIsFlagged) {
         ASSERT_TRUE(send_to(other, DnsMessage().response(0).question("www.benign.org").build(), "203.0.113.22", 5353));
     for (int i = 0; i < 5; ++i)
         ASSERT_TRUE(send_to(other, DnsMessage().response().raw({3, 'a', 'b', 'c', 0xc0, 12}).build(), "203.0.113.22", 5353));
+    // Failures for benign.org: 3 SERVFAIL, 2 REFUSED, 1 NOTIMP (rcode "other").
+    for (uint8_t rcode : {2, 2, 2, 5, 5, 4})
+        ASSERT_TRUE(send_to(other, DnsMessage().response(rcode).question("www.benign.org").build(), "203.0.113.22", 5353));
     close(other);
 
     auto m = agent.settle();
-    EXPECT_EQ(m["darkscope_dns_events_total{result=\"sent\"}"], 165);
+    EXPECT_EQ(m["darkscope_dns_events_total{result=\"sent\"}"], 171);
     EXPECT_EQ(m["darkscope_dns_events_total{result=\"rate_limited\"}"], 0);
     EXPECT_EQ(m["darkscope_dns_events_total{result=\"ringbuf_full\"}"], 0);
-    EXPECT_EQ(m["darkscope_dns_backscatter_messages_total{via=\"response\"}"], 135);
+    EXPECT_EQ(m["darkscope_dns_backscatter_messages_total{via=\"response\"}"], 141);
     EXPECT_EQ(m["darkscope_dns_backscatter_messages_total{via=\"icmp_error\"}"], 30);
     EXPECT_EQ(m["darkscope_dns_backscatter_malformed_total{reason=\"pointer_loop\"}"], 5);
+    // Responses by rcode: the 120 random names and the 5 loops NXDOMAIN, benign.org's
+    // 10 answers NOERROR and its 6 failures; the 30 quoted queries have none.
+    EXPECT_EQ(m["darkscope_dns_backscatter_rcode_total{rcode=\"NXDOMAIN\"}"], 125);
+    EXPECT_EQ(m["darkscope_dns_backscatter_rcode_total{rcode=\"NOERROR\"}"], 10);
+    EXPECT_EQ(m["darkscope_dns_backscatter_rcode_total{rcode=\"SERVFAIL\"}"], 3);
+    EXPECT_EQ(m["darkscope_dns_backscatter_rcode_total{rcode=\"REFUSED\"}"], 2);
+    EXPECT_EQ(m["darkscope_dns_backscatter_rcode_total{rcode=\"other\"}"], 1);
     // Flagged at its 100th distinct name, which admitted it to its own series: the
     // series carries all 150 messages, and the 100 before admission also stay in
-    // "other" (which never shrinks) with benign.org's 10.
+    // "other" (which never shrinks) with benign.org's 16.
     EXPECT_EQ(m["darkscope_dns_backscatter_responses_total{zone=\"example.com\"}"], 150);
-    EXPECT_EQ(m["darkscope_dns_backscatter_responses_total{zone=\"other\"}"], 110);
+    EXPECT_EQ(m["darkscope_dns_backscatter_responses_total{zone=\"other\"}"], 116);
     EXPECT_EQ(m["darkscope_dns_backscatter_random_subdomain{zone=\"example.com\"}"], 1);
     EXPECT_EQ(m["darkscope_dns_backscatter_zone_names{zone=\"example.com\"}"], 150);
     EXPECT_EQ(m["darkscope_dns_backscatter_zone_resolvers{zone=\"example.com\"}"], 4);
     EXPECT_EQ(m.count("darkscope_dns_backscatter_zone_names{zone=\"benign.org\"}"), 0u);
-    EXPECT_EQ(m["darkscope_packets_total{class=\"dns_response\",protocol=\"udp\"}"], 135);
+    EXPECT_EQ(m["darkscope_packets_total{class=\"dns_response\",protocol=\"udp\"}"], 141);
     EXPECT_EQ(m["darkscope_packets_total{class=\"unreachable\",protocol=\"icmp\"}"], 30);
 
     const std::string status = status_text(sensor);
     EXPECT_NE(status.find("150 messages      150 names      4 resolvers  RANDOM-SUBDOMAIN ATTACK"), std::string::npos)
         << status;
     EXPECT_NE(status.find("benign.org"), std::string::npos) << status;
-    EXPECT_NE(status.find("10 messages        1 names      1 resolvers\n"), std::string::npos) << status;
+    EXPECT_NE(status.find("16 messages        1 names      1 resolvers\n"), std::string::npos) << status;
     EXPECT_EQ(agent.stop(), 0) << agent.stderr_text();
 }
 

@@ -140,7 +140,8 @@ sleep 2
 # 512, TTL 64, no options, a source port counting up from 1024-3023), F = SYN probe
 # from the fixed source port 6000 with window 1500, U = UDP probe,
 # I = ICMP echo request, SA = SYN-ACK backscatter, R = RST backscatter, D = DNS
-# response (backscatter) for www.example.org. With the agents' short thresholds the
+# response (backscatter) for www.example.org, DS the same answered SERVFAIL. With the
+# agents' short thresholds the
 # 3 SYN-ACKs of 203.0.113.10 are an attack, and so are the 12 DNS responses of
 # 198.51.100.53 (the 2 RSTs are not); example.org gets its own series at its 10th
 # message.
@@ -178,6 +179,7 @@ cat >"$tmp/traffic" <<'ROWS'
 0 1 SA 80 203.0.113.10 3
 0 1 R 80 203.0.113.70 2
 0 2 D 53 198.51.100.53 12
+0 3 DS 53 203.0.113.54 2
 0 2 U 161 192.0.2.52 2
 0 2 I 0 192.0.2.53 2
 0 2 F 80 198.51.100.11 5
@@ -214,6 +216,7 @@ send_phase() { # PHASE: every row of the phase at once, each hping3 bounded by -
       SA) args=(-S -A -s "$port" -k -p 40000) ;;
       R) args=(-R -s "$port" -k -p 40001) ;;
       D) args=(-2 -s "$port" -k -p 5353 -E "$tmp/dns.bin" -d 33) ;;
+      DS) args=(-2 -s "$port" -k -p 5353 -E "$tmp/dns_servfail.bin" -d 33) ;;
     esac
     ip netns exec "$tag-p$sensor" hping3 -q -c "$count" -i u3000 "${args[@]}" -a "$src" \
       "198.18.$((100 + sensor)).7" >/dev/null 2>&1 &
@@ -224,6 +227,8 @@ send_phase() { # PHASE: every row of the phase at once, each hping3 bounded by -
 
 # A DNS response (NXDOMAIN) to "www.example.org" A IN: 12 + 17 + 4 = 33 bytes.
 printf '\x12\x34\x81\x83\x00\x01\x00\x00\x00\x00\x00\x00\x03www\x07example\x03org\x00\x00\x01\x00\x01' >"$tmp/dns.bin"
+# The same answered SERVFAIL (rcode 2).
+printf '\x12\x34\x81\x82\x00\x01\x00\x00\x00\x00\x00\x00\x03www\x07example\x03org\x00\x00\x01\x00\x01' >"$tmp/dns_servfail.bin"
 
 # Windows, with R = 20 s and T = t0 + 45 s: previous range [t0+5, t0+25] holds
 # phase 1 (t0+8), current range [t0+25, t0+45] holds phase 2 (t0+28).
@@ -240,9 +245,11 @@ log "traffic sent; evaluating queries"
 
 # --- what the traffic implies -----------------------------------------------------
 sensor_re="($(IFS='|'; echo "${sensors[*]}"))"
+backscatter_kinds='^(SA|R|D|DS)$'  # rows that are no probes
 for i in 1 2 3; do
-  probes[$i]=$(awk -v s="$i" '$2 == s && $3 !~ /^(SA|R|D)$/ {n += $6} END {print n + 0}' "$tmp/traffic")
-  srcs[$i]=$(awk -v s="$i" '$2 == s && $3 != "D" {print $5}' "$tmp/traffic" | sort -u | wc -l)
+  probes[$i]=$(awk -v s="$i" -v b="$backscatter_kinds" '$2 == s && $3 !~ b {n += $6} END {print n + 0}' "$tmp/traffic")
+  # (the SA and R victims are probe sources too; the DNS resolvers are none)
+  srcs[$i]=$(awk -v s="$i" '$2 == s && $3 !~ /^D/ {print $5}' "$tmp/traffic" | sort -u | wc -l)
 done
 
 # --- every dashboard query returns data ------------------------------------------
@@ -420,6 +427,22 @@ got=$(query 'darkscope_backscatter_country_packets_total' "$T" | jq -r '[.[] | "
 got=$(query "$(panel darkscope-backscatter "Backscatter by kind and victim country in range" A)" "$T" | jq -r '[.[] | "\(.metric.kind)/\(.metric.country)=\(.value[1])"] | sort | join(" ")')
 [ "$got" = "dns_response/FR=0 rst/US=0 synack/JP=0" ] || err "backscatter by victim country panel: got '$got'"
 
+# DNS backscatter figures of TSUBAME, exact per sensor: each panel's query with the
+# range widened to the whole run, on one sensor, at that sensor's last scrape (the
+# counters start at 0, so increase() has nothing to extrapolate).
+in_run() { # DASHBOARD PANEL REF SENSOR KEY_JQ -> "KEY=VALUE ..." sorted
+  local q ts
+  q=$(panel "$1" "$2" "$3")
+  q=${q//"[${range}s]"/[10m]}
+  q=${q//"sensor=~\"$sensor_re\""/sensor=\"$4\"}
+  ts=$(query "timestamp(darkscope_build_info{sensor=\"$4\"})" "$T" | jq -r '.[0].value[1]')
+  query "$q" "$ts" | jq -r "[.[] | \"\\($5)=\\(.value[1])\"] | sort | join(\" \")"
+}
+got=$(in_run darkscope-backscatter "DNS responses by rcode in range" A sensor-b .metric.rcode)
+[ "$got" = "NOERROR=0 NXDOMAIN=12 REFUSED=0 SERVFAIL=0 other=0" ] || err "DNS rcodes of sensor-b: got '$got'"
+got=$(in_run darkscope-backscatter "DNS responses by rcode in range" A sensor-c .metric.rcode)
+[ "$got" = "NOERROR=0 NXDOMAIN=0 REFUSED=0 SERVFAIL=2 other=0" ] || err "DNS rcodes of sensor-c: got '$got'"
+
 # Who is scanning (all hping3 SYNs match no tool rule: window 512, no options). Per
 # sensor: SYN sources; sources with SYNs to both 8080 and 23 (http-alt-telnet); sources
 # with 25 probe packets or more (--scan-min-packets 25; all traffic is within 5 min).
@@ -429,7 +452,7 @@ for i in 1 2 3; do
   combos[$i]=$(awk -v s="$i" '$2 == s && $3 == "S" && ($4 == 8080 || $4 == 23) {print $5, $4}' "$tmp/traffic" |
     sort -u | awk '{n[$1]++} END {for (k in n) if (n[k] == 2) c++; print c + 0}')
   combo_sources=$((combo_sources + combos[$i]))
-  scanners[$i]=$(awk -v s="$i" '$2 == s && $3 !~ /^(SA|R|D)$/ {n[$5] += $6} END {for (k in n) if (n[k] >= 25) c++; print c + 0}' "$tmp/traffic")
+  scanners[$i]=$(awk -v s="$i" -v b="$backscatter_kinds" '$2 == s && $3 !~ b {n[$5] += $6} END {for (k in n) if (n[k] >= 25) c++; print c + 0}' "$tmp/traffic")
 done
 got=$(query "$(panel darkscope-overview "Sources today by scanning tool" A)" "$T" | jq -r '[.[] | "\(.metric.tool)=\(.value[1])"] | sort | join(" ")')
 [ "$got" = "masscan=0 mirai=0 nmap=0 unknown=$syn_sources zmap=0" ] || err "sources by tool: got '$got', want unknown=$syn_sources"

@@ -11,6 +11,7 @@
 
 #include "dataplane/names.h"
 #include "replay/replay.h"
+#include "replay/report.h"
 #include "support/ground_truth.h"
 
 using namespace darkscope;
@@ -48,6 +49,15 @@ const dns::ZoneRow* zone(const ReplayResult& r, const std::string& name) {
 }
 
 uint64_t received(const ReplayResult& r, dns::Via via) { return r.backscatter.dns.received[static_cast<size_t>(via)]; }
+
+// "NOERROR=507 SERVFAIL=40 ...": the responses by rcode, every bucket.
+std::string rcodes(const ReplayResult& r) {
+    std::string out;
+    for (size_t i = 0; i < dns::kRcodeBuckets; ++i)
+        out += std::string(out.empty() ? "" : " ") + dns::rcode_bucket_name(static_cast<dns::RcodeBucket>(i)) + "=" +
+               std::to_string(r.backscatter.dns.rcodes[i]);
+    return out;
+}
 
 #define SKIP_WITHOUT_SHARED(ok) \
     if (!(ok)) GTEST_SKIP() << "../shared/data/pcaps is absent beside the checkout"
@@ -109,6 +119,8 @@ TEST(ReplayBackscatter, DnsRrsigFragmented) {
     EXPECT_EQ(z->resolvers_today, 49u);
     EXPECT_FALSE(z->random_subdomain);
     EXPECT_EQ(r.result.backscatter.dns.zones.size(), 10u);  // tshark: 10 registered domains
+    // tshark -o ip.defragment:FALSE -Y udp.srcport==53 -e dns.flags.rcode: 507 x 0, 40 x 2.
+    EXPECT_EQ(rcodes(r.result), "NOERROR=507 SERVFAIL=40 NXDOMAIN=0 REFUSED=0 other=0");
     // The Public Suffix List's private section: githubusercontent.com is a suffix.
     ASSERT_NE(zone(r.result, "raw.githubusercontent.com"), nullptr);
     EXPECT_EQ(zone(r.result, "raw.githubusercontent.com")->messages, 2u);
@@ -124,6 +136,11 @@ TEST(ReplayBackscatter, DnsResponsesTruncated) {
     uint64_t malformed = 0;
     for (uint64_t n : r.result.backscatter.dns.malformed) malformed += n;
     EXPECT_EQ(malformed, 10u);
+    // tshark -e dns.flags.rcode: 73 x 0, 18 x 3, and 2 frames whose capture ends 2 bytes
+    // into the DNS header (no flags, no response code). 3 of the 73 end within the
+    // header after the flags: header_truncated here, with their rcode counted.
+    EXPECT_EQ(rcodes(r.result), "NOERROR=73 SERVFAIL=0 NXDOMAIN=18 REFUSED=0 other=0");
+    EXPECT_EQ(r.result.backscatter.dns.malformed[static_cast<size_t>(dns::ParseError::HeaderTruncated)], 5u);
     const dns::ZoneRow* noaa = zone(r.result, "noaa.gov");
     ASSERT_NE(noaa, nullptr);
     EXPECT_EQ(noaa->messages, 20u);
@@ -211,4 +228,19 @@ TEST(ReplayBackscatter, NonFirstFragmentsAreInNoPortTable) {
     EXPECT_TRUE(in_today);
     for (const PortToday& p : r.result.snapshot.ports_today)
         if (p.protocol == "tcp" || p.protocol == "udp") EXPECT_NE(p.port, 0) << p.protocol << ": no port 0";
+}
+
+// Responses by rcode over IPv4 and IPv6, first fragments included (tshark
+// -o ip.defragment:FALSE -o ipv6.defragment:FALSE -Y udp.srcport==53 -e dns.flags.rcode:
+// 18 x 0, 1 x 2, all 19 with the response flag).
+TEST(ReplayBackscatter, DnsResponsesByRcodeOverIpv4AndIpv6) {
+    Replayed r;
+    SKIP_WITHOUT_SHARED(replay_shared("ndpi_dns_fragmented_v4v6.pcap", r));
+    ASSERT_EQ(r.result.error, "");
+    EXPECT_EQ(received(r.result, dns::Via::Response), static_cast<uint64_t>(r.truth.num("udp_src_port_53")));  // 19
+    EXPECT_EQ(rcodes(r.result), "NOERROR=18 SERVFAIL=1 NXDOMAIN=0 REFUSED=0 other=0");
+    const nlohmann::json j = to_json(r.result);
+    EXPECT_EQ(j["dns"]["rcodes"], nlohmann::json::parse(R"({"NOERROR":18,"SERVFAIL":1,"NXDOMAIN":0,"REFUSED":0,"other":0})"));
+    EXPECT_NE(format_summary(r.result, 5).find("  responses by rcode: NOERROR 18, SERVFAIL 1, NXDOMAIN 0, REFUSED 0, other 0\n"),
+              std::string::npos);
 }

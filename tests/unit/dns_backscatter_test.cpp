@@ -227,3 +227,35 @@ TEST(BackscatterTracker, ZonesAndExportedSeriesAreBounded) {
 
     EXPECT_THROW(BackscatterTracker({.max_zones = 4, .max_exported_zones = 4}), std::runtime_error);
 }
+
+// Response codes (TSUBAME's SERVFAIL figure): each response by its RCODE in one of
+// five buckets, whether or not its question reads; queries (QR clear), quoted
+// packets and messages cut off before the end of their flags have none to count.
+TEST(BackscatterTracker, ResponsesAreCountedByRcode) {
+    BackscatterTracker t({});
+    const Resolver r("192.0.2.53");
+    auto send = [&](const std::vector<uint8_t>& m, Via via = Via::Response) { t.add(via, 4, r.addr, m.data(), m.size()); };
+    for (int i = 0; i < 4; ++i) send(DnsMessage().response(0).question("a.example.com").build());
+    for (int i = 0; i < 3; ++i) send(DnsMessage().response(2).question("b.example.com").build());
+    for (int i = 0; i < 2; ++i) send(DnsMessage().response(3).question("c.example.com").build());
+    send(DnsMessage().response(5).question("d.example.com").build());
+    send(DnsMessage().response(4).question("e.example.com").build());  // NOTIMP
+    send(DnsMessage().response(9).question("f.example.com").build());  // NOTAUTH
+    send(DnsMessage().response(2).raw({3, 'a', 'b', 'c', 0xc0, 12}).build());  // SERVFAIL, name loops
+    send(DnsMessage().question("g.example.com").build());                        // a query from port 53
+    send(DnsMessage().question("h.example.com").build(), Via::IcmpError);        // a quoted query
+    const std::vector<uint8_t> cut = DnsMessage().response(2).build();
+    t.add(Via::Response, 4, r.addr, cut.data(), 3);  // cut off within the flags
+    t.add(Via::Response, 4, r.addr, cut.data(), 4);  // the flags whole, the header not: SERVFAIL
+    const BackscatterSnapshot s = t.snapshot();
+    EXPECT_EQ(s.rcodes[static_cast<size_t>(RcodeBucket::NoError)], 4u);
+    EXPECT_EQ(s.rcodes[static_cast<size_t>(RcodeBucket::ServFail)], 5u);
+    EXPECT_EQ(s.rcodes[static_cast<size_t>(RcodeBucket::NxDomain)], 2u);
+    EXPECT_EQ(s.rcodes[static_cast<size_t>(RcodeBucket::Refused)], 1u);
+    EXPECT_EQ(s.rcodes[static_cast<size_t>(RcodeBucket::Other)], 2u);
+    EXPECT_EQ(s.received[static_cast<size_t>(Via::Response)], 16u);
+    EXPECT_EQ(s.malformed[static_cast<size_t>(ParseError::PointerLoop)], 1u);
+    EXPECT_EQ(s.malformed[static_cast<size_t>(ParseError::HeaderTruncated)], 2u);
+    EXPECT_STREQ(rcode_bucket_name(RcodeBucket::ServFail), "SERVFAIL");
+    EXPECT_STREQ(rcode_bucket_name(rcode_bucket(15)), "other");
+}

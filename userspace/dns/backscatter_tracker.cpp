@@ -61,8 +61,13 @@ void BackscatterTracker::add(Via via, uint8_t family, const uint8_t* resolver, c
     addr[0] = static_cast<char>(family);
     if (resolver) std::memcpy(addr + 1, resolver, family == 4 ? 4 : 16);
 
+    RcodeBucket rcode{};
+    // A quoted packet is the spoofed query itself: its response code means nothing.
+    const bool has_rcode = via == Via::Response && response_rcode(dns, dns_len, rcode);
+
     std::lock_guard lock(mu_);
     if (via < Via::Count) received_[static_cast<size_t>(via)]++;
+    if (has_rcode) rcodes_[static_cast<size_t>(rcode)]++;
     if (!parsed.ok()) {
         malformed_[static_cast<size_t>(parsed.error)]++;
         return;
@@ -140,6 +145,7 @@ BackscatterSnapshot BackscatterTracker::snapshot(size_t top) const {
     s.messages = messages_;
     s.received = received_;
     s.malformed = malformed_;
+    s.rcodes = rcodes_;
     s.zones_evicted = evicted_;
     s.max_zones = config_.max_zones;
     s.today = today_;

@@ -20,6 +20,7 @@
 
 #include "dns/distinct_counter.h"
 #include "dns/dns_question.h"
+#include "dns/rcode.h"
 #include "dns/registered_domain.h"
 #include "hashing/keyed_hash.h"
 
@@ -69,6 +70,9 @@ struct BackscatterSnapshot {
     uint64_t messages = 0;  // messages whose question was read
     std::array<uint64_t, static_cast<size_t>(Via::Count)> received{};  // every message, by way
     std::array<uint64_t, static_cast<size_t>(ParseError::Count)> malformed{};  // [None] unused
+    // Responses (via Response, QR set, flags readable) by response code, readable
+    // question or not: a SERVFAIL cut short still says the resolver failed.
+    std::array<uint64_t, kRcodeBuckets> rcodes{};
     uint64_t zones_evicted = 0;
     size_t max_zones = 0;
     std::string today;
@@ -117,6 +121,7 @@ private:
     uint64_t messages_ = 0;
     std::array<uint64_t, static_cast<size_t>(Via::Count)> received_{};
     std::array<uint64_t, static_cast<size_t>(ParseError::Count)> malformed_{};
+    std::array<uint64_t, kRcodeBuckets> rcodes_{};
     uint64_t evicted_ = 0;
     std::string today_;
 };

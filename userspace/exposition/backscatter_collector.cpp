@@ -103,6 +103,14 @@ std::vector<MetricFamily> BackscatterCollector::families(const BackscatterView& 
     for (size_t i = 1; i < static_cast<size_t>(dns::ParseError::Count); ++i)
         add(malformed, {{"reason", dns::parse_error_name(static_cast<dns::ParseError>(i))}}, num(d.malformed[i]));
     out.push_back(std::move(malformed));
+    // DNS responses by response code (TSUBAME's SERVFAIL figure): five labels, always all.
+    auto rcodes = family("darkscope_dns_backscatter_rcode_total",
+                         "DNS responses received from the data plane by response code (NOERROR, SERVFAIL, "
+                         "NXDOMAIN, REFUSED, other), whether or not their question could be read.",
+                         MetricType::Counter);
+    for (size_t i = 0; i < dns::kRcodeBuckets; ++i)
+        add(rcodes, {{"rcode", dns::rcode_bucket_name(static_cast<dns::RcodeBucket>(i))}}, num(d.rcodes[i]));
+    out.push_back(std::move(rcodes));
     auto evicted = family("darkscope_dns_backscatter_zones_evicted_total",
                           "Zones dropped from the table (--dns-max-zones full) for a new one.", MetricType::Counter);
     add(evicted, {}, num(d.zones_evicted));

@@ -333,6 +333,10 @@ std::string format_summary(const ReplayResult& r, size_t top_n) {
     for (uint64_t n : d.malformed) malformed += n;
     o << "\nDNS backscatter: " << received << " messages (" << d.received[0] << " responses, " << d.received[1]
       << " quoted by ICMP errors), " << d.messages << " read, " << malformed << " malformed\n";
+    o << "  responses by rcode:";
+    for (size_t i = 0; i < dns::kRcodeBuckets; ++i)
+        o << (i ? ", " : " ") << dns::rcode_bucket_name(static_cast<dns::RcodeBucket>(i)) << " " << d.rcodes[i];
+    o << "\n";
     o << "  rank  zone                                   messages    names  resolvers\n";
     {
         size_t rank = 0;
@@ -496,9 +500,13 @@ nlohmann::json to_json(const ReplayResult& r) {
         received[dns::via_name(static_cast<dns::Via>(i))] = d.received[i];
     for (size_t i = 1; i < static_cast<size_t>(dns::ParseError::Count); ++i)
         dns_malformed[dns::parse_error_name(static_cast<dns::ParseError>(i))] = d.malformed[i];
+    json rcodes = json::object();
+    for (size_t i = 0; i < dns::kRcodeBuckets; ++i)
+        rcodes[dns::rcode_bucket_name(static_cast<dns::RcodeBucket>(i))] = d.rcodes[i];
     j["dns"] = {{"received", received},
                 {"messages", d.messages},
                 {"malformed", dns_malformed},
+                {"rcodes", rcodes},
                 {"zones_evicted", d.zones_evicted},
                 {"events", {{"sent", b.dns_sent}, {"rate_limited", b.dns_rate_limited}, {"ringbuf_full", b.dns_ringbuf_full}}},
                 {"zones", zones}};
