@@ -236,9 +236,11 @@ TEST(Backscatter, RandomSubdomainAttackOnATestZoneIsFlagged) {
     ASSERT_TRUE(agent.wait_ready()) << agent.stderr_text();
 
     std::mt19937 rng(7);
+    std::vector<std::string> first_names;  // the zone's samples: its first 5 names
     auto random_name = [&] {
         std::string label;
         for (int i = 0; i < 12; ++i) label += static_cast<char>('a' + rng() % 26);
+        if (first_names.size() < 5) first_names.push_back(label + ".example.com");
         return label + ".example.com";
     };
     using darkscope::test::DnsMessage;
@@ -300,6 +302,11 @@ TEST(Backscatter, RandomSubdomainAttackOnATestZoneIsFlagged) {
     const std::string status = status_text(sensor);
     EXPECT_NE(status.find("150 messages      150 names      4 resolvers  RANDOM-SUBDOMAIN ATTACK"), std::string::npos)
         << status;
+    // The flagged zone's sample names, the first 5 of the day in order; none under benign.org.
+    std::string samples = "      names:";
+    for (size_t i = 0; i < first_names.size(); ++i) samples += (i ? ", " : " ") + first_names[i];
+    EXPECT_NE(status.find(samples + "\n"), std::string::npos) << status;
+    EXPECT_EQ(status.find("names: www.benign.org"), std::string::npos) << status;
     EXPECT_NE(status.find("benign.org"), std::string::npos) << status;
     EXPECT_NE(status.find("16 messages        1 names      1 resolvers\n"), std::string::npos) << status;
     EXPECT_EQ(agent.stop(), 0) << agent.stderr_text();

@@ -117,6 +117,7 @@ TEST(ReplayBackscatter, DnsRrsigFragmented) {
     EXPECT_EQ(z->messages, 523u);
     EXPECT_EQ(z->names_today, 1u);
     EXPECT_EQ(z->resolvers_today, 49u);
+    EXPECT_EQ(z->samples, std::vector<std::string>{"pizzaseo.com"});  // 523 times the one name
     EXPECT_FALSE(z->random_subdomain);
     EXPECT_EQ(r.result.backscatter.dns.zones.size(), 10u);  // tshark: 10 registered domains
     // tshark -o ip.defragment:FALSE -Y udp.srcport==53 -e dns.flags.rcode: 507 x 0, 40 x 2.
@@ -151,6 +152,14 @@ TEST(ReplayBackscatter, DnsResponsesTruncated) {
     EXPECT_EQ(dla->messages, 15u);
     EXPECT_EQ(dla->names_today, 15u);
     EXPECT_EQ(dla->resolvers_today, 2u);
+    // Its first 5 distinct names, in capture order, lowercased (tshark: dns.qry.name).
+    const std::vector<std::string> first5 = {"phl1sprt108.ad.dla.mil", "phl1sprt108.daas.dla.mil",
+                                             "ncb1sdv00721.dir.ad.dla.mil", "noss2pro52.ad.dla.mil",
+                                             "noss2pro52.use6.ad.dla.mil"};
+    EXPECT_EQ(dla->samples, first5);
+    const nlohmann::json j = to_json(r.result);
+    for (const nlohmann::json& z : j["dns"]["zones"])
+        if (z["zone"] == "dla.mil") EXPECT_EQ(z["samples"], nlohmann::json(first5));
     // Every name distinct, but 15 is far below the 100 names of the flag.
     EXPECT_FALSE(dla->random_subdomain);
 }

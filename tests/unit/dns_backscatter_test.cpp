@@ -259,3 +259,24 @@ TEST(BackscatterTracker, ResponsesAreCountedByRcode) {
     EXPECT_STREQ(rcode_bucket_name(RcodeBucket::ServFail), "SERVFAIL");
     EXPECT_STREQ(rcode_bucket_name(rcode_bucket(15)), "other");
 }
+
+// Sample names (TSUBAME's tables of names per zone): the first samples_per_zone
+// distinct names of each zone's day, in order; repeats are not samples; a new day
+// starts them again.
+TEST(BackscatterTracker, KeepsTheFirstDistinctNamesOfEachZonePerDay) {
+    BackscatterConfig c;
+    c.samples_per_zone = 3;
+    BackscatterTracker t(c);
+    const Resolver r("192.0.2.53");
+    t.advance_to("2026-01-01");
+    for (const char* n : {"a.example.com", "a.example.com", "b.example.com", "c.example.com", "d.example.com",
+                          "x.example.org"})
+        add_response(t, n, r);
+    BackscatterSnapshot s = t.snapshot();
+    EXPECT_EQ(find(s, "example.com")->samples, (std::vector<std::string>{"a.example.com", "b.example.com", "c.example.com"}));
+    EXPECT_EQ(find(s, "example.org")->samples, std::vector<std::string>{"x.example.org"});
+    t.advance_to("2026-01-02");
+    EXPECT_TRUE(find(t.snapshot(), "example.com")->samples.empty());
+    add_response(t, "e.example.com", r);
+    EXPECT_EQ(find(t.snapshot(), "example.com")->samples, std::vector<std::string>{"e.example.com"});
+}

@@ -54,7 +54,8 @@ nlohmann::json BackscatterMonitor::status(size_t top_attacks, size_t top_zones) 
                          {"names_today", z.names_today},
                          {"resolvers_today", z.resolvers_today},
                          {"counts_exact", z.counts_exact},
-                         {"random_subdomain", z.random_subdomain}});
+                         {"random_subdomain", z.random_subdomain},
+                         {"samples", z.samples}});
     return {{"attacks_active", s.attacks_active},
             {"attacks_started", s.attacks_started},
             {"victims_tracked", s.victims_tracked},

@@ -54,6 +54,15 @@ void show_signatures(const std::string& path, uint64_t overflow) {
     print_signature_tables(std::cout, book.top(), overflow, "  ");
 }
 
+// "      names: a.example.com, b.example.com": a zone's sample query names.
+void print_zone_samples(const nlohmann::json& samples) {
+    if (samples.empty()) return;
+    std::cout << "      names:";
+    for (size_t i = 0; i < samples.size(); ++i)
+        std::cout << (i ? ", " : " ") << (samples[i].is_string() ? samples[i].get<std::string>() : "?");
+    std::cout << "\n";
+}
+
 // What the agent wrote last (status_file.h): attacks going on and DNS zones today.
 void show_backscatter(const std::string& name) {
     const std::string path = status_file_path(name);
@@ -98,6 +107,8 @@ void show_backscatter(const std::string& name) {
                       z.value("counts_exact", true) ? "" : " (estimated)",
                       z.value("random_subdomain", false) ? "  RANDOM-SUBDOMAIN ATTACK" : "");
         std::cout << line;
+        // The names of a flagged zone, as TSUBAME's tables list them (a few of today's).
+        if (z.value("random_subdomain", false)) print_zone_samples(z.value("samples", nlohmann::json::array()));
     }
 }
 

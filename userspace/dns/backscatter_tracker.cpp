@@ -79,6 +79,9 @@ void BackscatterTracker::add(Via via, uint8_t family, const uint8_t* resolver, c
     z.messages_today++;
     z.last_seq = ++seq_;
     z.names.add(parsed.question.name);
+    if (z.samples.size() < config_.samples_per_zone &&
+        std::find(z.samples.begin(), z.samples.end(), parsed.question.name) == z.samples.end())
+        z.samples.push_back(parsed.question.name);
     z.resolvers.add(std::string_view(addr, sizeof addr));
     if (!z.flagged) {
         const uint64_t names = z.names.count();
@@ -100,6 +103,7 @@ void BackscatterTracker::advance_to(const std::string& day) {
         z.messages_today = 0;
         z.names.clear();
         z.resolvers.clear();
+        z.samples.clear();
         z.flagged = false;
         if (!z.exported) evictable_.insert({0, z.last_seq, &z});
     }
@@ -114,6 +118,7 @@ ZoneRow BackscatterTracker::row_of(const Zone& z) const {
     r.resolvers_today = z.resolvers.count();
     r.counts_exact = z.names.exact() && z.resolvers.exact();
     r.random_subdomain = z.flagged;
+    r.samples = z.samples;
     r.exported = z.exported;
     return r;
 }

@@ -45,6 +45,9 @@ struct BackscatterConfig {
     // Once flagged, a zone stays flagged until the day ends.
     uint64_t random_min_names = 100;
     double random_min_name_share = 0.5;
+    // Query names kept per zone per day as samples (the first distinct ones of the
+    // day), for status and reports: at most max_zones x samples_per_zone names.
+    size_t samples_per_zone = 5;
     std::string public_suffix_list;  // empty: Debian's (kDefaultPublicSuffixList)
 };
 
@@ -56,6 +59,7 @@ struct ZoneRow {
     uint64_t names_today = 0;     // distinct query names
     uint64_t resolvers_today = 0; // distinct addresses that answered (or were asked)
     bool counts_exact = true;     // false once either distinct count is an estimate
+    std::vector<std::string> samples;  // today's first distinct query names, in order
     bool random_subdomain = false;
     bool exported = false;
 };
@@ -100,6 +104,7 @@ private:
         std::string name;
         uint64_t messages = 0, messages_today = 0;
         DistinctCounter names, resolvers;
+        std::vector<std::string> samples;  // today's, at most config_.samples_per_zone
         uint64_t last_seq = 0;
         bool flagged = false;
         bool exported = false;

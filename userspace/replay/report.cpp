@@ -347,6 +347,11 @@ std::string format_summary(const ReplayResult& r, size_t top_n) {
                           static_cast<unsigned long long>(z.resolvers_today), z.counts_exact ? "" : " (estimated)",
                           z.random_subdomain ? "  RANDOM-SUBDOMAIN ATTACK" : "");
             o << line;
+            if (z.random_subdomain && !z.samples.empty()) {
+                o << "        names:";
+                for (size_t i = 0; i < z.samples.size(); ++i) o << (i ? ", " : " ") << z.samples[i];
+                o << "\n";
+            }
         }
         if (!rank) o << "  (none)\n";
     }
@@ -494,7 +499,8 @@ nlohmann::json to_json(const ReplayResult& r) {
                          {"names", z.names_today},
                          {"resolvers", z.resolvers_today},
                          {"counts_exact", z.counts_exact},
-                         {"random_subdomain", z.random_subdomain}});
+                         {"random_subdomain", z.random_subdomain},
+                         {"samples", z.samples}});
     json received = json::object(), dns_malformed = json::object();
     for (size_t i = 0; i < static_cast<size_t>(dns::Via::Count); ++i)
         received[dns::via_name(static_cast<dns::Via>(i))] = d.received[i];
