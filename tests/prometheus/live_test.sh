@@ -140,7 +140,8 @@ sleep 2
 # 512, TTL 64, no options, a source port counting up from 1024-3023), F = SYN probe
 # from the fixed source port 6000 with window 1500, U = UDP probe,
 # I = ICMP echo request, SA = SYN-ACK backscatter, R = RST backscatter, D = DNS
-# response (backscatter) for www.example.org, DS the same answered SERVFAIL. With the
+# response (backscatter) for www.example.org, DS the same answered SERVFAIL, DI an ICMP
+# port unreachable quoting a DNS query (from a dark address to port 53). With the
 # agents' short thresholds the
 # 3 SYN-ACKs of 203.0.113.10 are an attack, and so are the 12 DNS responses of
 # 198.51.100.53 (the 2 RSTs are not); example.org gets its own series at its 10th
@@ -180,6 +181,7 @@ cat >"$tmp/traffic" <<'ROWS'
 0 1 R 80 203.0.113.70 2
 0 2 D 53 198.51.100.53 12
 0 3 DS 53 203.0.113.54 2
+0 3 DI 53 198.51.100.60 2
 0 2 U 161 192.0.2.52 2
 0 2 I 0 192.0.2.53 2
 0 2 F 80 198.51.100.11 5
@@ -217,6 +219,8 @@ send_phase() { # PHASE: every row of the phase at once, each hping3 bounded by -
       R) args=(-R -s "$port" -k -p 40001) ;;
       D) args=(-2 -s "$port" -k -p 5353 -E "$tmp/dns.bin" -d 33) ;;
       DS) args=(-2 -s "$port" -k -p 5353 -E "$tmp/dns_servfail.bin" -d 33) ;;
+      DI) args=(-1 -C 3 -K 3 --icmp-ipproto 17 --icmp-ipsrc "198.18.$((100 + sensor)).7" --icmp-ipdst "$src"
+                --icmp-srcport 40000 --icmp-dstport "$port") ;;
     esac
     ip netns exec "$tag-p$sensor" hping3 -q -c "$count" -i u3000 "${args[@]}" -a "$src" \
       "198.18.$((100 + sensor)).7" >/dev/null 2>&1 &
@@ -245,7 +249,7 @@ log "traffic sent; evaluating queries"
 
 # --- what the traffic implies -----------------------------------------------------
 sensor_re="($(IFS='|'; echo "${sensors[*]}"))"
-backscatter_kinds='^(SA|R|D|DS)$'  # rows that are no probes
+backscatter_kinds='^(SA|R|D|DS|DI)$'  # rows that are no probes
 for i in 1 2 3; do
   probes[$i]=$(awk -v s="$i" -v b="$backscatter_kinds" '$2 == s && $3 !~ b {n += $6} END {print n + 0}' "$tmp/traffic")
   # (the SA and R victims are probe sources too; the DNS resolvers are none)
@@ -442,6 +446,10 @@ got=$(in_run darkscope-backscatter "DNS responses by rcode in range" A sensor-b 
 [ "$got" = "NOERROR=0 NXDOMAIN=12 REFUSED=0 SERVFAIL=0 other=0" ] || err "DNS rcodes of sensor-b: got '$got'"
 got=$(in_run darkscope-backscatter "DNS responses by rcode in range" A sensor-c .metric.rcode)
 [ "$got" = "NOERROR=0 NXDOMAIN=0 REFUSED=0 SERVFAIL=2 other=0" ] || err "DNS rcodes of sensor-c: got '$got'"
+for kv in sensor-a=0 sensor-b=0 sensor-c=2; do
+  got=$(in_run darkscope-backscatter "ICMP errors quoting DNS in range" A "${kv%=*}" .metric.sensor)
+  [ "$got" = "$kv" ] || err "ICMP errors quoting DNS: got '$got', want $kv"
+done
 
 # Who is scanning (all hping3 SYNs match no tool rule: window 512, no options). Per
 # sensor: SYN sources; sources with SYNs to both 8080 and 23 (http-alt-telnet); sources
