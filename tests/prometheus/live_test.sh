@@ -104,7 +104,12 @@ while ss -ltn "sport = :$port" | grep -q LISTEN; do port=$((port + 1)); done
 {
   echo "global: {scrape_interval: 1s, scrape_timeout: 900ms, evaluation_interval: 1s}"
   echo "rule_files:"
-  for f in "$root"/prometheus/rules/*.yml; do echo "  - $f"; done
+  # The project's rules, every group at the 1 s evaluation interval: the long-period
+  # group's own hourly interval would leave its rules unevaluated for up to an hour.
+  for f in "$root"/prometheus/rules/*.yml; do
+    sed '/^    interval: /d' "$f" >"$tmp/rules-$(basename "$f")"
+    echo "  - $tmp/rules-$(basename "$f")"
+  done
   echo "scrape_configs:"
   echo "  - job_name: darkscope"
   echo "    static_configs:"
