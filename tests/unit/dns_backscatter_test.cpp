@@ -11,6 +11,7 @@
 #include "dns/backscatter_tracker.h"
 #include "dns/distinct_counter.h"
 #include "dns/registered_domain.h"
+#include "exposition/backscatter_collector.h"
 #include "support/dns_message.h"
 
 using namespace darkscope::dns;
@@ -279,4 +280,35 @@ TEST(BackscatterTracker, KeepsTheFirstDistinctNamesOfEachZonePerDay) {
     EXPECT_TRUE(find(t.snapshot(), "example.com")->samples.empty());
     add_response(t, "e.example.com", r);
     EXPECT_EQ(find(t.snapshot(), "example.com")->samples, std::vector<std::string>{"e.example.com"});
+}
+
+// Cardinality under a flood: 5,000 zones, each asked through its own resolver with
+// every one of the 16 response codes and 20 names. The rcode family stays at its 5
+// series, each tracked zone keeps at most samples_per_zone names, and the zone table
+// and exported zones stay within their bounds (docs/metrics.md, configuration.md).
+TEST(BackscatterTracker, NewFamiliesStayBoundedUnderAFloodOfZonesAndResolvers) {
+    BackscatterTracker t({.max_zones = 64, .max_exported_zones = 8, .samples_per_zone = 5});
+    for (int z = 0; z < 5000; ++z) {
+        const std::string ip = "198.18." + std::to_string(z / 250) + "." + std::to_string(z % 250);
+        const Resolver r(ip.c_str());
+        for (int n = 0; n < 20; ++n) {
+            const std::vector<uint8_t> m =
+                DnsMessage().response(static_cast<uint8_t>(n % 16)).question("n" + std::to_string(n) + ".z" + std::to_string(z) + ".example").build();
+            t.add(Via::Response, 4, r.addr, m.data(), m.size());
+        }
+    }
+    darkscope::BackscatterView view;
+    view.dns = t.snapshot();
+    size_t rcode_series = 0;
+    for (const prometheus::MetricFamily& f : darkscope::BackscatterCollector::families(view))
+        if (f.name == "darkscope_dns_backscatter_rcode_total") rcode_series = f.metric.size();
+    EXPECT_EQ(rcode_series, kRcodeBuckets);
+    uint64_t responses = 0;
+    for (uint64_t n : view.dns.rcodes) responses += n;
+    EXPECT_EQ(responses, 100000u);  // every response in one of the 5
+    // Per zone, codes 0-15 then 0-3: 2 NOERROR, 2 SERVFAIL, 2 NXDOMAIN, 1 REFUSED, 13 other.
+    EXPECT_EQ(view.dns.rcodes[static_cast<size_t>(RcodeBucket::Other)], 5000u * 13);
+    EXPECT_LE(view.dns.zones.size(), 64u);
+    EXPECT_LE(view.dns.exported_zones.size(), 8u);
+    for (const ZoneRow& z : view.dns.zones) EXPECT_EQ(z.samples.size(), 5u) << z.zone;
 }
