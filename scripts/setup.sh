@@ -15,11 +15,15 @@ PACKAGES=(
   libpsl-dev publicsuffix libspdlog-dev libfmt-dev libcap-dev libsodium-dev
   # service names of ports in tables (/etc/services)
   netbase
+  # darkscope report: the Prometheus HTTP API (libcurl), charts (gnuplot)
+  libcurl4-openssl-dev gnuplot-nox
   # the metrics endpoint: bcrypt checks (crypt_r), TLS (civetweb loads libssl.so at run time)
   libcrypt-dev libssl-dev
   # tests: GoogleTest, a writer for test GeoIP databases, real scanners, Prometheus and promtool
   libgtest-dev libgmock-dev libmaxmind-db-writer-perl nmap hping3 zmap masscan prometheus
   iproute2 curl jq tcpdump tshark tzdata
+  # tests of darkscope report: its HTML in headless Chromium, the screenshot read with libpng
+  chromium libpng-dev
   # tests of the metrics endpoint: certificates (openssl) and bcrypt hashes (htpasswd)
   openssl apache2-utils
   # benchmarks: the peers darkscope is measured against (scripts/bench.sh), NIC counters

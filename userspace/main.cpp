@@ -8,6 +8,7 @@
 #include "agent/cleanup.h"
 #include "agent/status.h"
 #include "replay/replay_command.h"
+#include "report/report_command.h"
 
 #ifndef DARKSCOPE_VERSION
 #define DARKSCOPE_VERSION "unknown"
@@ -23,6 +24,7 @@ int main(int argc, char** argv) {
     darkscope::add_status_command(app);
     darkscope::add_cleanup_command(app);
     darkscope::add_replay_command(app);
+    darkscope::add_report_command(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::RuntimeError& e) {

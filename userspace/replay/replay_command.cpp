@@ -44,15 +44,24 @@ std::function<void(uint64_t, uint64_t)> progress_bar(bool enabled) {
     };
 }
 
-int run_replay(ReplayArgs a) {
+}  // namespace
+
+ReplayOptions replay_options(CommonOptions common, const BackscatterOptions& backscatter) {
     // A capture taken on a darknet holds nothing but dark traffic.
-    if (a.common.dark_prefixes.empty()) a.common.dark_prefixes = {"0.0.0.0/0", "::/0"};
+    if (common.dark_prefixes.empty()) common.dark_prefixes = {"0.0.0.0/0", "::/0"};
     ReplayOptions o;
-    o.dataplane = data_plane_config(a.common);
-    o.accumulator = accumulator_config(a.common);
-    o.victims = victim_config(a.backscatter, a.common, o.dataplane);
-    o.dns = dns_backscatter_config(a.backscatter);
-    o.country = make_country_lookup(a.common.geoip_files);
+    o.dataplane = data_plane_config(common);
+    o.accumulator = accumulator_config(common);
+    o.victims = victim_config(backscatter, common, o.dataplane);
+    o.dns = dns_backscatter_config(backscatter);
+    o.country = make_country_lookup(common.geoip_files);
+    return o;
+}
+
+namespace {
+
+int run_replay(ReplayArgs a) {
+    ReplayOptions o = replay_options(a.common, a.backscatter);
     o.interval_ns = parse_duration_ns(a.interval, "--interval", {kMillisecondNs, kDayNs});
     o.progress = progress_bar(!a.no_progress);
 

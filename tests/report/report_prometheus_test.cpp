@@ -1,0 +1,182 @@
+// `darkscope report --prometheus`: a real Prometheus loaded with two sensors'
+// captures through replay's OpenMetrics backfill; every number of report.json
+// checked against the test's own PromQL (exact values of counters at the period's
+// edges, not the report's raw-sample code).
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <thread>
+
+#include "report/report_fixture.h"
+
+using namespace darkscope::test;
+using nlohmann::json;
+
+namespace {
+
+// A Prometheus of the test's own on a free port, its data in a temporary directory,
+// stopped (by pid) and removed at the end.
+class PrometheusServer {
+public:
+    PrometheusServer(const std::string& tag, const std::vector<fs::path>& openmetrics) : dir_(tag) {
+        std::ofstream(dir_.path() / "prometheus.yml") << "global:\n  scrape_interval: 1h\n";
+        for (const fs::path& om : openmetrics) {
+            int status = -1;
+            const std::string out = run_out("promtool tsdb create-blocks-from openmetrics " + om.string() + " " +
+                                                (dir_.path() / "data").string(), &status);
+            EXPECT_EQ(status, 0) << out;
+        }
+        port_ = 19600 + getpid() % 300;
+        while (run_status("ss -ltn 'sport = :" + std::to_string(port_) + "' | grep -q LISTEN") == 0) ++port_;
+        pid_ = fork();
+        if (pid_ == 0) {
+            const std::string config = "--config.file=" + (dir_.path() / "prometheus.yml").string();
+            const std::string data = "--storage.tsdb.path=" + (dir_.path() / "data").string();
+            const std::string listen = "--web.listen-address=127.0.0.1:" + std::to_string(port_);
+            freopen((dir_.path() / "prometheus.log").c_str(), "w", stderr);
+            execlp("prometheus", "prometheus", config.c_str(), data.c_str(), listen.c_str(),
+                   "--storage.tsdb.retention.time=100y", "--log.level=warn", nullptr);
+            _exit(127);
+        }
+        for (int i = 0; i < 300 && run_status("curl -sf " + url() + "/-/ready") != 0; ++i)  // at most 30 s
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    ~PrometheusServer() {
+        if (pid_ > 0) {
+            kill(pid_, SIGTERM);
+            waitpid(pid_, nullptr, 0);
+        }
+    }
+    PrometheusServer(const PrometheusServer&) = delete;
+    PrometheusServer& operator=(const PrometheusServer&) = delete;
+
+    std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+    // One number: an instant query at `time` whose answer is a single sample (or none: 0).
+    double number(const std::string& promql, int64_t time) const {
+        const std::string out = run_out("curl -sf " + url() + "/api/v1/query --data-urlencode 'query=" + promql +
+                                        "' --data-urlencode time=" + std::to_string(time));
+        const json j = json::parse(out);
+        const json& result = j["data"]["result"];
+        EXPECT_LE(result.size(), 1u) << promql;
+        return result.empty() ? 0.0 : std::stod(result[0]["value"][1].get<std::string>());
+    }
+
+private:
+    TempDir dir_;
+    int port_ = 0;
+    pid_t pid_ = -1;
+};
+
+// replay --openmetrics of a capture, every sample labelled with the sensor's name
+// (what the scrape configuration's target label gives live).
+fs::path backfill(const fs::path& work, const std::string& sensor, const std::vector<Frame>& frames) {
+    const fs::path pcap = work / (sensor + ".pcap"), om = work / (sensor + ".om");
+    write_pcap(pcap, frames);
+    int status = -1;
+    const std::string out = run_darkscope("replay --no-progress --interval 1h --openmetrics " + om.string() + " " + pcap.string() +
+                                      " >/dev/null", &status);
+    EXPECT_EQ(status, 0) << out;
+    run_status("sed -i -e 's/^\\(darkscope_[a-z_]*\\){/\\1{sensor=\"" + sensor + "\",/' -e 's/^\\(darkscope_[a-z_]*\\) /\\1{sensor=\"" +
+               sensor + "\"} /' " + om.string());
+    return om;
+}
+
+constexpr int64_t kDaySeconds = 86400;
+const int64_t kFrom = kDay0 / kSec;  // 2024-10-04, UTC
+const std::string kProbe =
+    "class!~\"synack|rst|dns_response|udp_reflection|echo_reply|unreachable|time_exceeded\"";
+
+// A counter's exact increase over [from, to) summed over its series: the last sample
+// before `to` less the last before `from` (none: the series began inside).
+std::string increase_query(const std::string& selector, int64_t from, int64_t to) {
+    const std::string to_range = std::to_string(to - from) + "s";
+    return "sum(last_over_time(" + selector + "[" + to_range + "] @ " + std::to_string(to) + ")) - (sum(last_over_time(" +
+           selector + "[1d] @ " + std::to_string(from) + ")) or vector(0))";
+}
+
+}  // namespace
+
+TEST(ReportPrometheus, EveryNumberEqualsPromQL) {
+    TempDir work("report-prom");
+    // sensor-a: the three days twice, the previous period (2024-10-01..03) and this one;
+    // sensor-b: this period only.
+    std::vector<Frame> a = three_days(kDay0 - 3 * kDay), current = three_days();
+    a.insert(a.end(), current.begin(), current.end());
+    const PrometheusServer prom("report-prom-server",
+                                {backfill(work.path(), "sensor-a", a), backfill(work.path(), "sensor-b", current)});
+    const fs::path out = work.path() / "report";
+    int status = -1;
+    const std::string said = run_darkscope("report --prometheus " + prom.url() + " --from 2024-10-04 --to 2024-10-06 --out " +
+                                       out.string(), &status);
+    ASSERT_EQ(status, 0) << said;
+    const json r = read_json(out / "report.json");
+    const int64_t to = kFrom + 3 * kDaySeconds, previous_from = kFrom - 3 * kDaySeconds;
+    auto q = [&](const std::string& selector, int64_t from, int64_t until) {
+        return prom.number(increase_query(selector, from, until), until);
+    };
+
+    const json& s = r["period"]["summary"];
+    EXPECT_EQ(s["accesses"].get<double>(), q("darkscope_packets_total{" + kProbe + "}", kFrom, to));
+    EXPECT_EQ(s["accesses"], 42);  // and by hand: 21 per sensor
+    EXPECT_EQ(s["backscatter_packets"].get<double>(), q("darkscope_backscatter_packets_total", kFrom, to));
+    EXPECT_EQ(s["sensor_count"], 2);
+    EXPECT_EQ(r["period"]["sensors"], json::array({"sensor-a", "sensor-b"}));
+    EXPECT_EQ(s["day_count"], 3);
+    uint64_t day_sources = 0;
+    for (int d = 0; d < 3; ++d) {
+        const json& day = r["period"]["days"][d];
+        const int64_t b = kFrom + d * kDaySeconds, e = b + kDaySeconds;
+        EXPECT_EQ(day["packets"].get<double>(), q("darkscope_packets_total{" + kProbe + "}", b, e)) << day;
+        EXPECT_EQ(day["sources"].get<double>(), prom.number("sum(max_over_time(darkscope_sources[86399s] @ " +
+                                                            std::to_string(e - 1) + "))", e)) << day;
+        day_sources += day["sources"].get<uint64_t>();
+    }
+    EXPECT_EQ(s["sources"], day_sources);
+    EXPECT_DOUBLE_EQ(s["per_sensor_per_day"]["accesses"].get<double>(), 42.0 / 6);
+
+    const json& p = r["previous_period"]["summary"];
+    EXPECT_EQ(p["accesses"].get<double>(), q("darkscope_packets_total{" + kProbe + "}", previous_from, kFrom));
+    EXPECT_EQ(p["accesses"], 21);
+    EXPECT_EQ(p["sensor_count"], 1);
+    EXPECT_DOUBLE_EQ(r["change_percent"]["accesses_per_sensor_per_day"].get<double>(), 0.0);  // 7 a day per sensor both times
+
+    // udp/161 is not a tracked port and had too few probes to be admitted: it is in port="other".
+    json ports = json::array();
+    for (const json& row : r["ports"]["top"]) ports.push_back(row["protocol"].get<std::string>() + "/" + std::to_string(row["port"].get<int>()));
+    EXPECT_EQ(ports, json::array({"tcp/23", "tcp/445", "tcp/22", "icmp/8"}));
+    for (const json& row : r["ports"]["top"]) {
+        const std::string sel = "darkscope_port_packets_total{protocol=\"" + row["protocol"].get<std::string>() +
+                                "\",port=\"" + std::to_string(row["port"].get<int>()) + "\"}";
+        EXPECT_EQ(row["packets"].get<double>(), q(sel, kFrom, to)) << row;
+        EXPECT_EQ(row["previous_rank"], row["rank"]) << "the same traffic ranks the same";
+    }
+    EXPECT_EQ(r["ports"]["top"][0]["packets"], 24);  // tcp/23
+    for (const json& row : r["countries"]["all"])
+        EXPECT_EQ(row["packets"].get<double>(),
+                  q("darkscope_country_packets_total{country=\"" + row["country"].get<std::string>() + "\"}", kFrom, to)) << row;
+    for (const json& row : r["scanning"]["tools"])
+        EXPECT_EQ(row["packets"].get<double>(),
+                  q("darkscope_tool_packets_total{tool=\"" + row["tool"].get<std::string>() + "\"}", kFrom, to)) << row;
+    for (const json& row : r["backscatter"]["by_kind_port"])
+        EXPECT_EQ(row["packets"].get<double>(),
+                  q("darkscope_backscatter_packets_total{kind=\"" + row["kind"].get<std::string>() + "\",port=\"" +
+                        row["port"].get<std::string>() + "\"}", kFrom, to)) << row;
+    EXPECT_EQ(r["backscatter"]["by_kind_port"], (json::array({{{"kind", "synack"}, {"port", "80"}, {"packets", 4}}})));
+    EXPECT_EQ(r["backscatter"]["attacks_started"].get<double>(),
+              q("darkscope_backscatter_attacks_started_total", kFrom, to));
+
+    // An empty period, and a Prometheus with no darkscope series at all: one line, exit 1.
+    const std::string empty = run_darkscope("report --prometheus " + prom.url() + " --from 2025-01-01 --to 2025-01-02 --out " +
+                                        (work.path() / "empty").string(), &status);
+    EXPECT_EQ(status, 1);
+    EXPECT_EQ(empty, "darkscope: error: no darkscope accesses from 2025-01-01 to 2025-01-02: an empty period\n");
+    EXPECT_FALSE(fs::exists(work.path() / "empty"));
+    const PrometheusServer bare("report-prom-bare", {});
+    const std::string none = run_darkscope("report --prometheus " + bare.url() + " --from 2024-10-04 --to 2024-10-06 --out " +
+                                       (work.path() / "none").string(), &status);
+    EXPECT_EQ(status, 1);
+    EXPECT_EQ(none, "darkscope: error: Prometheus at " + bare.url() + " holds no darkscope series (darkscope_packets_total)\n");
+    EXPECT_FALSE(fs::exists(work.path() / "none"));
+}
