@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # demo.sh — set up, build and run darkscope on an embedded default: a sensor
 # namespace whose dark prefix 203.0.113.0/24 receives real scans (nmap, hping3)
-# from a scanner namespace; prints what the sensor saw and leaves the metrics
-# endpoint up for DEMO_SECONDS (default 180) seconds. Bounded and self-cleaning:
+# from a scanner namespace; prints what the sensor saw, writes the report of it
+# (darkscope report, from a capture the demo takes) to build/demo-report/, and
+# leaves the metrics endpoint up for DEMO_SECONDS (default 180) seconds. Bounded and self-cleaning:
 # Ctrl-C or the end of the wait removes the namespaces, links and pins it made.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,6 +27,8 @@ scanner_ns="ds-demo-scanner-$tag"
 sensor_if="dsdemo$tag"
 listen="127.0.0.1:9817"
 agent_pid=""
+capture_pid=""
+capture_dir=$(mktemp -d)
 
 cleanup() {
   trap - EXIT INT TERM
@@ -33,6 +36,8 @@ cleanup() {
     kill -TERM "$agent_pid" 2>/dev/null || true
     wait "$agent_pid" 2>/dev/null || true
   fi
+  if [ -n "$capture_pid" ] && kill -0 "$capture_pid" 2>/dev/null; then kill -TERM "$capture_pid" 2>/dev/null || true; fi
+  rm -rf "$capture_dir"
   ip netns del "$scanner_ns" 2>/dev/null || true
   ip netns del "$sensor_ns" 2>/dev/null || true
   rm -rf "/sys/fs/bpf/darkscope/demo-$tag" 2>/dev/null || true
@@ -64,6 +69,12 @@ for _ in $(seq 1 50); do
   sleep 0.2
 done
 
+# What the scanner sends to the sensor, for the report at the end (bounded in packets;
+# taken on the scanner's side: on the sensor's, XDP drops dark packets before any tap).
+ip netns exec "$scanner_ns" tcpdump -i eth0 -c 20000 -w "$capture_dir/demo.pcap" -U -q 2>/dev/null &
+capture_pid=$!
+sleep 1
+
 echo "demo: scanning 203.0.113.0/24 from $scanner_ns"
 # nmap SYN scan of a few classic darknet ports on 16 dark addresses (bounded).
 ip netns exec "$scanner_ns" nmap -sS -Pn -n --max-retries 0 -p 22,23,80,445,3389 203.0.113.0/28 >/dev/null 2>&1 || true
@@ -79,6 +90,16 @@ echo
 echo "demo: a few of its metrics:"
 ip netns exec "$sensor_ns" curl -s "http://$listen/metrics" |
   grep -E '^darkscope_(packets_total|port_packets_total|sources|country_packets_total|tool_packets_total)' | grep -v ' 0$' || true
+kill -TERM "$capture_pid" 2>/dev/null || true
+wait "$capture_pid" 2>/dev/null || true
+capture_pid=""
+echo
+echo "demo: the report of what the sensor saw (darkscope report, from the demo's capture):"
+# The capture first: --dark-prefix takes every value after it.
+if "$bin" report --out "$root/build/demo-report" "$capture_dir/demo.pcap" --sensor "demo-$tag" \
+  --dark-prefix 203.0.113.0/24; then
+  echo "        open $root/build/demo-report/index.html (also report.md, report.json there)"
+fi
 echo
 echo "demo: the metrics endpoint is http://$listen/metrics inside namespace $sensor_ns:"
 echo "        sudo ip netns exec $sensor_ns curl -s http://$listen/metrics"

@@ -21,11 +21,12 @@ namespace fs = std::filesystem;
 
 struct Line {
     std::string title;
+    bool right_axis = false;  // its own scale on the right (sources beside packets)
     std::map<std::string, double> points;  // "YYYY-MM-DD" (or "YYYY-MM") -> value
 };
 
 struct Chart {
-    std::string name, title, ylabel;
+    std::string name, title, ylabel, y2label;
     bool monthly = false;
     std::vector<Line> lines;
 };
@@ -61,6 +62,9 @@ std::string script(const Chart& c, const std::string& timezone, const std::vecto
       << "set ylabel " << quoted(c.ylabel) << "\nset yrange [0:*]\nset grid\nset key outside right top\n"
       << "set xrange [" << quoted(shift(x_labels.front(), -1, c.monthly)) << ":"
       << quoted(shift(x_labels.back(), 1, c.monthly)) << "]\n";
+    if (!c.monthly && x_labels.size() <= 31) o << "set xtics 86400\n";  // one tic a day, each labelled once
+    if (!c.y2label.empty())
+        o << "set ytics nomirror\nset y2tics\nset y2range [0:*]\nset y2label " << quoted(c.y2label) << "\n";
     for (size_t i = 0; i < c.lines.size(); ++i) {
         o << "$d" << i << " << EOD\n";
         for (const std::string& x : x_labels) {
@@ -71,7 +75,8 @@ std::string script(const Chart& c, const std::string& timezone, const std::vecto
     }
     o << "plot ";
     for (size_t i = 0; i < c.lines.size(); ++i)
-        o << (i ? ", " : "") << "$d" << i << " using 1:2 with linespoints lw 2 title " << quoted(c.lines[i].title);
+        o << (i ? ", " : "") << "$d" << i << " using 1:2" << (c.lines[i].right_axis ? " axes x1y2" : "")
+          << " with linespoints lw 2 title " << quoted(c.lines[i].title);
     o << "\n";
     return o.str();
 }
@@ -123,14 +128,15 @@ std::map<std::string, std::string> write_charts(const Figures& f, const fs::path
     const double sensors = static_cast<double>(std::max<size_t>(1, p.sensors.size()));
     std::vector<Chart> charts;
     const std::vector<TrendRow> rows = trend(p);
-    Chart t{"trend", "Accesses and unique sources per sensor per day", "per sensor per day", p.days.size() > kMonthlyTrendDays, {}};
-    Line accesses{"accesses (packets)", {}}, sources{"unique sources", {}};
+    Chart t{"trend", "Accesses and unique sources per sensor per day", "accesses (packets) per sensor per day",
+            "unique sources per sensor per day", p.days.size() > kMonthlyTrendDays, {}};
+    Line accesses{"accesses (packets, left)", false, {}}, sources{"unique sources (right)", true, {}};
     for (const TrendRow& r : rows) accesses.points[r.label] = r.packets_per_sensor, sources.points[r.label] = r.sources_per_sensor;
     t.lines = {accesses, sources};
     charts.push_back(t);
-    Chart ports{"ports", "Top 5 destination ports", "packets per sensor per day", false,
+    Chart ports{"ports", "Top 5 destination ports", "packets per sensor per day", "", false,
                 top_lines(rank_ports(f), p.port_days, sensors, [](const RankedRow& r) { return PortKey{r.protocol, r.port}; })};
-    Chart countries{"countries", "Top 5 source countries", "packets per sensor per day", false,
+    Chart countries{"countries", "Top 5 source countries", "packets per sensor per day", "", false,
                     top_lines(rank_countries(f), p.country_days, sensors, [](const RankedRow& r) { return r.name; })};
     if (!ports.lines.empty()) charts.push_back(ports);
     if (!countries.lines.empty()) charts.push_back(countries);
