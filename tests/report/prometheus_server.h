@@ -74,12 +74,12 @@ inline void label_sensor(const fs::path& om, const std::string& sensor) {
 // replay --openmetrics of a capture, every sample labelled with the sensor's name
 // (what the scrape configuration's target label gives live).
 inline fs::path backfill(const fs::path& work, const std::string& sensor, const std::vector<Frame>& frames,
-                         const std::string& interval = "1h") {
+                         const std::string& interval = "1h", const std::string& options = "") {
     const fs::path pcap = work / (sensor + ".pcap"), om = work / (sensor + ".om");
     write_pcap(pcap, frames);
     int status = -1;
-    const std::string out = run_darkscope("replay --no-progress --interval " + interval + " --openmetrics " + om.string() + " " +
-                                          pcap.string() + " >/dev/null", &status);
+    const std::string out = run_darkscope("replay --no-progress --interval " + interval + " " + options + " --openmetrics " +
+                                          om.string() + " " + pcap.string() + " >/dev/null", &status);
     EXPECT_EQ(status, 0) << out;
     label_sensor(om, sensor);
     return om;

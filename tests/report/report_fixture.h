@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "support/dns_message.h"
 #include "support/frame_builder.h"
 #include "support/run_command.h"
 
@@ -85,6 +86,40 @@ inline std::vector<Frame> three_days(int64_t start = kDay0) {
     for (int i = 0; i < 3; ++i)
         at(2, i, FrameBuilder().eth().ipv6("2001:db8:2::2", "2001:db8:203::6", 6).tcp(44000 + i, 23, 0x02).build());
     at(2, 10, FrameBuilder().eth().ipv4("198.18.0.2", "203.0.113.6", 6).tcp(41001, 445, 0x02).build());
+    return f;
+}
+
+// The small test GeoIP databases (tests/unit/make_test_geoip.pl): 198.18.0.0/15 is
+// XD, 192.0.2.200 XB, 198.51.100.7 XC.
+const std::string kTestGeoip = std::string(DARKSCOPE_TEST_GEOIP_DIR) + "/country-maxmind.mmdb";
+// Thresholds low enough for new_families() to fill every cross-tab and flag its zone.
+inline std::string new_families_options() {
+    return "--geoip " + kTestGeoip +
+           " --signature-min-packets 5 --port-country-min-packets 3 --source-port-destination-min-packets 3"
+           " --dns-random-min-names 4";
+}
+
+// One day (`start`'s) for the newer families, 124 accesses and 7 backscatter packets:
+//   01:00, 5 SYNs from 198.18.0.1:6000 to tcp/80 (XD): they admit source port 6000
+//          (--signature-min-packets 5) and are in no destination row;
+//   03:00, 198.18.0.1:6000 probes tcp/23 120 times (XD: a jump worth a notable change)
+//          and tcp/445 4 times, now counted by destination port;
+//   04:00, 3 SYN-ACKs from 192.0.2.200:80 (XB, a victim's backscatter);
+//   05:00, 4 DNS responses from 198.51.100.7:53 for example.com: 3 NXDOMAIN
+//          (a1, a2, a3.example.com) and 1 SERVFAIL (b.example.com), 4 distinct names.
+inline std::vector<Frame> new_families(int64_t start = kDay0) {
+    std::vector<Frame> f;
+    auto at = [&](int hour, int i, std::vector<uint8_t> b) { f.push_back({start + hour * 3600 * kSec + i * kSec, std::move(b)}); };
+    auto syn = [](int dport) { return FrameBuilder().eth().ipv4("198.18.0.1", "203.0.113.5", 6).tcp(6000, dport, 0x02).build(); };
+    for (int i = 0; i < 5; ++i) at(1, i, syn(80));
+    for (int i = 0; i < 120; ++i) at(3, i, syn(23));
+    for (int i = 0; i < 4; ++i) at(3, 200 + i, syn(445));
+    for (int i = 0; i < 3; ++i) at(4, i, FrameBuilder().eth().ipv4("192.0.2.200", "203.0.113.9", 6).tcp(80, 31337, 0x12).build());
+    const std::vector<std::pair<std::string, uint8_t>> answers = {
+        {"a1.example.com", 3}, {"a2.example.com", 3}, {"a3.example.com", 3}, {"b.example.com", 2}};
+    for (size_t i = 0; i < answers.size(); ++i)
+        at(5, static_cast<int>(i), FrameBuilder().eth().ipv4("198.51.100.7", "203.0.113.10", 17).udp(53, 33000)
+                                       .raw(DnsMessage().response(answers[i].second).question(answers[i].first).build()).build());
     return f;
 }
 

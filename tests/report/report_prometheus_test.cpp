@@ -25,6 +25,16 @@ std::string increase_query(const std::string& selector, int64_t from, int64_t to
            selector + "[1d] @ " + std::to_string(from) + ")) or vector(0))";
 }
 
+// The report of 2024-10-04..06 from `prom`, written to `out`: its report.json (null
+// when the command failed, which is a failure of the test too).
+json report_of_period(const PrometheusServer& prom, const fs::path& out) {
+    int status = -1;
+    const std::string said = run_darkscope("report --prometheus " + prom.url() + " --from 2024-10-04 --to 2024-10-06 --out " +
+                                           out.string(), &status);
+    EXPECT_EQ(status, 0) << said;
+    return status == 0 ? read_json(out / "report.json") : json();
+}
+
 }  // namespace
 
 TEST(ReportPrometheus, EveryNumberEqualsPromQL) {
@@ -35,12 +45,8 @@ TEST(ReportPrometheus, EveryNumberEqualsPromQL) {
     a.insert(a.end(), current.begin(), current.end());
     const PrometheusServer prom("report-prom-server",
                                 {backfill(work.path(), "sensor-a", a), backfill(work.path(), "sensor-b", current)});
-    const fs::path out = work.path() / "report";
-    int status = -1;
-    const std::string said = run_darkscope("report --prometheus " + prom.url() + " --from 2024-10-04 --to 2024-10-06 --out " +
-                                       out.string(), &status);
-    ASSERT_EQ(status, 0) << said;
-    const json r = read_json(out / "report.json");
+    const json r = report_of_period(prom, work.path() / "report");
+    ASSERT_FALSE(r.is_null());
     const int64_t to = kFrom + 3 * kDaySeconds, previous_from = kFrom - 3 * kDaySeconds;
     auto q = [&](const std::string& selector, int64_t from, int64_t until) {
         return prom.number(increase_query(selector, from, until), until);
@@ -97,6 +103,7 @@ TEST(ReportPrometheus, EveryNumberEqualsPromQL) {
               q("darkscope_backscatter_attacks_started_total", kFrom, to));
 
     // An empty period, and a Prometheus with no darkscope series at all: one line, exit 1.
+    int status = -1;
     const std::string empty = run_darkscope("report --prometheus " + prom.url() + " --from 2025-01-01 --to 2025-01-02 --out " +
                                         (work.path() / "empty").string(), &status);
     EXPECT_EQ(status, 1);
@@ -108,4 +115,67 @@ TEST(ReportPrometheus, EveryNumberEqualsPromQL) {
     EXPECT_EQ(status, 1);
     EXPECT_EQ(none, "darkscope: error: Prometheus at " + bare.url() + " holds no darkscope series (darkscope_packets_total)\n");
     EXPECT_FALSE(fs::exists(work.path() / "none"));
+}
+
+// The newer families (issue #16) from Prometheus: every cell of the per-port
+// countries, the victims' countries, the rcodes and a source port's destination
+// ports equals the test's PromQL; tcp/23's jump names its busiest country.
+TEST(ReportPrometheus, NewFamiliesEqualPromQL) {
+    TempDir work("report-prom-families");
+    std::vector<Frame> frames = three_days(kDay0 - 3 * kDay), current = new_families();
+    frames.insert(frames.end(), current.begin(), current.end());
+    const PrometheusServer prom("report-prom-families-server",
+                                {backfill(work.path(), "sensor-a", frames, "1h", new_families_options())});
+    const fs::path out = work.path() / "report";
+    const json r = report_of_period(prom, out);
+    ASSERT_FALSE(r.is_null());
+    const int64_t to = kFrom + 3 * kDaySeconds;
+    auto q = [&](const std::string& selector) { return prom.number(increase_query(selector, kFrom, to), to); };
+
+    size_t cells = 0;
+    for (const json& row : r["ports"]["countries"])
+        for (const json& c : row["countries"]) {
+            ++cells;
+            EXPECT_EQ(c["packets"].get<double>(),
+                      q("darkscope_port_country_packets_total{protocol=\"" + row["protocol"].get<std::string>() + "\",port=\"" +
+                        std::to_string(row["port"].get<int>()) + "\",country=\"" + c["country"].get<std::string>() + "\"}"))
+                << row;
+        }
+    EXPECT_EQ(cells, 4u);
+    // XD was admitted on tcp/23 and tcp/445 in the previous period (the same replay):
+    // all 120 and 4 are its own; on tcp/80, new, `other` kept its first 2 probes.
+    EXPECT_EQ(r["ports"]["countries"],
+              (json::array({{{"protocol", "tcp"}, {"port", 23}, {"countries", {{{"country", "XD"}, {"packets", 120}}}}},
+                            {{"protocol", "tcp"}, {"port", 80},
+                             {"countries", {{{"country", "XD"}, {"packets", 5}}, {{"country", "other"}, {"packets", 2}}}}},
+                            {{"protocol", "tcp"}, {"port", 445}, {"countries", {{{"country", "XD"}, {"packets", 4}}}}}})));
+    for (auto& [cc, n] : r["backscatter"]["countries"].items())
+        EXPECT_EQ(n.get<double>(), q("darkscope_backscatter_country_packets_total{country=\"" + cc + "\"}")) << cc;
+    EXPECT_EQ(r["backscatter"]["countries"], (json{{"XB", 3}, {"XC", 4}}));
+    for (auto& [rcode, n] : r["dns_backscatter"]["rcodes"].items())
+        EXPECT_EQ(n.get<double>(), q("darkscope_dns_backscatter_rcode_total{rcode=\"" + rcode + "\"}")) << rcode;
+    EXPECT_EQ(r["dns_backscatter"]["rcodes"], (json{{"NOERROR", 0}, {"SERVFAIL", 1}, {"NXDOMAIN", 3}, {"REFUSED", 0}, {"other", 0}}));
+    ASSERT_EQ(r["dns_backscatter"]["zones"].size(), 1u);
+    EXPECT_EQ(r["dns_backscatter"]["zones"][0]["samples"], json::array()) << "Prometheus holds no names";
+    for (const json& row : r["scanning"]["source_port_destinations"])
+        for (const json& d : row["ports"])
+            EXPECT_EQ(d["packets"].get<double>(),
+                      q("darkscope_source_port_destination_packets_total{protocol=\"" + row["protocol"].get<std::string>() +
+                        "\",source_port=\"" + std::to_string(row["source_port"].get<int>()) + "\",port=\"" +
+                        d["port"].get<std::string>() + "\"}")) << row;
+    EXPECT_EQ(r["scanning"]["source_port_destinations"],
+              (json::array({{{"protocol", "tcp"}, {"source_port", 6000},
+                             {"ports", {{{"port", "23"}, {"packets", 120}}, {{"port", "445"}, {"packets", 4}}}}}})));
+    EXPECT_EQ(r["scanning"]["source_ports"], (json::array({{{"protocol", "tcp"}, {"port", 6000},
+                                                            {"packets", q("darkscope_source_port_packets_total{protocol=\"tcp\",port=\"6000\"}")}}})));
+
+    // tcp/23: 120 on 2024-10-04 against 12 in the three days before (4 a day); its busiest country.
+    json port_change;
+    for (const json& c : r["notable_changes"]["rows"])
+        if (c["key"] == "tcp/23") port_change = c;
+    ASSERT_FALSE(port_change.is_null()) << r["notable_changes"];
+    EXPECT_EQ(port_change["packets"], 120);
+    EXPECT_EQ(port_change["busiest_countries"], (json::array({{{"country", "XD"}, {"packets", 120}}})));
+    const std::string md = read_text(out / "report.md");
+    EXPECT_NE(md.find("| port | tcp/23 | 2024-10-04 | 120 | 4.0 | XD 120 |"), std::string::npos) << md;
 }

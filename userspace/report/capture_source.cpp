@@ -63,10 +63,28 @@ Figures figures_from_captures(const std::vector<std::string>& files, ReplayOptio
     for (const auto& row : j["backscatter"]["packets"])
         p.backscatter_by_kind_port[row["kind"].get<std::string>() + "/" + row["port"].get<std::string>()] = row["packets"];
     p.attacks_started = j["backscatter"]["attacks_started"];
+    std::map<std::string, uint64_t> victim_countries;
+    for (const auto& row : j["backscatter"]["countries"])
+        victim_countries[row["country"]] += row["packets"].get<uint64_t>();
+    p.backscatter_countries = victim_countries;
     std::vector<ZoneFigures> zones;
     for (const auto& z : j["dns"]["zones"])
-        zones.push_back({z["zone"], z["messages"], z["names"], z["resolvers"], z["random_subdomain"]});
+        zones.push_back({z["zone"], z["messages"], z["names"], z["resolvers"], z["random_subdomain"], z["samples"]});
     p.zones = zones;
+    p.dns_rcodes = j["dns"]["rcodes"].get<std::map<std::string, uint64_t>>();
+    // Ports and source ports as the exporter labels them; port="other" is no port to name.
+    std::map<PortKey, std::map<std::string, uint64_t>> port_countries, source_port_destinations;
+    for (const auto& row : j["port_countries"]) {
+        if (row["port"] == "other") continue;
+        auto& countries = port_countries[{row["protocol"], static_cast<uint32_t>(std::stoul(row["port"].get<std::string>()))}];
+        for (const auto& c : row["countries"]) countries[c["country"]] = c["packets"];
+    }
+    p.port_countries = port_countries;
+    for (const auto& row : j["source_port_destinations"]) {
+        auto& ports = source_port_destinations[{row["protocol"], row["source_port"]}];
+        for (const auto& d : row["ports"]) ports[d["port"]] = d["packets"];
+    }
+    p.source_port_destinations = source_port_destinations;
     for (const auto& t : j["tools"]) p.tools[t["tool"]] = {t["packets"], t["sources"]};
     for (const auto& s : j["header_signatures"]["signatures"])
         p.signatures.push_back({std::to_string(s["window"].get<int>()), std::to_string(s["ttl"].get<int>()),

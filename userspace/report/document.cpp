@@ -23,6 +23,13 @@ void chart(Section& s, const std::map<std::string, std::string>& charts, const s
     if (auto it = charts.find(name); it != charts.end()) s.blocks.push_back({{}, {}, it->second});
 }
 
+// "XD 3, XA 1, other 2": a port's countries, a source port's destination ports.
+std::string columns_text(const Ranked& columns) {
+    std::string out;
+    for (auto& [name, n] : columns) out += (out.empty() ? "" : ", ") + name + " " + std::to_string(n);
+    return out.empty() ? "-" : out;
+}
+
 std::string previous_rank(const RankedRow& r) {
     return !r.compared ? "-" : r.previous_rank ? std::to_string(*r.previous_rank) : "new";
 }
@@ -91,6 +98,17 @@ std::string sources_note(const PeriodFigures& p) {
                : "Unique sources: each sensor's distinct source prefixes of each day, summed over days and sensors.";
 }
 
+// The source countries of each top port, as darkscope_port_country_packets_total counts them.
+Block port_countries_block(const PeriodFigures& p, const std::vector<RankedRow>& rows) {
+    if (!p.port_countries) return para("Countries of the top ports: no data (darkscope_port_country_packets_total).");
+    Table t{{"port", "source countries (packets)"}, {}};
+    for (const RankedRow& r : rows)
+        if (auto it = p.port_countries->find({r.protocol, r.port}); it != p.port_countries->end() && !it->second.empty())
+            t.rows.push_back({r.protocol + "/" + std::to_string(r.port), columns_text(busiest_first(it->second))});
+    if (t.rows.empty()) return para("Countries of the top ports: none reached --port-country-min-packets on a top port.");
+    return table(t);
+}
+
 Section ranked_section(const Figures& f, const std::map<std::string, std::string>& charts, bool ports) {
     Section s{ports ? "3. Destination ports" : "4. Source countries", {}};
     const auto rows = ports ? rank_ports(f) : rank_countries(f);
@@ -106,6 +124,7 @@ Section ranked_section(const Figures& f, const std::map<std::string, std::string
     s.blocks.push_back(para("Top " + std::to_string(rows.size()) + "."));
     s.blocks.push_back(table(ranked_table(rows, ports)));
     s.blocks.push_back(para(sources_note(f.current) + (ports ? " ICMP is listed by type as icmp/TYPE." : "")));
+    if (ports) s.blocks.push_back(port_countries_block(f.current, rows));
     return s;
 }
 
@@ -123,13 +142,11 @@ Section changes_section(const Figures& f) {
         s.blocks.push_back(para("None in this period."));
         return s;
     }
-    Table t{{"what", "port or country", "day", "packets", "previous daily average", "busiest countries"}, {}};
+    Table t{{"what", "port or country", "day", "packets", "previous daily average", "busiest countries (period)"}, {}};
     for (const NotableChange& c : changes) {
-        std::string countries;
-        for (auto& [cc, n] : c.busiest_countries) countries += (countries.empty() ? "" : ", ") + cc + " " + std::to_string(n);
-        if (c.what == "port" && !f.current.port_countries) countries = "(no per-port country data)";
-        t.rows.push_back({c.what, c.key, c.day, std::to_string(c.packets), fixed(c.previous_daily_average),
-                          countries.empty() ? "-" : countries});
+        const std::string countries = c.what == "port" && !f.current.port_countries ? "(no per-port country data)"
+                                                                                     : columns_text(c.busiest_countries);
+        t.rows.push_back({c.what, c.key, c.day, std::to_string(c.packets), fixed(c.previous_daily_average), countries});
     }
     s.blocks.push_back(table(t));
     return s;
@@ -162,11 +179,16 @@ Section dns_section(const PeriodFigures& p) {
     if (!p.zones || p.zones->empty()) {
         s.blocks.push_back(para("No DNS backscatter zone data in this period."));
     } else {
-        Table t{{"zone", "messages", "distinct names", "resolvers", "random-subdomain attack"}, {}};
-        for (const ZoneFigures& z : *p.zones)
+        Table t{{"zone", "messages", "distinct names", "resolvers", "random-subdomain attack", "sample names"}, {}};
+        for (const ZoneFigures& z : *p.zones) {
+            std::string samples;
+            for (const std::string& n : z.samples) samples += (samples.empty() ? "" : ", ") + n;
             t.rows.push_back({z.zone, std::to_string(z.messages), std::to_string(z.names), std::to_string(z.resolvers),
-                              z.random_subdomain ? "yes" : "no"});
+                              z.random_subdomain ? "yes" : "no", samples.empty() ? "-" : samples});
+        }
         s.blocks.push_back(table(t));
+        s.blocks.push_back(para("Sample names: a zone's first distinct query names, in the capture form only "
+                                "(Prometheus holds no names; a live agent shows them in `darkscope status`)."));
     }
     if (p.dns_rcodes) {
         Table t{{"rcode", "responses"}, {}};
@@ -176,6 +198,14 @@ Section dns_section(const PeriodFigures& p) {
         s.blocks.push_back(para("No rcode data (darkscope_dns_backscatter_rcode_total)."));
     }
     return s;
+}
+
+Block source_port_destinations_block(const PeriodFigures& p) {
+    if (!p.source_port_destinations)
+        return para("Destination ports by source port: no data (darkscope_source_port_destination_packets_total).");
+    Table t{{"source port", "destination ports (probes)"}, {}};
+    for (auto& [k, ports] : *p.source_port_destinations) t.rows.push_back({port_text(k), columns_text(busiest_first(ports))});
+    return t.rows.empty() ? para("Destination ports by source port: no source port was watched in this period.") : table(t);
 }
 
 Section scanning_section(const PeriodFigures& p) {
@@ -191,7 +221,7 @@ Section scanning_section(const PeriodFigures& p) {
     Table sp{{"source port", "probes"}, {}};
     for (auto& [k, n] : p.source_ports) sp.rows.push_back({port_text(k), std::to_string(n)});
     s.blocks.push_back(sp.rows.empty() ? para("No source port data in this period.") : table(sp));
-    s.blocks.push_back(para("Destination ports by source port: no data (darkscope_source_port_destination_packets_total)."));
+    s.blocks.push_back(source_port_destinations_block(p));
     Table c{{"port combination", "sources"}, {}};
     for (auto& [name, n] : p.combinations) c.rows.push_back({name, std::to_string(n)});
     s.blocks.push_back(c.rows.empty() ? para("No port combination data in this period.") : table(c));

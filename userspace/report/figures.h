@@ -31,6 +31,9 @@ struct ZoneFigures {
     uint64_t names = 0;       // distinct names (the busiest day's figure)
     uint64_t resolvers = 0;   // distinct resolvers (the busiest day's figure)
     bool random_subdomain = false;
+    // Its first distinct query names: captures only (Prometheus holds no names;
+    // a live agent shows them in `darkscope status`).
+    std::vector<std::string> samples;
 };
 
 struct ToolFigures {
@@ -62,7 +65,7 @@ struct PeriodFigures {
     // Backscatter (section 6): packets by "kind/port", attacks started.
     std::map<std::string, uint64_t> backscatter_by_kind_port;
     std::optional<uint64_t> attacks_started;
-    // Per source country: absent until darkscope_backscatter_country_packets_total exists.
+    // Per victim country, over every kind: darkscope_backscatter_country_packets_total.
     std::optional<std::map<std::string, uint64_t>> backscatter_countries;
     // DNS backscatter (section 7).
     std::optional<std::vector<ZoneFigures>> zones;
@@ -71,8 +74,12 @@ struct PeriodFigures {
     std::map<std::string, ToolFigures> tools;
     std::vector<SignatureFigures> signatures;                  // busiest first
     std::map<PortKey, uint64_t> source_ports;                 // probes by source port
+    // Per source port (protocol and source port), probes by destination port label
+    // ("23", "other"): darkscope_source_port_destination_packets_total.
+    std::optional<std::map<PortKey, std::map<std::string, uint64_t>>> source_port_destinations;
     std::map<std::string, uint64_t> combinations;             // named port combinations: sources
-    // Per country, per port: absent until darkscope_port_country_packets_total exists.
+    // Per port, probes by source country ("other": the countries without their own
+    // series): darkscope_port_country_packets_total.
     std::optional<std::map<PortKey, std::map<std::string, uint64_t>>> port_countries;
 };
 

@@ -62,6 +62,19 @@ json all_json(const std::map<Key, Count>& m, Text text) {
     return out;
 }
 
+// [{protocol, KEY: port, COLUMN: [{NAME: name, packets}]}], busiest first; null when the family is absent.
+json cross_json(const std::optional<std::map<PortKey, std::map<std::string, uint64_t>>>& m, const char* key,
+                const char* column, const char* name) {
+    if (!m) return nullptr;
+    json out = json::array();
+    for (auto& [k, columns] : *m) {
+        json cells = json::array();
+        for (auto& [n, packets] : busiest_first(columns)) cells.push_back({{name, n}, {"packets", packets}});
+        out.push_back({{"protocol", k.protocol}, {key, k.port}, {column, cells}});
+    }
+    return out;
+}
+
 template <typename Map>
 json optional_map(const std::optional<Map>& m) { return m ? json(*m) : json(nullptr); }
 
@@ -93,7 +106,8 @@ json report_json(const Figures& f) {
     j["trend"] = {{"by", p.days.size() > kMonthlyTrendDays ? "month" : "day"}, {"rows", trend_rows}};
 
     j["ports"] = {{"top", ranked_json(rank_ports(f), true)},
-                  {"all", all_json(p.ports, [](const PortKey& k) { return json{{"protocol", k.protocol}, {"port", k.port}}; })}};
+                  {"all", all_json(p.ports, [](const PortKey& k) { return json{{"protocol", k.protocol}, {"port", k.port}}; })},
+                  {"countries", cross_json(p.port_countries, "port", "countries", "country")}};
     j["countries"] = {{"top", ranked_json(rank_countries(f), false)},
                       {"all", all_json(p.countries, [](const std::string& c) { return json{{"country", c}}; })}};
 
@@ -120,7 +134,7 @@ json report_json(const Figures& f) {
         zones = json::array();
         for (const ZoneFigures& z : *p.zones)
             zones.push_back({{"zone", z.zone}, {"messages", z.messages}, {"names", z.names},
-                             {"resolvers", z.resolvers}, {"random_subdomain", z.random_subdomain}});
+                             {"resolvers", z.resolvers}, {"random_subdomain", z.random_subdomain}, {"samples", z.samples}});
     }
     j["dns_backscatter"] = {{"zones", zones}, {"rcodes", optional_map(p.dns_rcodes)}};
 
@@ -132,6 +146,7 @@ json report_json(const Figures& f) {
     j["scanning"] = {{"tools", tools},
                      {"signatures", signatures},
                      {"source_ports", source_ports},
+                     {"source_port_destinations", cross_json(p.source_port_destinations, "source_port", "ports", "port")},
                      {"combinations", p.combinations}};
     return j;
 }

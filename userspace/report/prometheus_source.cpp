@@ -24,7 +24,7 @@ std::string probe_classes() {
 struct Fetched {
     std::map<Labels, DayValues> packets, sources, ports, port_sources, countries, country_sources, backscatter,
         attacks, zones, zone_names, zone_resolvers, zone_random, rcodes, tools, tool_sources, signatures, source_ports,
-        combinations, port_countries, backscatter_countries;
+        combinations, port_countries, backscatter_countries, source_port_destinations;
 };
 
 Fetched fetch_all(const DailySeries& d) {
@@ -44,10 +44,11 @@ Fetched fetch_all(const DailySeries& d) {
     f.tools = d.increases("darkscope_tool_packets_total");
     f.tool_sources = d.daily_max("darkscope_tool_sources");
     f.signatures = d.increases("darkscope_signature_packets_total{window!=\"other\"}");
-    // The source port family's protocol label is being renamed from `proto`: both read.
+    // The source port family's protocol label was `proto` before: both read, for older data.
     f.source_ports = d.increases("darkscope_source_port_packets_total{port!=\"other\"}");
+    f.source_port_destinations = d.increases("darkscope_source_port_destination_packets_total");
     f.combinations = d.daily_max("darkscope_port_combination_sources");
-    // Families other issues add; until they exist these stay empty and the sections say so.
+    // Families newer than some data: a server without them leaves them empty and the sections say so.
     f.rcodes = d.increases("darkscope_dns_backscatter_rcode_total");
     f.port_countries = d.increases("darkscope_port_country_packets_total");
     f.backscatter_countries = d.increases("darkscope_backscatter_country_packets_total");
@@ -144,6 +145,13 @@ PeriodFigures period_figures(const Fetched& f, const Period& p, const std::vecto
     std::stable_sort(out.signatures.begin(), out.signatures.end(), [](auto& a, auto& b) { return a.packets > b.packets; });
     for (auto& [l, v] : in(f.source_ports, {"protocol", "proto", "port"}))
         if (total(v)) out.source_ports[port_key(l)] += total(v);
+    if (!f.source_port_destinations.empty()) {
+        std::map<PortKey, std::map<std::string, uint64_t>> spd;
+        for (auto& [l, v] : in(f.source_port_destinations, {"protocol", "source_port", "port"}))
+            if (total(v))
+                spd[{l.at("protocol"), static_cast<uint32_t>(std::stoul(l.at("source_port")))}][l.at("port")] = total(v);
+        out.source_port_destinations = spd;
+    }
     for (auto& [l, v] : in(f.combinations, {"combination"})) out.combinations[l.at("combination")] = total(v);
     return out;
 }

@@ -123,6 +123,15 @@ std::vector<TrendRow> trend(const PeriodFigures& p) {
     return out;
 }
 
+Ranked busiest_first(const std::map<std::string, uint64_t>& m) {
+    Ranked out;
+    for (auto& [name, n] : m)
+        if (name != "other") out.emplace_back(name, n);
+    std::stable_sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.second > b.second; });
+    if (auto other = m.find("other"); other != m.end()) out.push_back(*other);
+    return out;
+}
+
 std::vector<NotableChange> notable_changes(const Figures& f) {
     std::vector<NotableChange> out;
     if (!f.previous || f.previous->days.empty()) return out;
@@ -143,10 +152,8 @@ std::vector<NotableChange> notable_changes(const Figures& f) {
             if constexpr (std::is_same_v<std::decay_t<decltype(key)>, PortKey>)
                 if (f.current.port_countries)
                     if (auto it = f.current.port_countries->find(key); it != f.current.port_countries->end()) {
-                        c.busiest_countries.assign(it->second.begin(), it->second.end());
-                        std::stable_sort(c.busiest_countries.begin(), c.busiest_countries.end(),
-                                         [](auto& a, auto& b) { return a.second > b.second; });
-                        if (c.busiest_countries.size() > 3) c.busiest_countries.resize(3);
+                        c.busiest_countries = busiest_first(it->second);
+                        if (c.busiest_countries.size() > kChangeCountries) c.busiest_countries.resize(kChangeCountries);
                     }
             out.push_back(std::move(c));
         }

@@ -40,6 +40,9 @@ struct TrendRow {
     double packets_per_sensor = 0, sources_per_sensor = 0;  // per sensor per day
 };
 
+// Names with their packets, busiest first (ties: by name), "other" last.
+using Ranked = std::vector<std::pair<std::string, uint64_t>>;
+
 // A port or country whose accesses on one day jumped against its previous-period
 // daily average (kChangeFactor times, and at least kChangeMinPackets packets).
 struct NotableChange {
@@ -48,8 +51,9 @@ struct NotableChange {
     std::string day;
     uint64_t packets = 0;
     double previous_daily_average = 0;
-    std::vector<std::pair<std::string, uint64_t>> busiest_countries;  // ports only, when known
+    Ranked busiest_countries;  // ports only, when known: the period's, at most kChangeCountries
 };
+constexpr size_t kChangeCountries = 3;
 constexpr double kChangeFactor = 3.0;
 constexpr uint64_t kChangeMinPackets = 100;
 constexpr size_t kTopRows = 10;
@@ -64,5 +68,6 @@ std::vector<RankedRow> rank_ports(const Figures& f, size_t rows = kTopRows);
 std::vector<RankedRow> rank_countries(const Figures& f, size_t rows = kTopRows);
 std::vector<TrendRow> trend(const PeriodFigures& p);
 std::vector<NotableChange> notable_changes(const Figures& f);
+Ranked busiest_first(const std::map<std::string, uint64_t>& m);
 
 }  // namespace darkscope::report
