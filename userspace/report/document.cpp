@@ -99,14 +99,22 @@ std::string sources_note(const PeriodFigures& p) {
 }
 
 // The source countries of each top port, as darkscope_port_country_packets_total counts them.
-Block port_countries_block(const PeriodFigures& p, const std::vector<RankedRow>& rows) {
-    if (!p.port_countries) return para("Countries of the top ports: no data (darkscope_port_country_packets_total).");
+void port_countries(Section& s, const PeriodFigures& p, const std::vector<RankedRow>& rows) {
+    if (!p.port_countries) {
+        s.blocks.push_back(para("Countries of the top ports: no data (darkscope_port_country_packets_total)."));
+        return;
+    }
     Table t{{"port", "source countries (packets)"}, {}};
     for (const RankedRow& r : rows)
         if (auto it = p.port_countries->find({r.protocol, r.port}); it != p.port_countries->end() && !it->second.empty())
             t.rows.push_back({r.protocol + "/" + std::to_string(r.port), columns_text(busiest_first(it->second))});
-    if (t.rows.empty()) return para("Countries of the top ports: none reached --port-country-min-packets on a top port.");
-    return table(t);
+    if (t.rows.empty()) {
+        s.blocks.push_back(para("Countries of the top ports: none reached --port-country-min-packets on a top port."));
+        return;
+    }
+    s.blocks.push_back(para("Countries of the top ports: packets in the period, busiest first (\"other\": countries "
+                            "without their own figure, and a country's first probes before it got one)."));
+    s.blocks.push_back(table(t));
 }
 
 Section ranked_section(const Figures& f, const std::map<std::string, std::string>& charts, bool ports) {
@@ -124,7 +132,7 @@ Section ranked_section(const Figures& f, const std::map<std::string, std::string
     s.blocks.push_back(para("Top " + std::to_string(rows.size()) + "."));
     s.blocks.push_back(table(ranked_table(rows, ports)));
     s.blocks.push_back(para(sources_note(f.current) + (ports ? " ICMP is listed by type as icmp/TYPE." : "")));
-    if (ports) s.blocks.push_back(port_countries_block(f.current, rows));
+    if (ports) port_countries(s, f.current, rows);
     return s;
 }
 
