@@ -232,7 +232,7 @@ TEST(Backscatter, RandomSubdomainAttackOnATestZoneIsFlagged) {
     const std::string sensor = "bd" + ns.tag;
     Agent agent(ns.sensor,
                 {"--interface", ns.sif, "--dark-prefix", "203.0.113.0/24", "--poll-interval", "200ms",
-                 "--sensor-name", sensor});
+                 "--geoip", kGeo + "/country-maxmind.mmdb", "--sensor-name", sensor});
     ASSERT_TRUE(agent.wait_ready()) << agent.stderr_text();
 
     std::mt19937 rng(7);
@@ -262,8 +262,9 @@ TEST(Backscatter, RandomSubdomainAttackOnATestZoneIsFlagged) {
         ASSERT_TRUE(send_to(icmp, port_unreachable(DnsMessage().question(random_name()).build(), "203.0.113.21"),
                             "203.0.113.21", 0));
     close(icmp);
-    // 10 answers for one name of another zone, and 5 messages whose name loops.
-    const int other = resolver(ns, "198.51.100.53");
+    // 10 answers for one name of another zone, and 5 messages whose name loops, from a
+    // resolver in another country (192.0.2.0/25: XA in the test GeoIP database).
+    const int other = resolver(ns, "192.0.2.2");
     for (int i = 0; i < 10; ++i)
         ASSERT_TRUE(send_to(other, DnsMessage().response(0).question("www.benign.org").build(), "203.0.113.22", 5353));
     for (int i = 0; i < 5; ++i)
@@ -287,6 +288,14 @@ TEST(Backscatter, RandomSubdomainAttackOnATestZoneIsFlagged) {
     EXPECT_EQ(m["darkscope_dns_backscatter_rcode_total{rcode=\"SERVFAIL\"}"], 3);
     EXPECT_EQ(m["darkscope_dns_backscatter_rcode_total{rcode=\"REFUSED\"}"], 2);
     EXPECT_EQ(m["darkscope_dns_backscatter_rcode_total{rcode=\"other\"}"], 1);
+    // Responses by resolver country: the three 198.51.100.x resolvers' 120 (XC), the
+    // 21 of 192.0.2.2 (XA); the 30 quoted queries are no responses.
+    EXPECT_EQ(m["darkscope_dns_backscatter_resolver_country_responses_total{country=\"XC\"}"], 120);
+    EXPECT_EQ(m["darkscope_dns_backscatter_resolver_country_responses_total{country=\"XA\"}"], 21);
+    double by_country = 0;
+    for (const auto& [k, v] : m)
+        if (k.rfind("darkscope_dns_backscatter_resolver_country_responses_total{", 0) == 0) by_country += v;
+    EXPECT_EQ(by_country, 141);
     // Flagged at its 100th distinct name, which admitted it to its own series: the
     // series carries all 150 messages, and the 100 before admission also stay in
     // "other" (which never shrinks) with benign.org's 16.

@@ -34,6 +34,8 @@ for f in "${dashboards[@]}"; do
                 | select(.datasource.uid != "${datasource}" or ([.targets[]? | select(.datasource.uid != "${datasource}")] | length > 0))
                 | .title' "$f")
   [ -z "$bad" ] || err "$name: panels not on the \${datasource} variable: $bad"
+  dup=$(jq -r '[.panels[] | ., (.panels // [])[]] | group_by(.id) | .[] | select(length > 1) | .[0].id' "$f")
+  [ -z "$dup" ] || err "$name: panel ids used twice: $dup"
   empty=$(jq -r '[.panels[] | ., (.panels // [])[]] | .[] | select(.type != "row") | select((.targets // []) | length == 0) | .title' "$f")
   [ -z "$empty" ] || err "$name: panels without a query: $empty"
 done

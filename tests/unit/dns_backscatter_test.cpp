@@ -5,6 +5,8 @@
 
 #include <arpa/inet.h>
 
+#include <cstdio>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -311,4 +313,68 @@ TEST(BackscatterTracker, NewFamiliesStayBoundedUnderAFloodOfZonesAndResolvers) {
     EXPECT_LE(view.dns.zones.size(), 64u);
     EXPECT_LE(view.dns.exported_zones.size(), 8u);
     for (const ZoneRow& z : view.dns.zones) EXPECT_EQ(z.samples.size(), 5u) << z.zone;
+}
+
+// Resolver countries (TSUBAME's domestic open resolvers): every response by the
+// country the lookup gives its resolver, readable or not; quoted packets are not
+// responses. The lookup sees the 16-byte form (IPv4 in the first 4 bytes, the rest
+// zero) whatever the event's length; no lookup: every resolver is "ZZ".
+TEST(BackscatterTracker, ResponsesAreCountedByResolverCountry) {
+    BackscatterConfig c;
+    uint64_t lookups = 0;
+    c.resolver_country = [&lookups](uint8_t family, const uint8_t* addr) -> std::string {
+        lookups++;
+        for (int i = family == 4 ? 4 : 16; i < 16; ++i)
+            if (addr[i]) return "bad";  // bytes past an IPv4 address must be zero
+        if (family == 6) return "XE";
+        return addr[0] == 192 ? "XA" : addr[0] == 198 ? "XC" : "ZZ";
+    };
+    BackscatterTracker t(c);
+    for (int i = 0; i < 3; ++i) add_response(t, "a.example.com", Resolver("192.0.2.53"));
+    for (int i = 0; i < 2; ++i) add_response(t, "b.example.com", Resolver("198.51.100.53"));
+    add_response(t, "c.example.com", Resolver("203.0.113.53"));
+    add_response(t, "d.example.com", Resolver("192.0.2.54"), Via::IcmpError);  // not a response
+    const std::vector<uint8_t> loop = DnsMessage().response(2).raw({3, 'a', 'b', 'c', 0xc0, 12}).build();
+    const Resolver r("198.51.100.54");
+    t.add(Via::Response, 4, r.addr, loop.data(), loop.size());  // unreadable, still a response
+    uint8_t v6[16] = {0x20, 0x01, 0x0d, 0xb8};
+    const std::vector<uint8_t> m = DnsMessage().response().question("e.example.org").build();
+    t.add(Via::Response, 6, v6, m.data(), m.size());
+    const BackscatterSnapshot s = t.snapshot();
+    EXPECT_EQ(s.resolver_countries, (std::map<std::string, uint64_t>{{"XA", 3}, {"XC", 3}, {"XE", 1}, {"ZZ", 1}}));
+    EXPECT_EQ(s.received[static_cast<size_t>(Via::Response)], 8u);
+    EXPECT_EQ(lookups, 8u);
+
+    BackscatterTracker unlooked({});
+    add_response(unlooked, "a.example.com", Resolver("192.0.2.53"));
+    EXPECT_EQ(unlooked.snapshot().resolver_countries, (std::map<std::string, uint64_t>{{"ZZ", 1}}));
+}
+
+// The bound: 1,000 distinct countries, three responses each; the first 256 keep
+// their own series and the 744 after them (2,232 responses) are summed in "other",
+// which the exported family carries as its 257th series.
+TEST(BackscatterTracker, ResolverCountriesAreBounded) {
+    BackscatterConfig c;
+    c.resolver_country = [](uint8_t, const uint8_t* addr) {
+        char code[8];
+        std::snprintf(code, sizeof code, "C%03d", addr[2] * 250 + addr[3]);  // 198.18.x.y: x*250+y
+        return std::string(code);
+    };
+    BackscatterTracker t(c);
+    for (int n = 0; n < 1000; ++n) {
+        const std::string ip = "198.18." + std::to_string(n / 250) + "." + std::to_string(n % 250);
+        for (int i = 0; i < 3; ++i) add_response(t, "a.example.com", Resolver(ip.c_str()));
+    }
+    darkscope::BackscatterView view;
+    view.dns = t.snapshot();
+    const auto& countries = view.dns.resolver_countries;
+    EXPECT_EQ(countries.size(), 257u);
+    EXPECT_EQ(countries.at("C000"), 3u);
+    EXPECT_EQ(countries.at("C255"), 3u);
+    EXPECT_EQ(countries.count("C256"), 0u);
+    EXPECT_EQ(countries.at(kOtherCountry), 744u * 3);
+    size_t series = 0;
+    for (const prometheus::MetricFamily& f : darkscope::BackscatterCollector::families(view))
+        if (f.name == "darkscope_dns_backscatter_resolver_country_responses_total") series = f.metric.size();
+    EXPECT_EQ(series, 257u);
 }

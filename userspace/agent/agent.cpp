@@ -302,6 +302,15 @@ void run_agent(const RunOptions& o) {
     setup_logging(o.log_level);
     AgentState state;
     state.geoip = open_geoip(o.common);
+    // The DNS reader thread looks resolvers up in whatever GeoIP a SIGHUP last loaded.
+    plan.dns.resolver_country = [&state](uint8_t family, const uint8_t* addr) {
+        std::shared_ptr<GeoIp> geo;
+        {
+            std::lock_guard lock(state.mu);
+            geo = state.geoip;
+        }
+        return geo->country(family, addr);
+    };
     Accumulator acc(plan.accc);
     BackscatterMonitor backscatter(acc, plan.victims, plan.dns, o.live_backscatter);  // the PSL, the attack log
 

@@ -52,6 +52,27 @@ void BackscatterTracker::maybe_admit(Zone& z) {
     exported_count_++;
 }
 
+std::string BackscatterTracker::resolver_country_of(uint8_t family, const uint8_t* resolver) const {
+    if (!config_.resolver_country || !resolver || (family != 4 && family != 6)) return kUnknownResolverCountry;
+    // The lookup reads the address in the 16-byte form (IPv4 in the first 4 bytes); a
+    // DNS event's IPv4 resolver is only 4 bytes long.
+    uint8_t addr[16] = {};
+    std::memcpy(addr, resolver, family == 4 ? 4 : 16);
+    return config_.resolver_country(family, addr);
+}
+
+void BackscatterTracker::count_resolver_country(const std::string& country) {
+    auto it = resolver_countries_.find(country);
+    if (it == resolver_countries_.end()) {
+        // A country literally named "other" cannot be a two-letter code; still, it and
+        // every country past the bound share the "other" series.
+        const size_t own = resolver_countries_.size() - resolver_countries_.count(kOtherCountry);
+        const bool fits = country != kOtherCountry && own < config_.max_resolver_countries;
+        it = resolver_countries_.try_emplace(fits ? country : std::string(kOtherCountry), 0).first;
+    }
+    it->second++;
+}
+
 void BackscatterTracker::add(Via via, uint8_t family, const uint8_t* resolver, const uint8_t* dns, size_t dns_len) {
     const ParseResult parsed = parse_question(dns, dns_len);
     std::string zone;
@@ -64,9 +85,13 @@ void BackscatterTracker::add(Via via, uint8_t family, const uint8_t* resolver, c
     RcodeBucket rcode{};
     // A quoted packet is the spoofed query itself: its response code means nothing.
     const bool has_rcode = via == Via::Response && response_rcode(dns, dns_len, rcode);
+    // Responses only (a quoted packet did not come from a resolver's answer); looked up
+    // outside the lock, since the agent's lookup takes its own GeoIP lock.
+    const std::string country = via == Via::Response ? resolver_country_of(family, resolver) : std::string();
 
     std::lock_guard lock(mu_);
     if (via < Via::Count) received_[static_cast<size_t>(via)]++;
+    if (via == Via::Response) count_resolver_country(country);
     if (has_rcode) rcodes_[static_cast<size_t>(rcode)]++;
     if (!parsed.ok()) {
         malformed_[static_cast<size_t>(parsed.error)]++;
@@ -151,6 +176,7 @@ BackscatterSnapshot BackscatterTracker::snapshot(size_t top) const {
     s.received = received_;
     s.malformed = malformed_;
     s.rcodes = rcodes_;
+    s.resolver_countries = resolver_countries_;
     s.zones_evicted = evicted_;
     s.max_zones = config_.max_zones;
     s.today = today_;

@@ -10,6 +10,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
@@ -49,6 +50,14 @@ struct BackscatterConfig {
     // day), for status and reports: at most max_zones x samples_per_zone names.
     size_t samples_per_zone = 5;
     std::string public_suffix_list;  // empty: Debian's (kDefaultPublicSuffixList)
+    // The country of a resolver whose response reached the sensor (the agent's current
+    // GeoIP lookup, so a reload is followed): family 4 or 6, the address in the first 4
+    // or 16 bytes; a two-letter code, "ZZ" when unknown. Empty: every resolver is "ZZ".
+    // (dataplane/country_lookup.h's type, which this stage cannot include.)
+    std::function<std::string(uint8_t family, const uint8_t* addr)> resolver_country;
+    // Resolver countries with their own series; responses from further countries are
+    // summed in country="other".
+    size_t max_resolver_countries = 256;
 };
 
 // One tracked zone, as reports show it.
@@ -77,12 +86,17 @@ struct BackscatterSnapshot {
     // Responses (via Response, QR set, flags readable) by response code, readable
     // question or not: a SERVFAIL cut short still says the resolver failed.
     std::array<uint64_t, kRcodeBuckets> rcodes{};
+    // Every message via Response (readable or not) by its resolver's country: at most
+    // max_resolver_countries countries, then "other". Sums to received[Response].
+    std::map<std::string, uint64_t> resolver_countries;
     uint64_t zones_evicted = 0;
     size_t max_zones = 0;
     std::string today;
 };
 
 inline constexpr const char* kOtherZone = "other";
+inline constexpr const char* kOtherCountry = "other";
+inline constexpr const char* kUnknownResolverCountry = "ZZ";
 
 class BackscatterTracker {
 public:
@@ -115,6 +129,8 @@ private:
     Zone& zone_for(const std::string& name);
     void maybe_admit(Zone& z);
     ZoneRow row_of(const Zone& z) const;
+    std::string resolver_country_of(uint8_t family, const uint8_t* resolver) const;
+    void count_resolver_country(const std::string& country);
 
     BackscatterConfig config_;
     RegisteredDomains domains_;
@@ -127,6 +143,7 @@ private:
     std::array<uint64_t, static_cast<size_t>(Via::Count)> received_{};
     std::array<uint64_t, static_cast<size_t>(ParseError::Count)> malformed_{};
     std::array<uint64_t, kRcodeBuckets> rcodes_{};
+    std::map<std::string, uint64_t> resolver_countries_;  // at most max_resolver_countries + "other"
     uint64_t evicted_ = 0;
     std::string today_;
 };

@@ -111,6 +111,13 @@ std::vector<MetricFamily> BackscatterCollector::families(const BackscatterView& 
     for (size_t i = 0; i < dns::kRcodeBuckets; ++i)
         add(rcodes, {{"rcode", dns::rcode_bucket_name(static_cast<dns::RcodeBucket>(i))}}, num(d.rcodes[i]));
     out.push_back(std::move(rcodes));
+    // TSUBAME's open resolvers abused in random-subdomain attacks, by country.
+    auto resolver_countries = family("darkscope_dns_backscatter_resolver_country_responses_total",
+                                     "DNS responses received from the data plane by the resolver's GeoIP country "
+                                     "(ZZ: unknown), readable or not: 256 countries at most, then \"other\".",
+                                     MetricType::Counter);
+    for (const auto& [country, n] : d.resolver_countries) add(resolver_countries, {{"country", country}}, num(n));
+    out.push_back(std::move(resolver_countries));
     auto evicted = family("darkscope_dns_backscatter_zones_evicted_total",
                           "Zones dropped from the table (--dns-max-zones full) for a new one.", MetricType::Counter);
     add(evicted, {}, num(d.zones_evicted));

@@ -98,7 +98,9 @@ ReplayResult replay(const std::vector<std::string>& files, const ReplayOptions& 
     Accumulator acc(options.accumulator);
     ReplayResult result;
     result.files = files;
-    SourcePipeline pipeline(acc, options.victims, options.dns,
+    dns::BackscatterConfig dns = options.dns;
+    dns.resolver_country = options.country;  // the same GeoIP as the sources
+    SourcePipeline pipeline(acc, options.victims, dns,
                             [&result](AttackEvent&& ev) { result.attacks.push_back(std::move(ev)); });
     pipeline.open_dns_events(dp.dns_events_fd(), /*thread=*/false);
     CaptureTotals totals(options.accumulator);

@@ -336,7 +336,11 @@ std::string format_summary(const ReplayResult& r, size_t top_n) {
     o << "  responses by rcode:";
     for (size_t i = 0; i < dns::kRcodeBuckets; ++i)
         o << (i ? ", " : " ") << dns::rcode_bucket_name(static_cast<dns::RcodeBucket>(i)) << " " << d.rcodes[i];
-    o << "\n";
+    o << "\n  responses by resolver country:";
+    bool any_country = false;
+    for (const auto& [country, n] : d.resolver_countries)
+        o << (any_country ? ", " : " ") << country << " " << n, any_country = true;
+    o << (any_country ? "\n" : " none\n");
     o << "  rank  zone                                   messages    names  resolvers\n";
     {
         size_t rank = 0;
@@ -513,6 +517,7 @@ nlohmann::json to_json(const ReplayResult& r) {
                 {"messages", d.messages},
                 {"malformed", dns_malformed},
                 {"rcodes", rcodes},
+                {"resolver_countries", d.resolver_countries},
                 {"zones_evicted", d.zones_evicted},
                 {"events", {{"sent", b.dns_sent}, {"rate_limited", b.dns_rate_limited}, {"ringbuf_full", b.dns_ringbuf_full}}},
                 {"zones", zones}};
