@@ -451,6 +451,13 @@ got=$(in_run darkscope-backscatter "DNS responses by rcode in range" A sensor-b 
 [ "$got" = "NOERROR=0 NXDOMAIN=12 REFUSED=0 SERVFAIL=0 other=0" ] || err "DNS rcodes of sensor-b: got '$got'"
 got=$(in_run darkscope-backscatter "DNS responses by rcode in range" A sensor-c .metric.rcode)
 [ "$got" = "NOERROR=0 NXDOMAIN=0 REFUSED=0 SERVFAIL=2 other=0" ] || err "DNS rcodes of sensor-c: got '$got'"
+# Responses by resolver country: sensor-b's 12 NXDOMAIN from 198.51.100.53 (FR),
+# sensor-c's 2 SERVFAIL from 203.0.113.54 (JP); its ICMP errors are no responses, and
+# sensor-a got none (an empty family).
+for kv in sensor-a= sensor-b=FR=12 sensor-c=JP=2; do
+  got=$(in_run darkscope-backscatter "DNS responses by resolver country in range" A "${kv%%=*}" .metric.country)
+  [ "$got" = "${kv#*=}" ] || err "DNS responses by resolver country of ${kv%%=*}: got '$got', want '${kv#*=}'"
+done
 for kv in sensor-a=0 sensor-b=0 sensor-c=2; do
   got=$(in_run darkscope-backscatter "ICMP errors quoting DNS in range" A "${kv%=*}" .metric.sensor)
   [ "$got" = "$kv" ] || err "ICMP errors quoting DNS: got '$got', want $kv"
