@@ -30,6 +30,7 @@
 namespace {
 
 using darkscope::test::Agent;
+using darkscope::test::kGeo;
 using darkscope::test::run_out;
 using darkscope::test::run_status;
 
