@@ -70,6 +70,7 @@ json expect_report_equals_replay(const fs::path& pcap, const fs::path& work, con
     for (size_t i = 0; i < rp["dns"]["zones"].size(); ++i)
         EXPECT_EQ(r["dns_backscatter"]["zones"][i]["samples"], rp["dns"]["zones"][i]["samples"]);
     EXPECT_EQ(r["dns_backscatter"]["rcodes"], rp["dns"]["rcodes"]);
+    EXPECT_EQ(r["dns_backscatter"]["resolver_countries"], rp["dns"]["resolver_countries"]);
     std::map<std::string, uint64_t> victim_countries;
     for (const json& row : rp["backscatter"]["countries"]) victim_countries[row["country"]] += row["packets"].get<uint64_t>();
     EXPECT_EQ(r["backscatter"]["countries"], json(victim_countries));
@@ -161,6 +162,7 @@ TEST(ReportCapture, NewFamiliesEqualReplayJson) {
     EXPECT_EQ(r["ports"]["countries"], json::array({countries(23, 120), countries(80, 5), countries(445, 4)}));
     EXPECT_EQ(r["backscatter"]["countries"], (json{{"XB", 3}, {"XC", 4}}));
     EXPECT_EQ(r["dns_backscatter"]["rcodes"], (json{{"NOERROR", 0}, {"SERVFAIL", 1}, {"NXDOMAIN", 3}, {"REFUSED", 0}, {"other", 0}}));
+    EXPECT_EQ(r["dns_backscatter"]["resolver_countries"], (json{{"XC", 4}}));  // 198.51.100.7
     ASSERT_EQ(r["dns_backscatter"]["zones"].size(), 1u);
     EXPECT_EQ(r["dns_backscatter"]["zones"][0]["zone"], "example.com");
     EXPECT_EQ(r["dns_backscatter"]["zones"][0]["random_subdomain"], true);

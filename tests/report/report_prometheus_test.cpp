@@ -155,6 +155,9 @@ TEST(ReportPrometheus, NewFamiliesEqualPromQL) {
     for (auto& [rcode, n] : r["dns_backscatter"]["rcodes"].items())
         EXPECT_EQ(n.get<double>(), q("darkscope_dns_backscatter_rcode_total{rcode=\"" + rcode + "\"}")) << rcode;
     EXPECT_EQ(r["dns_backscatter"]["rcodes"], (json{{"NOERROR", 0}, {"SERVFAIL", 1}, {"NXDOMAIN", 3}, {"REFUSED", 0}, {"other", 0}}));
+    for (auto& [cc, n] : r["dns_backscatter"]["resolver_countries"].items())
+        EXPECT_EQ(n.get<double>(), q("darkscope_dns_backscatter_resolver_country_responses_total{country=\"" + cc + "\"}")) << cc;
+    EXPECT_EQ(r["dns_backscatter"]["resolver_countries"], (json{{"XC", 4}}));
     ASSERT_EQ(r["dns_backscatter"]["zones"].size(), 1u);
     EXPECT_EQ(r["dns_backscatter"]["zones"][0]["samples"], json::array()) << "Prometheus holds no names";
     for (const json& row : r["scanning"]["source_port_destinations"])

@@ -72,6 +72,7 @@ Figures figures_from_captures(const std::vector<std::string>& files, ReplayOptio
         zones.push_back({z["zone"], z["messages"], z["names"], z["resolvers"], z["random_subdomain"], z["samples"]});
     p.zones = zones;
     p.dns_rcodes = j["dns"]["rcodes"].get<std::map<std::string, uint64_t>>();
+    p.dns_resolver_countries = j["dns"]["resolver_countries"].get<std::map<std::string, uint64_t>>();
     // Ports and source ports as the exporter labels them; port="other" is no port to name.
     std::map<PortKey, std::map<std::string, uint64_t>> port_countries, source_port_destinations;
     for (const auto& row : j["port_countries"]) {

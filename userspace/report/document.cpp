@@ -205,6 +205,17 @@ Section dns_section(const PeriodFigures& p) {
     } else {
         s.blocks.push_back(para("No rcode data (darkscope_dns_backscatter_rcode_total)."));
     }
+    if (p.dns_resolver_countries) {
+        // TSUBAME 2.1: the resolvers abused are often the country's own open ones.
+        Table t{{"resolver country", "responses"}, {}};
+        for (auto& [cc, n] : *p.dns_resolver_countries) t.rows.push_back({cc, std::to_string(n)});
+        if (t.rows.empty())
+            s.blocks.push_back(para("No DNS responses by resolver country in the period."));
+        else
+            s.blocks.push_back(table(t));
+    } else {
+        s.blocks.push_back(para("No resolver-country data (darkscope_dns_backscatter_resolver_country_responses_total)."));
+    }
     return s;
 }
 

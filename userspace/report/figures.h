@@ -70,6 +70,8 @@ struct PeriodFigures {
     // DNS backscatter (section 7).
     std::optional<std::vector<ZoneFigures>> zones;
     std::optional<std::map<std::string, uint64_t>> dns_rcodes;  // darkscope_dns_backscatter_rcode_total
+    // Responses by the resolver's country (darkscope_dns_backscatter_resolver_country_responses_total).
+    std::optional<std::map<std::string, uint64_t>> dns_resolver_countries;
     // Who is scanning (section 8).
     std::map<std::string, ToolFigures> tools;
     std::vector<SignatureFigures> signatures;                  // busiest first

@@ -136,7 +136,9 @@ json report_json(const Figures& f) {
             zones.push_back({{"zone", z.zone}, {"messages", z.messages}, {"names", z.names},
                              {"resolvers", z.resolvers}, {"random_subdomain", z.random_subdomain}, {"samples", z.samples}});
     }
-    j["dns_backscatter"] = {{"zones", zones}, {"rcodes", optional_map(p.dns_rcodes)}};
+    j["dns_backscatter"] = {{"zones", zones},
+                            {"rcodes", optional_map(p.dns_rcodes)},
+                            {"resolver_countries", optional_map(p.dns_resolver_countries)}};
 
     json tools = json::array(), signatures = json::array(), source_ports = json::array();
     for (auto& [tool, t] : p.tools) tools.push_back({{"tool", tool}, {"packets", t.packets}, {"sources", t.sources}});

@@ -24,7 +24,7 @@ std::string probe_classes() {
 struct Fetched {
     std::map<Labels, DayValues> packets, sources, ports, port_sources, countries, country_sources, backscatter,
         attacks, zones, zone_names, zone_resolvers, zone_random, rcodes, tools, tool_sources, signatures, source_ports,
-        combinations, port_countries, backscatter_countries, source_port_destinations;
+        combinations, port_countries, backscatter_countries, source_port_destinations, resolver_countries;
 };
 
 Fetched fetch_all(const DailySeries& d) {
@@ -50,6 +50,7 @@ Fetched fetch_all(const DailySeries& d) {
     f.combinations = d.daily_max("darkscope_port_combination_sources");
     // Families newer than some data: a server without them leaves them empty and the sections say so.
     f.rcodes = d.increases("darkscope_dns_backscatter_rcode_total");
+    f.resolver_countries = d.increases("darkscope_dns_backscatter_resolver_country_responses_total");
     f.port_countries = d.increases("darkscope_port_country_packets_total");
     f.backscatter_countries = d.increases("darkscope_backscatter_country_packets_total");
     return f;
@@ -126,6 +127,11 @@ PeriodFigures period_figures(const Fetched& f, const Period& p, const std::vecto
         std::map<std::string, uint64_t> rcodes;
         for (auto& [l, v] : in(f.rcodes, {"rcode"})) rcodes[l.at("rcode")] = total(v);
         out.dns_rcodes = rcodes;
+    }
+    if (!f.resolver_countries.empty()) {
+        std::map<std::string, uint64_t> countries;
+        for (auto& [l, v] : in(f.resolver_countries, {"country"})) countries[l.at("country")] = total(v);
+        out.dns_resolver_countries = countries;
     }
     if (!f.backscatter_countries.empty()) {
         std::map<std::string, uint64_t> countries;
