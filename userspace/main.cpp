@@ -1,5 +1,6 @@
 // darkscope: one binary, one subcommand per job. Every failure ends as one line on
-// stderr, "darkscope: error: ...", and a non-zero exit status.
+// stderr, "darkscope: error: ...": exit status 2 for a usage error (a bad flag or
+// value), 1 for anything that went wrong while running.
 #include <CLI/CLI.hpp>
 #include <exception>
 #include <iostream>
@@ -32,8 +33,10 @@ int main(int argc, char** argv) {
     } catch (const CLI::Success& e) {
         return app.exit(e);  // --help, --version
     } catch (const CLI::ParseError& e) {
-        std::cerr << "darkscope: error: " << e.what() << "\n";
-        return e.get_exit_code() ? e.get_exit_code() : 2;
+        // A usage error: exit 2, as getopt tools do (CLI11's own codes, 105 and so
+        // on, mean nothing to a shell script), with a pointer to the help.
+        std::cerr << "darkscope: error: " << e.what() << " (see darkscope --help)\n";
+        return 2;
     } catch (const std::exception& e) {
         std::cerr << "darkscope: error: " << e.what() << "\n";
         return 1;

@@ -187,6 +187,19 @@ TEST(Agent, RestartContinuesPinnedCounts) {
     EXPECT_FALSE(ns.xdp_on_sensor_if());
 }
 
+// Usage errors exit 2 with one line and a pointer to the help, whatever CLI11's
+// internal code for them (106 for a missing value, 109 for an unknown flag, ...).
+TEST(Cli, UsageErrorsExitTwoWithOneLinePointingToHelp) {
+    for (const std::string args : {"run --no-such-flag", "run --interface", "replay", "no-such-command"}) {
+        int st = -1;
+        const std::string err = run_out(kBin + " " + args, &st);  // stderr: nothing goes to stdout
+        EXPECT_EQ(st, 2) << args << ": " << err;
+        EXPECT_EQ(err.rfind("darkscope: error: ", 0), 0u) << args << ": " << err;
+        EXPECT_EQ(err.find('\n'), err.size() - 1) << args << ": " << err;
+        EXPECT_NE(err.find("(see darkscope --help)"), std::string::npos) << args << ": " << err;
+    }
+}
+
 size_t count_of(const std::string& text, const std::string& needle) {
     size_t n = 0;
     for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
