@@ -3,7 +3,6 @@
 #pragma once
 
 #include <gtest/gtest.h>
-#include <pcap/pcap.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -16,6 +15,7 @@
 #include "support/dns_message.h"
 #include "support/frame_builder.h"
 #include "support/run_command.h"
+#include "support/sparse_capture.h"
 
 namespace darkscope::test {
 
@@ -38,25 +38,10 @@ private:
     fs::path path_;
 };
 
-struct Frame {
-    int64_t ts_ns;
-    std::vector<uint8_t> bytes;
-};
+// Frames with their capture time, written by support/sparse_capture.h's writer.
+using Frame = TimedFrame;
 
-inline void write_pcap(const fs::path& path, const std::vector<Frame>& frames) {
-    pcap_t* dead = pcap_open_dead_with_tstamp_precision(DLT_EN10MB, 65535, PCAP_TSTAMP_PRECISION_NANO);
-    pcap_dumper_t* d = pcap_dump_open(dead, path.c_str());
-    ASSERT_NE(d, nullptr) << pcap_geterr(dead);
-    for (const Frame& f : frames) {
-        pcap_pkthdr h{};
-        h.ts.tv_sec = f.ts_ns / 1'000'000'000;
-        h.ts.tv_usec = f.ts_ns % 1'000'000'000;
-        h.caplen = h.len = static_cast<bpf_u_int32>(f.bytes.size());
-        pcap_dump(reinterpret_cast<u_char*>(d), &h, f.bytes.data());
-    }
-    pcap_dump_close(d);
-    pcap_close(dead);
-}
+inline void write_pcap(const fs::path& path, const std::vector<Frame>& frames) { write_pcap_file(path, frames); }
 
 constexpr int64_t kSec = 1'000'000'000;
 constexpr int64_t kDay = 86400 * kSec;
