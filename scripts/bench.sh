@@ -16,7 +16,7 @@ build=${BUILD_DIR:-build}
 quick=()
 [ "${1:-}" = "--quick" ] && quick=(--quick)
 cmake -B "$build" >/dev/null
-cmake --build "$build" -j2 --target bpf_bench replay_bench agent_bench dns_flood_bench live_bench flood_tests report_bench darkscope
+cmake --build "$build" -j2 --target bpf_bench replay_bench agent_bench dns_flood_bench live_bench flood_tests report_bench backfill_bench darkscope
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 busy=$(cut -d' ' -f1 /proc/loadavg)
@@ -34,6 +34,8 @@ step 120 "$build/bench/bpf_bench"
 step 150 "$build/bench/replay_bench" 1000000 3
 step 90 "$build/bench/agent_bench" 5
 step 60 "$build/bench/dns_flood_bench" 1000000
+# replay --openmetrics of a sparse three-day capture, beside tshark and a plain replay.
+step 300 "$build/bench/backfill_bench"
 # darkscope report over a quarter of ten sensors, backfilled (about 5 min of setup).
 step 480 "$build/bench/report_bench" 3
 # Floods of 10 million spoofed sources, and a kill -9 of the agent during one
