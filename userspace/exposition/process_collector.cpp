@@ -37,8 +37,8 @@ uint64_t entries_in(const std::string& dir) {
 
 }  // namespace
 
-std::optional<ProcessFigures> read_process_figures(const std::string& pid) {
-    std::ifstream in("/proc/" + pid + "/stat");
+std::optional<ProcessFigures> read_process_figures() {
+    std::ifstream in("/proc/self/stat");
     std::string line;
     if (!std::getline(in, line)) return std::nullopt;
     // The command name (field 2) is in parentheses and may hold spaces: fields
@@ -57,9 +57,9 @@ std::optional<ProcessFigures> read_process_figures(const std::string& pid) {
     p.start_time_seconds = static_cast<double>(boot_time_seconds()) + std::stod(f[19]) / ticks;
     p.virtual_bytes = std::stoull(f[20]);
     p.resident_bytes = std::stoull(f[21]) * page;
-    p.open_fds = entries_in("/proc/" + pid + "/fd");
+    p.open_fds = entries_in("/proc/self/fd");
     rlimit lim{};
-    if (pid == "self" && getrlimit(RLIMIT_NOFILE, &lim) == 0) p.max_fds = lim.rlim_cur;
+    if (getrlimit(RLIMIT_NOFILE, &lim) == 0) p.max_fds = lim.rlim_cur;
     return p;
 }
 

@@ -24,8 +24,8 @@ struct ProcessFigures {
     double start_time_seconds = 0;  // since 1970
 };
 
-// From /proc/<pid> (and /proc/stat's btime); nothing when they cannot be read.
-std::optional<ProcessFigures> read_process_figures(const std::string& pid = "self");
+// From /proc/self (and /proc/stat's btime); nothing when they cannot be read.
+std::optional<ProcessFigures> read_process_figures();
 
 class ProcessCollector : public prometheus::Collectable {
 public:
