@@ -98,8 +98,16 @@ DataPlane::DataPlane(const DataPlaneConfig& config) : config_(config) {
     bpf_map__set_max_entries(skel_->maps.sources_a, config_.source_map_entries);
     bpf_map__set_max_entries(skel_->maps.sources_b, config_.source_map_entries);
     bpf_map__set_max_entries(skel_->maps.signatures, config_.signature_map_entries);
-    // The outer map's inner template keeps its default size: the kernel compares
-    // hash-map inner maps by type, key, value and flags, not by max_entries.
+    // The outer map's inner map is only a shape for the kernel, which compares
+    // hash-map inner maps by type, key, value and flags, not by max_entries. libbpf
+    // would build it from the BTF definition at the buffers' default size, whose
+    // preallocated per-CPU elements cost 0.6 s of every start and every replay; a
+    // one-entry map of the same shape does (libbpf 1.1 cannot resize its own).
+    UniqueFd inner_shape(bpf_map_create(BPF_MAP_TYPE_PERCPU_HASH, "sources_shape", sizeof(ds_source_key),
+                                        sizeof(ds_source_value), 1, nullptr));
+    if (inner_shape.get() < 0) throw error("creating the per-source map's shape", errno);
+    if (int err = bpf_map__set_inner_map_fd(skel_->maps.active_sources, inner_shape.get()))
+        throw error("setting the per-source map's shape", err);
 
     if (!config_.pin_dir.empty()) {
         mkdir_p(config_.pin_dir);
