@@ -84,8 +84,8 @@ struct AgentState {
 std::shared_ptr<GeoIp> open_geoip(const CommonOptions& common) {
     auto geo = std::make_shared<GeoIp>(geoip_files_or_default(common.geoip_files));
     if (!geo->has_country())
-        spdlog::warn("no GeoIP country database (--geoip, or {} from scripts/setup.sh): every country is {}",
-                     kDefaultGeoipDatabase, kUnknownCountry);
+        spdlog::warn("no GeoIP country database (--geoip, or {}): every country is {}",
+                     default_geoip_databases_text(), kUnknownCountry);
     for (const auto& d : geo->databases())
         spdlog::info("GeoIP {} database {} ({}, {} layout)", d.role, d.path, d.database_type, d.layout);
     return geo;

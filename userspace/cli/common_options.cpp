@@ -116,7 +116,7 @@ void add_common_options(CLI::App& cmd, CommonOptions& o) {
         ->type_name("CIDR");
     cmd.add_option("--geoip", o.geoip_files,
                    std::string("MaxMind-format database: a country DB and optionally an ASN DB; repeatable "
-                               "(default: ") + kDefaultGeoipDatabase + " when installed)")
+                               "(default: ") + default_geoip_databases_text() + ", the first installed)")
         ->type_name("FILE");
     cmd.add_option("--source-prefix-v4", o.source_prefix_v4, "IPv4 sources are counted per prefix of this length")
         ->capture_default_str()
