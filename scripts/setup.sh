@@ -26,6 +26,9 @@ PACKAGES=(
   chromium libpng-dev
   # tests of the metrics endpoint: certificates (openssl) and bcrypt hashes (htpasswd)
   openssl apache2-utils
+  # the Debian package (cmake --build build --target package): dependencies (dpkg-shlibdeps),
+  # the man page from --help, the package checker; its test completes with bash-completion
+  dpkg-dev help2man lintian bash-completion
   # benchmarks: the peers darkscope is measured against (scripts/bench.sh), NIC counters
   pmacct ethtool util-linux
 )
