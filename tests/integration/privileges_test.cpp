@@ -4,8 +4,14 @@
 // serves, reloads GeoIP and stops cleanly. Here: the one exception, and --user.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 
+#include <filesystem>
+#include <fstream>
+#include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "support/agent_harness.h"
@@ -60,6 +66,79 @@ TEST(Privileges, RunsAsAnotherUserOnceAttached) {
     // What was given to nobody and outlives this agent goes back to root.
     run("chown root:root /sys/fs/bpf/darkscope /run/darkscope 2>/dev/null");
     unlink(db.c_str());
+}
+
+// --user with --attack-log (issue #18, item 4): the log is opened as root, then
+// rotated by the user. The agent gives the user the log's directory first, so that
+// spdlog's renames work: 16 attacks, one per spoofed victim, ending within a second
+// of each other, rotate a 1 KiB log at least 3 times, and every attack is in exactly
+// one of the files, with no write error. The directory is the test's own (mkdtemp,
+// root's, as a LogsDirectory= is), removed however the test ends.
+TEST(Privileges, AttackLogRotatesUnderTheUserWithoutLosingAnEvent) {
+    struct TempDir {
+        std::string path;
+        TempDir() {
+            char tmpl[] = "/tmp/darkscope-attack-log-XXXXXX";
+            path = mkdtemp(tmpl) ? tmpl : "";
+        }
+        ~TempDir() {
+            if (!path.empty()) std::filesystem::remove_all(path);
+        }
+    } dir;
+    ASSERT_FALSE(dir.path.empty());
+    const std::string log = dir.path + "/attacks.json";
+    constexpr int kVictims = 16, kMaxFiles = 20;  // room for one event per file
+    Netns ns;
+    const std::string sensor = "pa" + ns.tag;
+    PinGuard guard{sensor};
+    std::vector<std::string> args = base_args(ns, sensor);
+    args.insert(args.end(), {"--user", "nobody", "--attack-log", log, "--attack-log-max-bytes", "1024",
+                             "--attack-log-max-files", std::to_string(kMaxFiles), "--attack-min-packets", "5",
+                             "--attack-min-duration", "0s", "--attack-window-packets", "5", "--attack-window", "5s",
+                             "--attack-timeout", "1s"});
+    Agent a(ns, args);
+    ASSERT_TRUE(a.wait_ready()) << a.stderr_text();
+    struct stat st {};
+    ASSERT_EQ(stat(dir.path.c_str(), &st), 0);
+    EXPECT_EQ(st.st_uid, 65534u) << "the log's directory belongs to the user";
+
+    // SYN-ACKs from each victim 203.0.113.V to the dark prefix: backscatter, 10 each.
+    std::set<std::string> victims;
+    for (int v = 1; v <= kVictims; ++v) {
+        const std::string victim = "203.0.113." + std::to_string(v);
+        victims.insert(victim);
+        ASSERT_TRUE(hping(ns, "-S -A -p 80 -a " + victim + " 198.51.100.9", 10)) << victim;
+    }
+    Metrics m;
+    for (int i = 0; i < 100; ++i) {
+        m = a.scrape();
+        if (m["darkscope_backscatter_attacks_started_total"] == kVictims && m["darkscope_backscatter_attacks_active"] == 0)
+            break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    EXPECT_EQ(m["darkscope_backscatter_attacks_started_total"], kVictims);
+    EXPECT_EQ(m["darkscope_backscatter_attacks_active"], 0);
+    EXPECT_EQ(m["darkscope_backscatter_attack_log_write_errors_total"], 0);
+    EXPECT_EQ(a.stop(SIGTERM), 0) << a.stderr_text();
+
+    // Every attack once, across the live file and its rotations (none removed yet).
+    std::multiset<std::string> logged;
+    int files = 0;
+    for (const auto& e : std::filesystem::directory_iterator(dir.path)) {
+        files++;
+        ASSERT_EQ(stat(e.path().c_str(), &st), 0);
+        EXPECT_EQ(st.st_uid, 65534u) << e.path() << " belongs to the user";
+        std::ifstream in(e.path());
+        for (std::string line; std::getline(in, line);) {
+            const size_t at = line.find("\"victim\":\"");
+            ASSERT_NE(at, std::string::npos) << line;
+            logged.insert(line.substr(at + 10, line.find('"', at + 10) - at - 10));
+        }
+    }
+    EXPECT_GE(files, 4) << "the log rotated at least 3 times";
+    EXPECT_LE(files, kMaxFiles) << "no rotation removed a file";
+    EXPECT_EQ(logged, std::multiset<std::string>(victims.begin(), victims.end()));
+    run("chown root:root /sys/fs/bpf/darkscope /run/darkscope 2>/dev/null");
 }
 
 }  // namespace

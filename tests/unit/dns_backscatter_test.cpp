@@ -11,12 +11,13 @@
 #include <vector>
 
 #include "dns/backscatter_tracker.h"
-#include "dns/distinct_counter.h"
+#include "hashing/distinct_counter.h"
 #include "dns/registered_domain.h"
 #include "exposition/backscatter_collector.h"
 #include "support/dns_message.h"
 
 using namespace darkscope::dns;
+using darkscope::DistinctCounter;
 using darkscope::test::DnsMessage;
 
 namespace {

@@ -51,6 +51,7 @@ nlohmann::json access_status(const Snapshot& s, size_t top_combinations) {
               {"untracked_entries", s.scans.untracked_entries},
               {"top", scanners}}},
             {"sources_today", s.sources_today},
+            {"sources_estimated", s.sources_estimated},
             {"tools", tools},
             {"port_combinations",
              {{"named", named},

@@ -8,6 +8,7 @@
 
 #include "accumulator/time_zone.h"
 #include "dataplane/names.h"
+#include "hashing/keyed_hash.h"
 
 namespace darkscope {
 namespace {
@@ -133,15 +134,28 @@ std::vector<ds_source_port_key> Accumulator::watched_source_ports() const {
     return out;
 }
 
+uint64_t Accumulator::country_sources_today(uint16_t ci) const {
+    const auto it = country_sources_.find(ci);
+    return today_figure(it == country_sources_.end() ? 0 : it->second, today_sketches_.country(ci));
+}
+
 void Accumulator::roll_day(const std::string& day) {
+    // The closing day's figures, estimated if its set overflowed.
+    if (!today_.empty()) days_[today_].sources = sources_today();
+    previous_country_sources_.clear();
+    for (uint16_t ci : countries_seen_)
+        if (const uint64_t n = country_sources_today(ci)) previous_country_sources_[ci] = n;
     // Keep yesterday's set so that entries drained just after midnight still count
-    // as distinct sources of the day they arrived in.
-    yesterday_sources_.clear();
-    for (auto& [addr, _] : today_sources_) yesterday_sources_.insert(addr);
-    yesterday_ = today_;
+    // as distinct sources of the day they arrived in. Moved, not copied: a copy of
+    // a full set would double the agent's memory at every boundary.
+    yesterday_sources_ = std::move(today_sources_);
     today_sources_.clear();
+    yesterday_sketch_ = std::move(today_sketches_.all());
+    yesterday_estimated_ = today_estimated_;
+    today_sketches_ = SourceSketches();
+    today_estimated_ = false;
+    yesterday_ = today_;
     label_sources_.clear();
-    previous_country_sources_ = std::move(country_sources_);
     country_sources_.clear();
     tool_sources_.fill(0);
     std::fill(ports_today_.begin(), ports_today_.end(), 0);
@@ -172,20 +186,15 @@ void Accumulator::add_sources(const std::vector<SourceEntry>& entries,
         const bool has_port = (e.key.proto == 6 || e.key.proto == 17) && DS_KEY_HAS_PORT(e.key.info);
         scans_.add(addr, has_port, has_port ? proto_port(e.key.proto, e.key.port) : 0, e.value.packets, ts);
         if (day < today_) {  // late: only yesterday's distinct set is kept
-            if (day == yesterday_ && yesterday_sources_.insert(addr).second) days_[day].sources++;
+            if (day == yesterday_) add_late_source(addr);
             continue;
         }
-        auto [it, is_new] = today_sources_.try_emplace(addr);
-        SourceDay& sd = it->second;
-        if (is_new) {
-            std::string cc = country ? country(addr.family, addr.addr) : std::string("ZZ");
-            auto [ci, added] = country_index_.try_emplace(cc, static_cast<uint16_t>(countries_.size()));
-            if (added) countries_.push_back(cc);
-            sd.country = ci->second;
-            country_sources_[sd.country]++;
-            countries_seen_.insert(sd.country);
-            days_[day].sources++;
-        }
+        const auto found = today_sources_.find(addr);
+        const bool kept = found != today_sources_.end();
+        const uint64_t hash = kept ? 0 : keyed_hash(&addr, sizeof addr);
+        SourceDay scratch;
+        SourceDay& sd = kept ? found->second : source_today(addr, hash, day, country, scratch);
+        const bool counted = kept || &sd != &scratch;  // its exact figures are kept
         ds_counter& cp = country_packets_[countries_[sd.country]];
         cp.packets += e.value.packets;
         cp.bytes += e.value.bytes;
@@ -195,30 +204,67 @@ void Accumulator::add_sources(const std::vector<SourceEntry>& entries,
             const uint32_t tool = DS_KEY_SYN_TOOL(e.key.info);
             if (tool < DS_TOOL_COUNT && !(sd.tools & (1u << tool))) {
                 sd.tools |= static_cast<uint8_t>(1u << tool);
-                tool_sources_[tool]++;
+                if (counted) tool_sources_[tool]++;
+                today_sketches_.add_tool(kept ? keyed_hash(&addr, sizeof addr) : hash, tool);
             }
         }
         const uint32_t slot = key_slot(e.key);
         if (slot == DS_PORT_SLOTS) continue;
         // ICMP by type (codes summed), as the port families label it.
         ports_today_[DS_PORT_INDEX(slot, is_icmp_slot(slot) ? e.key.port >> 8 : e.key.port)] += e.value.packets;
-        if (slot == DS_SLOT_TCP_DST || slot == DS_SLOT_UDP_DST)
+        // A source past day_max_sources is in no combination: the per-source set is
+        // what it would need (docs/metrics.md says so of the combination figures).
+        if (counted && (slot == DS_SLOT_TCP_DST || slot == DS_SLOT_UDP_DST))
             combinations_.add_probe(sd.combination, proto_port(e.key.proto, e.key.port));
         const uint32_t id = label_id(slot, e.key.port);
         port_countries_.add(id, sd.country, e.value.packets);
         if (std::find(sd.labels.begin(), sd.labels.end(), id) == sd.labels.end()) {
             sd.labels.push_back(id);
-            label_sources_[id]++;
+            if (counted) label_sources_[id]++;
+            today_sketches_.add_label(kept ? keyed_hash(&addr, sizeof addr) : hash, id);
             labels_seen_.insert(id);
         }
     }
     port_countries_.admit();
 }
 
+Accumulator::SourceDay& Accumulator::source_today(const AddrKey& addr, uint64_t hash, const std::string& day,
+                                                  const CountryLookup& country, SourceDay& scratch) {
+    std::string cc = country ? country(addr.family, addr.addr) : std::string("ZZ");
+    auto [ci, added] = country_index_.try_emplace(cc, static_cast<uint16_t>(countries_.size()));
+    if (added) countries_.push_back(cc);
+    countries_seen_.insert(ci->second);
+    today_sketches_.add_source(hash, ci->second);
+    if (today_sources_.size() >= config_.day_max_sources) {
+        today_estimated_ = true;
+        scratch.country = ci->second;
+        return scratch;
+    }
+    SourceDay& sd = today_sources_[addr];
+    sd.country = ci->second;
+    country_sources_[sd.country]++;
+    days_[day].sources++;
+    return sd;
+}
+
+void Accumulator::add_late_source(const AddrKey& addr) {
+    if (yesterday_sources_.count(addr)) return;
+    yesterday_sketch_.add_hash(keyed_hash(&addr, sizeof addr));
+    DayTotals& totals = days_[yesterday_];
+    if (!yesterday_estimated_ && yesterday_sources_.size() < config_.day_max_sources) {
+        yesterday_sources_.try_emplace(addr);
+        totals.sources++;
+        return;
+    }
+    yesterday_estimated_ = true;
+    totals.sources = std::max<uint64_t>(totals.sources, yesterday_sketch_.count());
+}
+
 void Accumulator::fill_summary(Snapshot& s) const {
-    s.sources_today = today_sources_.size();
+    s.sources_today = sources_today();
+    s.sources_estimated = today_estimated_;
     s.tools = tools_;
-    s.tool_sources = tool_sources_;
+    for (uint32_t t = 0; t < DS_TOOL_COUNT; ++t) s.tool_sources[t] = tool_sources_today(t);
     s.today = today_;
     s.combinations = combinations_.snapshot(kTopCombinations);
     s.scans = scans_.snapshot(kTopCombinations);
@@ -269,15 +315,13 @@ Snapshot Accumulator::snapshot() const {
     }
     for (uint32_t id : labels_seen_) {
         auto it = label_sources_.find(id);
-        s.port_sources[label_of(id)] = it == label_sources_.end() ? 0 : it->second;
+        s.port_sources[label_of(id)] =
+            today_figure(it == label_sources_.end() ? 0 : it->second, today_sketches_.label(id));
         s.port_packets.try_emplace(label_of(id));
     }
     for (const auto& [label, _] : s.port_packets) s.port_sources.try_emplace(label, 0);
     s.country_packets = country_packets_;
-    for (uint16_t ci : countries_seen_) {
-        auto it = country_sources_.find(ci);
-        s.country_sources[countries_[ci]] = it == country_sources_.end() ? 0 : it->second;
-    }
+    for (uint16_t ci : countries_seen_) s.country_sources[countries_[ci]] = country_sources_today(ci);
     for (const auto& [id, row] : port_countries_.exported()) {
         auto& countries = s.port_country_packets[label_of(id)];
         for (const auto& [ci, n] : row.columns) countries[countries_[ci]] = n;
@@ -289,9 +333,11 @@ Snapshot Accumulator::snapshot() const {
         ports["other"] = row.other;
     }
     s.days = days_;
+    if (!today_.empty()) s.days[today_].sources = sources_today();
     if (const auto it = days_.find(yesterday_); !yesterday_.empty() && it != days_.end()) {
         s.previous_day = yesterday_;
         s.previous_day_totals = it->second;  // late entries included
+        s.previous_day_sources_estimated = yesterday_estimated_;
         for (const auto& [ci, n] : previous_country_sources_) s.previous_day_country_sources[countries_[ci]] = n;
     }
     fill_ports_today(s);

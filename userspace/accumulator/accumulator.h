@@ -4,6 +4,7 @@
 // Used alike by `darkscope run` (live) and `darkscope replay` (captures).
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <functional>
@@ -22,6 +23,7 @@
 #include "accumulator/cross_tab.h"
 #include "accumulator/port_combinations.h"
 #include "accumulator/scan_detector.h"
+#include "accumulator/source_sketches.h"
 #include "fingerprint/signatures.h"
 #include "fingerprint/tool_counts.h"
 
@@ -54,6 +56,10 @@ struct AccumulatorConfig {
     size_t port_combination_max_sources = 262144;
     uint32_t port_combination_max_ports = 32;  // more distinct ports in a day: a scanner, left out
     ScanConfig scans;  // --scan-* options
+    // Distinct sources per day kept exactly, each with its country, ports and tools
+    // (--day-max-sources; docs/operations.md gives the bytes each costs). Past it the
+    // day's unique-source figures are HyperLogLog estimates (source_sketches.h).
+    size_t day_max_sources = size_t{1} << 21;
     // Header signatures: rows listed, labels exported, admission threshold.
     SignatureConfig signatures;
     // Countries per destination port label (darkscope_port_country_packets_total):
@@ -94,6 +100,10 @@ struct Snapshot {
     // source port's admission): the admitted destination ports and "other".
     std::map<SourcePort, std::map<std::string, uint64_t>> source_port_dest_packets;
     uint64_t sources_today = 0;
+    // Today's / the last closed day's unique-source figures are estimates: more
+    // distinct sources came than day_max_sources (darkscope_sources_estimated).
+    bool sources_estimated = false;
+    bool previous_day_sources_estimated = false;
     ToolCounts tools;                            // SYNs per tool (cumulative)
     std::array<uint64_t, DS_TOOL_COUNT> tool_sources{};  // distinct SYN sources today, by enum ds_tool
     SignatureTop signature_top;        // busiest header signatures and source ports (cumulative)
@@ -164,6 +174,19 @@ private:
     bool is_labelled(uint32_t slot, uint16_t port) const;
     void admit_busy_ports(const std::vector<ds_counter>& exported);
     void fill_ports_today(Snapshot& s) const;  // under mu_
+    // Under mu_: the source's state today, added if new; a scratch one (not kept) when
+    // the set is full. Feeds the sketches and the exact counts of a source it keeps.
+    SourceDay& source_today(const AddrKey& addr, uint64_t hash, const std::string& day,
+                            const CountryLookup& country, SourceDay& scratch);
+    void add_late_source(const AddrKey& addr);  // an entry of yesterday's, drained today
+    // Today's unique-source figure: the exact count, or past the cap the larger of it
+    // and the sketch's estimate (the exact count of the set is a floor).
+    uint64_t today_figure(uint64_t exact, uint64_t sketch) const {
+        return today_estimated_ ? std::max(exact, sketch) : exact;
+    }
+    uint64_t sources_today() const { return today_figure(today_sources_.size(), today_sketches_.sources()); }
+    uint64_t country_sources_today(uint16_t ci) const;
+    uint64_t tool_sources_today(uint32_t tool) const { return today_figure(tool_sources_[tool], today_sketches_.tool(tool)); }
 
     AccumulatorConfig config_;
     mutable std::mutex mu_;
@@ -193,7 +216,14 @@ private:
     std::unordered_set<uint16_t> countries_seen_;
     std::string today_;
     std::map<std::string, DayTotals> days_;
-    std::unordered_set<AddrKey, AddrHash> yesterday_sources_;  // for entries that arrive late
+    // Today's sources past day_max_sources are counted in the sketches alone.
+    SourceSketches today_sketches_;
+    bool today_estimated_ = false;
+    // Yesterday's set, moved (not copied) at the boundary, for entries that arrive
+    // late; its sketch and flag go on with it.
+    std::unordered_map<AddrKey, SourceDay, AddrHash> yesterday_sources_;
+    DistinctCounter yesterday_sketch_;
+    bool yesterday_estimated_ = false;
     std::string yesterday_;
 
 };

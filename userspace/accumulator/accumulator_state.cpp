@@ -13,7 +13,7 @@
 namespace darkscope {
 namespace {
 
-constexpr char kMagic[8] = {'D', 'S', 'A', 'C', 'C', 0, 0, 3};  // format version 3
+constexpr char kMagic[8] = {'D', 'S', 'A', 'C', 'C', 0, 0, 4};  // format version 4
 constexpr uint64_t kMaxCount = 1ull << 32;  // no map in a sane file is larger
 
 class Writer {
@@ -57,6 +57,46 @@ public:
 private:
     std::istream& in_;
 };
+
+void write_counter(Writer& w, const DistinctCounter& c) {
+    const DistinctCounter::State st = c.state();
+    w.pod<uint64_t>(st.hashes.size());
+    for (uint64_t h : st.hashes) w.pod(h);
+    w.pod<uint64_t>(st.registers.size());
+    for (uint8_t r : st.registers) w.pod(r);
+    w.pod(st.hashes_seen);
+}
+
+DistinctCounter read_counter(Reader& r) {
+    DistinctCounter::State st;
+    for (uint64_t n = r.count(); n--;) st.hashes.push_back(r.pod<uint64_t>());
+    for (uint64_t n = r.count(); n--;) st.registers.push_back(r.pod<uint8_t>());
+    st.hashes_seen = r.pod<uint64_t>();
+    return DistinctCounter::restore(std::move(st));
+}
+
+// Today's sketches (accumulator/source_sketches.h): each counter with its key.
+void write_sketches(Writer& w, const SourceSketches& s) {
+    write_counter(w, s.all());
+    w.pod<uint64_t>(s.countries().size());
+    for (const auto& [c, counter] : s.countries()) w.pod(c), write_counter(w, counter);
+    w.pod<uint64_t>(s.labels().size());
+    for (const auto& [l, counter] : s.labels()) w.pod(l), write_counter(w, counter);
+    for (const DistinctCounter& counter : s.tools()) write_counter(w, counter);
+}
+
+void read_sketches(Reader& r, SourceSketches& s) {
+    s.all() = read_counter(r);
+    for (uint64_t n = r.count(); n--;) {
+        const auto c = r.pod<uint16_t>();
+        s.countries()[c] = read_counter(r);
+    }
+    for (uint64_t n = r.count(); n--;) {
+        const auto l = r.pod<uint32_t>();
+        s.labels()[l] = read_counter(r);
+    }
+    for (DistinctCounter& counter : s.tools()) counter = read_counter(r);
+}
 
 // What the saved figures depend on: a file from another configuration is not used.
 std::string fingerprint(const AccumulatorConfig& c) {
@@ -104,7 +144,11 @@ void Accumulator::save(std::ostream& out) const {
     for (const auto& [d, t] : days_) w.str(d), w.pod(t);
     w.str(yesterday_);
     w.pod<uint64_t>(yesterday_sources_.size());
-    for (const SourceAddr& a : yesterday_sources_) w.pod(a);
+    for (const auto& [a, _] : yesterday_sources_) w.pod(a);
+    write_sketches(w, today_sketches_);
+    w.pod<uint8_t>(today_estimated_);
+    write_counter(w, yesterday_sketch_);
+    w.pod<uint8_t>(yesterday_estimated_);
     // Today's per-port and per-country probe packets (the *_today gauges), sparse.
     uint64_t ports = 0;
     for (uint64_t n : ports_today_) ports += n != 0;
@@ -168,7 +212,12 @@ void Accumulator::load(std::istream& in) {
             s.days_[d] = r.pod<DayTotals>();
         }
         s.yesterday_ = r.str();
-        for (uint64_t n = r.count(); n--;) s.yesterday_sources_.insert(r.pod<SourceAddr>());
+        for (uint64_t n = r.count(); n--;) s.yesterday_sources_.try_emplace(r.pod<SourceAddr>());
+        read_sketches(r, s.today_sketches_);
+        s.today_estimated_ = r.pod<uint8_t>() != 0;
+        s.yesterday_sketch_ = read_counter(r);
+        s.yesterday_estimated_ = r.pod<uint8_t>() != 0;
+        for (const auto& [c, _] : s.today_sketches_.countries()) country_ok(c);
         for (uint64_t n = r.count(); n--;) {
             const auto i = r.pod<uint32_t>();
             if (i >= s.ports_today_.size()) throw std::runtime_error("port index out of range");
@@ -196,6 +245,10 @@ void Accumulator::load(std::istream& in) {
     std::swap(days_, s.days_);
     std::swap(yesterday_, s.yesterday_);
     std::swap(yesterday_sources_, s.yesterday_sources_);
+    std::swap(today_sketches_, s.today_sketches_);
+    std::swap(today_estimated_, s.today_estimated_);
+    std::swap(yesterday_sketch_, s.yesterday_sketch_);
+    std::swap(yesterday_estimated_, s.yesterday_estimated_);
     std::swap(ports_today_, s.ports_today_);
     std::swap(country_packets_today_, s.country_packets_today_);
 }

@@ -23,6 +23,7 @@
 
 #include "accumulator/accumulator.h"
 #include "accumulator/accumulator_file.h"
+#include "agent/attack_log_owner.h"
 #include "agent/backscatter_monitor.h"
 #include "agent/pins.h"
 #include "agent/privileges.h"
@@ -143,6 +144,9 @@ struct RunPlan {
     std::string sensor;
     WebConfig web;
     std::optional<RunAsUser> user;
+    // With --user: the attack log's directory and files, given to the user before the
+    // switch so that it can rotate the log (agent/attack_log_owner.h).
+    std::vector<std::string> attack_log_paths;
 };
 
 // Where this sensor's pins go, and what an earlier agent left there.
@@ -183,6 +187,9 @@ RunPlan check_options(const RunOptions& o) {
 // free and the listen address can be bound.
 PinPlan check_host(const RunOptions& o, RunPlan& p) {
     check_privilege();
+    if (p.user && !o.live_backscatter.attack_log.empty())  // before the chdir below, as the log was opened
+        p.attack_log_paths = attack_log_paths_for_user(AttackLog::absolute_path(o.live_backscatter.attack_log),
+                                                       o.live_backscatter.attack_log_max_files, *p.user);
     PinPlan pins;
     pins.root = pin_root();
     pins.path = pins.root + "/" + p.sensor;
@@ -240,6 +247,7 @@ std::unique_ptr<MetricsServer> attach_and_serve(DataPlane& dp, const RunOptions&
         if (mkdir(kStateRoot, 0700) && errno != EEXIST)
             throw std::runtime_error(std::string("cannot create ") + kStateRoot + ": " + std::strerror(errno));
         mine.push_back(kStateRoot);
+        mine.insert(mine.end(), p.attack_log_paths.begin(), p.attack_log_paths.end());
         give_to_user(mine, *p.user);
     }
     spdlog::info("privileges dropped ({})", drop_capabilities(p.listen.port < 1024, p.user ? &*p.user : nullptr));

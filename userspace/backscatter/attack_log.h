@@ -20,8 +20,10 @@ namespace darkscope {
 
 class AttackLog {
 public:
-    // Opens (creates, appends to) path; throws std::runtime_error with one line.
+    // Opens (creates, appends to) path; throws std::runtime_error with one line. A
+    // relative path is taken from the working directory now: the agent changes it later.
     AttackLog(const std::string& path, size_t max_bytes, size_t max_files);
+    static std::string absolute_path(const std::string& path);
     ~AttackLog();
 
     // Appends the event and flushes it. A write that fails is counted, not thrown.

@@ -185,6 +185,11 @@ void add_common_options(CLI::App& cmd, CommonOptions& o) {
                    "Sources per day whose set of ports is kept; further ones are counted as untracked")
         ->capture_default_str()
         ->check(CLI::Range(size_t{1}, size_t{1} << 26));
+    cmd.add_option("--day-max-sources", o.day_max_sources,
+                   "Distinct sources per day kept exactly (about 130 bytes each, docs/operations.md); past it "
+                   "the day's unique-source figures are HyperLogLog estimates (darkscope_sources_estimated 1)")
+        ->capture_default_str()
+        ->check(CLI::Range(size_t{1}, size_t{1} << 28));
     cmd.add_option("--scan-min-ports", o.scan_min_ports,
                    "A source that probes this many distinct destination ports within --scan-window is a "
                    "scanner (0: criterion off)")
@@ -246,6 +251,7 @@ AccumulatorConfig accumulator_config(const CommonOptions& o) {
         c.port_combinations.push_back(std::move(nc));
     }
     c.port_combination_max_sources = o.port_combination_max_sources;
+    c.day_max_sources = o.day_max_sources;
     c.top_today = o.top_ports_today;
     c.port_countries = {.max_columns = o.port_country_top, .min_packets = o.port_country_min_packets};
     c.source_port_dests = {.max_columns = o.source_port_destination_top,

@@ -19,7 +19,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "dns/distinct_counter.h"
+#include "hashing/distinct_counter.h"
 #include "dns/dns_question.h"
 #include "dns/rcode.h"
 #include "dns/registered_domain.h"

@@ -213,6 +213,12 @@ void add_previous_day_metrics(const Snapshot& s, const std::set<std::string>& co
                           MetricType::Gauge);
     add(sources, {}, static_cast<double>(s.previous_day_totals.sources));
     out.push_back(std::move(sources));
+    auto estimated = family("darkscope_previous_day_sources_estimated",
+                            "1 when the last closed day's distinct-source figures are HyperLogLog estimates "
+                            "(more sources than --day-max-sources).",
+                            MetricType::Gauge);
+    add(estimated, {}, s.previous_day_sources_estimated ? 1 : 0);
+    out.push_back(std::move(estimated));
     auto by_country = family("darkscope_previous_day_country_sources",
                              "Distinct source prefixes of the last closed day (--day-boundary-timezone) by country.",
                              MetricType::Gauge);
@@ -308,6 +314,13 @@ std::vector<MetricFamily> Collector::Collect() const {
     auto sources = family("darkscope_sources", "Distinct source prefixes today.", MetricType::Gauge);
     add(sources, {}, static_cast<double>(s.sources_today));
     out.push_back(std::move(sources));
+    auto estimated = family("darkscope_sources_estimated",
+                            "1 when today's distinct-source figures (darkscope_sources, _port_sources, "
+                            "_country_sources, _tool_sources) are HyperLogLog estimates: more sources than "
+                            "--day-max-sources came today.",
+                            MetricType::Gauge);
+    add(estimated, {}, s.sources_estimated ? 1 : 0);
+    out.push_back(std::move(estimated));
     add_today_metrics(s, out);
     add_tool_metrics(s, out);
     add_combination_metrics(s, out);

@@ -1,13 +1,14 @@
-#include "dns/distinct_counter.h"
+#include "hashing/distinct_counter.h"
 
 #include <algorithm>
 #include <bit>
 #include <cmath>
 #include <functional>
+#include <stdexcept>
 
 #include "hashing/keyed_hash.h"
 
-namespace darkscope::dns {
+namespace darkscope {
 
 uint64_t DistinctCounter::hash(std::string_view value) {
     // Keyed SipHash: the names and resolvers counted come from spoofable replies, and
@@ -68,6 +69,31 @@ uint64_t DistinctCounter::count() const {
     return std::max<uint64_t>(static_cast<uint64_t>(std::llround(estimate)), kExactLimit + 1);
 }
 
+DistinctCounter DistinctCounter::restore(State s) {
+    DistinctCounter c;
+    if (!s.registers.empty()) {
+        if (s.registers.size() != kRegisters || !s.hashes.empty()) throw std::runtime_error("bad distinct counter");
+        c.registers_.assign(kRegisters, 0);
+        c.inverse_sum_ = static_cast<double>(kRegisters);
+        c.zero_registers_ = kRegisters;
+        for (size_t i = 0; i < kRegisters; ++i) {
+            if (s.registers[i] > 64 - kPrecision + 1) throw std::runtime_error("bad distinct counter");
+            // A hash of rank registers[i] in register i sets it as add_hash once did (the
+            // highest rank, 64 - p + 1, is the hash whose remaining bits are all 0).
+            const unsigned rank = s.registers[i];
+            const uint64_t rest = rank <= 64 - kPrecision ? uint64_t{1} << (64 - kPrecision - rank) : 0;
+            if (rank) c.set_register(uint64_t{i} << (64 - kPrecision) | rest);
+        }
+        c.hashes_seen_ = s.hashes_seen;
+        return c;
+    }
+    if (s.hashes.size() > kExactLimit || !std::is_sorted(s.hashes.begin(), s.hashes.end()) ||
+        std::adjacent_find(s.hashes.begin(), s.hashes.end()) != s.hashes.end())
+        throw std::runtime_error("bad distinct counter");
+    c.hashes_ = std::move(s.hashes);
+    return c;
+}
+
 void DistinctCounter::clear() {
     std::vector<uint64_t>().swap(hashes_);
     std::vector<uint8_t>().swap(registers_);
@@ -76,4 +102,4 @@ void DistinctCounter::clear() {
     zero_registers_ = 0;
 }
 
-}  // namespace darkscope::dns
+}  // namespace darkscope

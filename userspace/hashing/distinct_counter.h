@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-namespace darkscope::dns {
+namespace darkscope {
 
 class DistinctCounter {
 public:
@@ -26,6 +26,16 @@ public:
 
     static uint64_t hash(std::string_view value);
 
+    // Everything the counter holds, for a state file (the accumulator's), and back.
+    struct State {
+        std::vector<uint64_t> hashes;  // sorted, while exact
+        std::vector<uint8_t> registers;
+        uint64_t hashes_seen = 0;
+    };
+    State state() const { return {hashes_, registers_, hashes_seen_}; }
+    // Throws std::runtime_error for a state no counter could have been in.
+    static DistinctCounter restore(State s);
+
 private:
     void to_registers();
     void set_register(uint64_t h);
@@ -39,4 +49,4 @@ private:
     size_t zero_registers_ = 0;
 };
 
-}  // namespace darkscope::dns
+}  // namespace darkscope
