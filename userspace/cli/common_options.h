@@ -10,7 +10,7 @@
 
 #include "accumulator/accumulator.h"
 #include "dataplane/data_plane.h"
-#include "geoip/geoip.h"
+#include "geoip/default_databases.h"
 
 namespace CLI {
 class App;

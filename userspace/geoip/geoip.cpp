@@ -140,20 +140,6 @@ std::optional<uint32_t> GeoIp::asn(uint8_t family, const uint8_t* addr) const {
     return asn_of(&entry);
 }
 
-std::string default_geoip_databases_text() {
-    std::string text;
-    for (const char* path : kDefaultGeoipDatabases) text += (text.empty() ? "" : ", else ") + std::string(path);
-    return text;
-}
-
-std::vector<std::string> geoip_files_or_default(const std::vector<std::string>& files) {
-    if (!files.empty()) return files;
-    struct stat st {};
-    for (const char* path : kDefaultGeoipDatabases)
-        if (stat(path, &st) == 0) return {path};
-    return {};
-}
-
 std::function<std::string(uint8_t, const uint8_t*)> make_country_lookup(const std::vector<std::string>& files) {
     auto geo = std::make_shared<const GeoIp>(geoip_files_or_default(files));
     return [geo](uint8_t family, const uint8_t* addr) { return geo->country(family, addr); };
