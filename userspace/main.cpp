@@ -8,24 +8,26 @@
 #include "agent/agent.h"
 #include "agent/cleanup.h"
 #include "agent/status.h"
+#include "buildinfo/build_info.h"
+#include "cli/logging_options.h"
 #include "replay/replay_command.h"
 #include "report/report_command.h"
 
-#ifndef DARKSCOPE_VERSION
-#define DARKSCOPE_VERSION "unknown"
-#endif
-
 int main(int argc, char** argv) {
-    CLI::App app{"darkscope " DARKSCOPE_VERSION
+    CLI::App app{"darkscope " + darkscope::build_info().version +
                  ": an XDP/eBPF darknet sensor. It counts the unsolicited packets that reach dark "
                  "(unused) prefixes by class, port, source and country, and serves them to Prometheus."};
-    app.set_version_flag("--version", DARKSCOPE_VERSION);
+    app.set_version_flag("--version", darkscope::version_text,
+                         "Print the version, git revision, build date, libbpf version and running kernel");
     app.require_subcommand(1);
     darkscope::add_run_command(app);
     darkscope::add_status_command(app);
     darkscope::add_cleanup_command(app);
     darkscope::add_replay_command(app);
     darkscope::add_report_command(app);
+    darkscope::configure_logging({});
+    for (CLI::App* command : app.get_subcommands([](CLI::App*) { return true; }))
+        darkscope::add_logging_options(*command);
     try {
         app.parse(argc, argv);
     } catch (const CLI::RuntimeError& e) {

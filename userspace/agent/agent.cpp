@@ -4,7 +4,6 @@
 #include <bpf/libbpf.h>
 #include <linux/capability.h>
 #include <net/if.h>
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -17,6 +16,8 @@
 #include <csignal>
 #include <cstring>
 #include <ctime>
+#include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -31,12 +32,14 @@
 #include "accumulator/access_status.h"
 #include "agent/status_file.h"
 #include "agent/write_failures.h"
+#include "exposition/interface_collector.h"
 #include "exposition/process_collector.h"
 #include "dataplane/data_plane.h"
 #include "drain/drain_clock.h"
 #include "exposition/backscatter_collector.h"
 #include "exposition/collector.h"
 #include "backscatter/attack_json.h"
+#include "buildinfo/build_info.h"
 #include "geoip/geoip.h"
 #include "web/listen_address.h"
 #include "web/metrics_server.h"
@@ -116,14 +119,6 @@ void poll_once(DataPlane& dp, Accumulator& acc, BackscatterMonitor& backscatter,
     state.signature_keys = counters.signatures.size();
 }
 
-void setup_logging(const std::string& level) {
-    auto logger = spdlog::get("darkscope");
-    if (!logger) logger = spdlog::stderr_color_mt("darkscope");
-    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %l %v");
-    spdlog::set_default_logger(logger);
-    spdlog::set_level(spdlog::level::from_str(level));
-}
-
 }  // namespace
 
 std::string default_sensor_name(const std::vector<std::string>& interfaces) {
@@ -140,7 +135,8 @@ struct RunPlan {
     AccumulatorConfig accc;
     VictimConfig victims;
     dns::BackscatterConfig dns;
-    ListenAddress listen;
+    std::vector<ListenAddress> listen;
+    std::string web_file;  // --web.config.file made absolute (with --user the agent changes directory)
     std::string sensor;
     WebConfig web;
     std::optional<RunAsUser> user;
@@ -169,7 +165,7 @@ RunPlan check_options(const RunOptions& o) {
     apply_live_backscatter_options(o.live_backscatter, p.dpc);
     p.victims = victim_config(o.backscatter, o.common, p.dpc);
     p.dns = dns_backscatter_config(o.backscatter);
-    p.listen = parse_listen_address(o.listen_address);
+    p.listen = parse_listen_addresses(o.listen_addresses);
     if (o.telemetry_path.empty() || o.telemetry_path[0] != '/')
         throw std::invalid_argument("telemetry path must begin with '/': " + o.telemetry_path);
     p.sensor = o.sensor_name.empty() ? default_sensor_name(o.interfaces) : o.sensor_name;
@@ -177,7 +173,10 @@ RunPlan check_options(const RunOptions& o) {
     if (sensor.empty() || sensor.size() > 64 || sensor.find_first_not_of(
             "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") != std::string::npos || sensor[0] == '.')
         throw std::invalid_argument("invalid sensor name '" + sensor + "' (letters, digits, _ . -)");
-    p.web = o.web_config_file.empty() ? WebConfig{} : load_web_config(o.web_config_file);
+    if (!o.web_config_file.empty()) {
+        p.web_file = std::filesystem::absolute(o.web_config_file).string();
+        p.web = load_web_config(p.web_file);
+    }
     if (!o.user.empty()) p.user = lookup_user(o.user);
     return p;
 }
@@ -214,7 +213,7 @@ PinPlan check_host(const RunOptions& o, RunPlan& p) {
                                      std::to_string(q.prog_id) + "); detach it first (ip link set dev " + i +
                                      " xdp off)");
     }
-    check_can_listen(p.listen, o.listen_address);
+    for (const ListenAddress& la : p.listen) check_can_listen(la);
     return pins;
 }
 
@@ -228,9 +227,31 @@ sigset_t block_signals() {
     return signals;
 }
 
+// The listen addresses as given, for messages.
+std::string listen_texts(const RunPlan& p) {
+    std::string out;
+    for (const ListenAddress& la : p.listen) out += (out.empty() ? "" : ", ") + la.text;
+    return out;
+}
+
+// What the page at "/" says: the sensor, where it is attached, how far it got.
+LandingPage landing_page(AgentState& state, const RunPlan& plan, const std::string& telemetry_path) {
+    LandingPage page;
+    page.version = build_info().version + " (revision: " + build_info().revision + ")";
+    page.telemetry_path = telemetry_path;
+    page.state.emplace_back("sensor", plan.sensor);
+    std::lock_guard lock(state.mu);
+    if (state.attachments.empty()) page.state.emplace_back("XDP", "not attached yet");
+    for (const Attachment& a : state.attachments)
+        page.state.emplace_back(a.ifname, "XDP program attached (" + a.mode + " mode)");
+    page.state.emplace_back("polls of the maps", std::to_string(state.polls));
+    return page;
+}
+
 // Step 3: attach to every interface, give up every capability, start the web
 // server. The caller undoes the attachments if this throws.
-std::unique_ptr<MetricsServer> attach_and_serve(DataPlane& dp, const RunOptions& o, const RunPlan& p) {
+std::unique_ptr<MetricsServer> attach_and_serve(DataPlane& dp, const RunOptions& o, const RunPlan& p,
+                                                std::function<LandingPage()> landing) {
     for (const std::string& i : o.interfaces) {
         Attachment a = dp.attach(i, parse_mode(o.xdp_mode));
         if (o.xdp_mode == "auto" && a.mode == "generic")
@@ -250,11 +271,17 @@ std::unique_ptr<MetricsServer> attach_and_serve(DataPlane& dp, const RunOptions&
         mine.insert(mine.end(), p.attack_log_paths.begin(), p.attack_log_paths.end());
         give_to_user(mine, *p.user);
     }
-    spdlog::info("privileges dropped ({})", drop_capabilities(p.listen.port < 1024, p.user ? &*p.user : nullptr));
+    bool low_port = false;
+    std::vector<std::string> ports;
+    for (const ListenAddress& la : p.listen) {
+        low_port = low_port || la.port < 1024;
+        ports.push_back(la.civetweb);
+    }
+    spdlog::info("privileges dropped ({})", drop_capabilities(low_port, p.user ? &*p.user : nullptr));
     try {
-        return std::make_unique<MetricsServer>(p.listen.civetweb, p.web, o.telemetry_path);
+        return std::make_unique<MetricsServer>(ports, p.web, p.web_file, o.telemetry_path, landing);
     } catch (const std::exception& e) {
-        throw std::runtime_error("cannot serve metrics on " + o.listen_address + ": " + e.what());
+        throw std::runtime_error("cannot serve metrics on " + listen_texts(p) + ": " + e.what());
     }
 }
 
@@ -307,7 +334,6 @@ int poll_until_stopped(const sigset_t& signals, double interval_seconds, const C
 
 void run_agent(const RunOptions& o) {
     RunPlan plan = check_options(o);
-    setup_logging(o.log_level);
     AgentState state;
     state.geoip = open_geoip(o.common);
     // The DNS reader thread looks resolvers up in whatever GeoIP a SIGHUP last loaded.
@@ -329,7 +355,7 @@ void run_agent(const RunOptions& o) {
         try {
             MetricsServer::check_tls(*plan.web.tls);
         } catch (const std::exception& e) {
-            throw std::runtime_error("cannot serve metrics on " + o.listen_address + ": " + e.what());
+            throw std::runtime_error("cannot serve metrics on " + listen_texts(plan) + ": " + e.what());
         }
     }
 
@@ -347,7 +373,8 @@ void run_agent(const RunOptions& o) {
             rmdir(pins.root.c_str());  // only if no other sensor is pinned
         }
     });
-    std::unique_ptr<MetricsServer> exposer = attach_and_serve(*dp, o, plan);
+    std::unique_ptr<MetricsServer> exposer =
+        attach_and_serve(*dp, o, plan, [&state, &plan, &o] { return landing_page(state, plan, o.telemetry_path); });
     undo_start.dismiss();
     state.attachments = dp->attachments();
     spdlog::info("sensor {}: maps pinned in {}{}", plan.sensor, pins.path,
@@ -403,8 +430,12 @@ void run_agent(const RunOptions& o) {
     exposer->serve(collector);
     exposer->serve(backscatter_collector);
     exposer->serve(process_collector);
-    spdlog::info("serving metrics on {}://{}{}{}", exposer->scheme(), o.listen_address, o.telemetry_path,
-                 plan.web.basic_auth_users.empty() ? "" : " (basic authentication)");
+    const auto interface_collector = std::make_shared<InterfaceCollector>(o.interfaces);  // capture loss
+    exposer->serve(interface_collector);
+    std::string urls;
+    for (const ListenAddress& la : plan.listen)
+        urls += (urls.empty() ? "" : ", ") + exposer->scheme() + "://" + la.text + o.telemetry_path;
+    spdlog::info("serving metrics on {}{}", urls, plan.web.basic_auth_users.empty() ? "" : " (basic authentication)");
 
     const int sig = poll_until_stopped(signals, o.poll_interval_seconds, o.common, state, [&] {
         try {
@@ -451,14 +482,18 @@ void add_run_command(CLI::App& app) {
     run->add_option("--xdp-mode", opts->xdp_mode, "native, generic, or auto (native, else generic with a warning)")
         ->capture_default_str()
         ->check(CLI::IsMember({"native", "generic", "auto"}));
-    run->add_option("--web.listen-address", opts->listen_address,
-                    "Address of the metrics endpoint: HOST:PORT, [IPv6]:PORT or :PORT")
-        ->capture_default_str();
+    run->add_option("--web.listen-address", opts->listen_addresses,
+                    "Address of the metrics endpoint (and of its landing page, /): HOST:PORT (a host name is "
+                    "resolved; its first IPv4 address, else its first IPv6 one), [IPv6]:PORT ([::]:PORT: every "
+                    "IPv6 address) or :PORT (every IPv4 address); repeatable, to listen on several")
+        ->capture_default_str()
+        ->type_name("ADDRESS");
     run->add_option("--web.telemetry-path", opts->telemetry_path, "Path of the metrics endpoint")
         ->capture_default_str();
     run->add_option("--web.config.file", opts->web_config_file,
                     "Web config file (Prometheus exporter-toolkit format): TLS certificate and key, "
-                    "bcrypt-hashed basic authentication users")
+                    "bcrypt-hashed basic authentication users. Read again on every request: user and password "
+                    "changes take effect without a restart (TLS changes at the next start)")
         ->type_name("FILE");
     run->add_option("--state-save-interval", *save,
                     "How often the per-country and unique-source figures are saved for a restarted agent "
@@ -476,9 +511,6 @@ void add_run_command(CLI::App& app) {
     run->add_option("--user", opts->user,
                     "Once attached, switch to this user (its pins and /run/darkscope are given to it)")
         ->type_name("NAME");
-    run->add_option("--log-level", opts->log_level, "trace, debug, info, warn, error")
-        ->capture_default_str()
-        ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
     run->callback([opts, poll, save] {
         opts->poll_interval_seconds = parse_duration_ns(*poll, "--poll-interval", {10 * kMillisecondNs, kHourNs}) / 1e9;
         opts->state_save_interval_seconds =

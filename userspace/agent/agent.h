@@ -24,7 +24,7 @@ struct RunOptions {
     LiveBackscatterOptions live_backscatter;
     std::vector<std::string> interfaces;
     std::string xdp_mode = "auto";
-    std::string listen_address = kDefaultListenAddress;
+    std::vector<std::string> listen_addresses = {kDefaultListenAddress};
     std::string telemetry_path = "/metrics";
     std::string web_config_file;  // empty: plain HTTP, no authentication
     double poll_interval_seconds = 1.0;
@@ -32,7 +32,6 @@ struct RunOptions {
     bool pass = false;
     std::string sensor_name;  // empty: derived from the interfaces
     bool keep_pinned = false;
-    std::string log_level = "info";
     std::string user;  // empty: stay root (with no capability) once attached
 };
 

@@ -7,12 +7,9 @@
 
 #include <utility>
 
+#include "buildinfo/build_info.h"
 #include "dataplane/names.h"
 #include "dataplane/service_names.h"
-
-#ifndef DARKSCOPE_VERSION
-#define DARKSCOPE_VERSION "unknown"
-#endif
 
 namespace darkscope {
 namespace {
@@ -378,9 +375,13 @@ std::vector<MetricFamily> Collector::Collect() const {
                                  MetricType::Counter);
     for (const auto& [file, n] : h.file_write_failures) add(write_failures, {{"file", file}}, static_cast<double>(n));
     out.push_back(std::move(write_failures));
-    auto build = family("darkscope_build_info", "Always 1; labels name the darkscope and libbpf versions.",
+    auto build = family("darkscope_build_info",
+                        "Always 1; labels name the darkscope version, its git revision and the libbpf version.",
                         MetricType::Gauge);
-    add(build, {{"libbpf_version", libbpf_version_string()}, {"version", DARKSCOPE_VERSION}}, 1);
+    add(build,
+        {{"libbpf_version", libbpf_version_string()}, {"revision", build_info().revision},
+         {"version", build_info().version}},
+        1);
     out.push_back(std::move(build));
     auto geo = family("darkscope_geoip_database_info", "Always 1 for each GeoIP database in use.", MetricType::Gauge);
     auto geo_ts = family("darkscope_geoip_database_build_timestamp_seconds",

@@ -8,13 +8,14 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <climits>
-
+#include <cstring>
 #include <mutex>
 #include <stdexcept>
 #include <vector>
 
-#include "web/basic_auth.h"
+#include "web/live_auth.h"
 #include "web/trusted_path.h"
 
 namespace darkscope {
@@ -54,21 +55,41 @@ int init_ssl(void* ctx, void*) {
 
 const std::string& load_ssl_compat();  // below, beside civetweb_tls_works()
 
+// The server civetweb's begin_request reaches (its user data is CivetServer's).
+std::atomic<MetricsServer*> serving{nullptr};
+
+int begin_request(mg_connection* conn) {
+    MetricsServer* server = serving.load();
+    return server ? server->on_request(conn) : 0;
+}
+
 }  // namespace
 
-MetricsServer::MetricsServer(const std::string& listening_port, const WebConfig& web, const std::string& path)
-    : path_(path), tls_(web.tls.has_value()) {
+MetricsServer::MetricsServer(const std::vector<std::string>& listening_ports, const WebConfig& web,
+                             const std::string& web_config_file, const std::string& path,
+                             std::function<LandingPage()> landing)
+    : landing_(std::move(landing)), path_(path), tls_(web.tls.has_value()) {
     if (tls_) check_tls(*web.tls);
+    if (!web_config_file.empty()) {
+        // Read once more now, as the user the agent runs as from here on: a file
+        // only root can read would refuse every scrape.
+        (void)read_web_config(web_config_file);
+        auth_ = std::make_unique<LiveAuth>(web_config_file, web);
+    }
+    std::string ports;
+    for (const std::string& p : listening_ports) ports += (ports.empty() ? "" : ",") + p + (tls_ ? "s" : "");
     // Each open connection holds a civetweb worker until its request is read or
     // request_timeout_ms passes: a few idle or half-sent connections must not leave
     // a scrape without a worker (docs/configuration.md, "The metrics endpoint").
-    std::vector<std::string> options = {"listening_ports", listening_port + (tls_ ? "s" : ""),
+    std::vector<std::string> options = {"listening_ports", ports,
                                         "num_threads", std::to_string(kWorkerThreads),
                                         "request_timeout_ms", std::to_string(kRequestTimeoutMs),
                                         "linger_timeout_ms", "0",
                                         "enable_keep_alive", "no"};
     CivetCallbacks callbacks;
     if (tls_) callbacks.init_ssl = init_ssl;
+    callbacks.begin_request = begin_request;
+    serving = this;
     std::lock_guard lock(tls_mu);
     starting_tls = tls_ ? &*web.tls : nullptr;
     tls_error.clear();
@@ -76,23 +97,38 @@ MetricsServer::MetricsServer(const std::string& listening_port, const WebConfig&
         exposer_ = std::make_unique<prometheus::Exposer>(options, &callbacks);
     } catch (const std::exception& e) {
         starting_tls = nullptr;
+        serving = nullptr;
         if (!tls_error.empty()) throw std::runtime_error("TLS: " + tls_error);
         throw std::runtime_error(e.what());
     }
     starting_tls = nullptr;
-    if (!web.basic_auth_users.empty()) {
-        auth_ = std::make_shared<BasicAuth>(web.basic_auth_users);
-        std::weak_ptr<BasicAuth> weak = auth_;
-        exposer_->RegisterAuth(
-            [weak](const std::string& user, const std::string& password) {
-                auto a = weak.lock();
-                return a && a->check(user, password);
-            },
-            "darkscope", path_);
-    }
 }
 
-MetricsServer::~MetricsServer() = default;
+MetricsServer::~MetricsServer() {
+    serving = nullptr;
+    exposer_.reset();  // joins civetweb's workers: none is left inside on_request
+}
+
+int MetricsServer::on_request(mg_connection* conn) {
+    if (auth_ && !auth_->allows(parse_basic_authorization(mg_get_header(conn, "Authorization")))) {
+        mg_printf(conn,
+                  "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"darkscope\"\r\n"
+                  "Content-Length: 0\r\nConnection: close\r\n\r\n");
+        return 401;
+    }
+    const mg_request_info* request = mg_get_request_info(conn);
+    const bool head = std::strcmp(request->request_method, "HEAD") == 0;
+    if (!request->local_uri || std::strcmp(request->local_uri, "/") != 0 ||
+        (!head && std::strcmp(request->request_method, "GET") != 0))
+        return 0;  // the metrics path, or civetweb's 404
+    const std::string body = landing_page_html(landing_());
+    mg_printf(conn,
+              "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: %zu\r\n"
+              "Connection: close\r\n\r\n",
+              body.size());
+    if (!head) mg_write(conn, body.data(), body.size());
+    return 200;
+}
 
 void MetricsServer::check_tls(const TlsServerConfig& tls) {
     std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> ctx(SSL_CTX_new(TLS_server_method()), &SSL_CTX_free);

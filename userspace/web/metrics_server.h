@@ -5,10 +5,15 @@
 // civetweb needs the compat library of civetweb_ssl_compat.c for it.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "web/landing_page.h"
 #include "web/web_config.h"
+
+struct mg_connection;
 
 namespace prometheus {
 class Exposer;
@@ -17,7 +22,7 @@ class Collectable;
 
 namespace darkscope {
 
-class BasicAuth;
+class LiveAuth;
 
 class MetricsServer {
 public:
@@ -27,10 +32,16 @@ public:
     static constexpr int kWorkerThreads = 32;
     static constexpr int kRequestTimeoutMs = 5000;
 
-    // listening_port is civetweb's form ("127.0.0.1:9817", "[::1]:9817").
-    // Throws std::runtime_error with one line when it cannot listen or the
-    // certificate and key cannot be used.
-    MetricsServer(const std::string& listening_port, const WebConfig& web, const std::string& path);
+    // listening_ports in civetweb's form ("127.0.0.1:9817", "[::1]:9817"), one or
+    // more. web_config_file: where web came from, absolute ("": no file, no
+    // authentication);
+    // its basic_auth_users are read again on every request (web/live_auth.h), for
+    // every path. landing: the page "/" serves, made per request. Only one
+    // MetricsServer may exist at a time (civetweb's callbacks reach it through a
+    // global). Throws std::runtime_error with one line when it cannot listen or
+    // the certificate and key cannot be used.
+    MetricsServer(const std::vector<std::string>& listening_ports, const WebConfig& web,
+                  const std::string& web_config_file, const std::string& path, std::function<LandingPage()> landing);
     ~MetricsServer();
     // Loads the certificate and key as the server will; throws std::runtime_error
     // "TLS: ..." when OpenSSL cannot use them. For checking before attaching.
@@ -43,10 +54,14 @@ public:
     static bool civetweb_tls_works();
     void serve(const std::weak_ptr<prometheus::Collectable>& collector);
     std::string scheme() const { return tls_ ? "https" : "http"; }
+    // civetweb's begin_request: authentication for every path, and the landing
+    // page. Returns the HTTP status it answered with, or 0 to let civetweb go on.
+    int on_request(mg_connection* conn);
 
 private:
-    std::unique_ptr<prometheus::Exposer> exposer_;
-    std::shared_ptr<BasicAuth> auth_;
+    std::unique_ptr<LiveAuth> auth_;
+    std::function<LandingPage()> landing_;
+    std::unique_ptr<prometheus::Exposer> exposer_;  // last: stopped first, while the above still exist
     std::string path_;
     bool tls_ = false;
 };

@@ -110,7 +110,7 @@ WebConfig parse_web_config(const std::string& text) {
     return cfg;
 }
 
-WebConfig load_web_config(const std::string& path) {
+WebConfig read_web_config(const std::string& path) {
     const auto fail = [&](const std::string& what) {
         return std::runtime_error("web config file " + path + ": " + what);
     };
@@ -128,11 +128,18 @@ WebConfig load_web_config(const std::string& path) {
         // Relative paths are relative to the web config file, as in exporter-toolkit.
         const size_t slash = path.rfind('/');
         const std::string dir = slash == std::string::npos ? "" : path.substr(0, slash + 1);
-        for (std::string* f : {&cfg.tls->cert_file, &cfg.tls->key_file}) {
+        for (std::string* f : {&cfg.tls->cert_file, &cfg.tls->key_file})
             if ((*f)[0] != '/') *f = dir + *f;
-            if (!std::ifstream(*f)) throw fail("cannot read " + *f + ": " + std::strerror(errno));
-        }
     }
+    return cfg;
+}
+
+WebConfig load_web_config(const std::string& path) {
+    WebConfig cfg = read_web_config(path);
+    if (cfg.tls)
+        for (const std::string* f : {&cfg.tls->cert_file, &cfg.tls->key_file})
+            if (!std::ifstream(*f))
+                throw std::runtime_error("web config file " + path + ": cannot read " + *f + ": " + std::strerror(errno));
     return cfg;
 }
 

@@ -22,6 +22,7 @@ struct TlsServerConfig {
     std::string cert_file;  // PEM: the certificate, then any intermediates
     std::string key_file;   // PEM: its private key
     bool tls13_only = false;
+    bool operator==(const TlsServerConfig&) const = default;
 };
 
 struct WebConfig {
@@ -33,9 +34,14 @@ struct WebConfig {
 // naming the key. Touches no file (the fuzz target runs it on arbitrary bytes).
 WebConfig parse_web_config(const std::string& yaml_text);
 
-// Reads and parses the file, and checks that the certificate and key files it
-// names can be read; throws std::runtime_error "web config file PATH: ...".
+// Reads and parses the file (relative certificate and key paths made relative to
+// the file's directory); throws std::runtime_error "web config file PATH: ...".
+WebConfig read_web_config(const std::string& path);
+
+// read_web_config, and checks that the certificate and key files it names can be
+// read; throws std::runtime_error "web config file PATH: ...".
 WebConfig load_web_config(const std::string& path);
+
 
 // True for a well-formed bcrypt hash: $2a$, $2b$ or $2y$, a cost of 04 to 31,
 // and 53 characters of bcrypt's base64.
