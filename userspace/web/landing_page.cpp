@@ -1,21 +1,8 @@
 #include "web/landing_page.h"
 
-namespace darkscope {
+#include "text/html_escape.h"
 
-std::string html_escape(const std::string& text) {
-    std::string out;
-    for (const char c : text) {
-        switch (c) {
-        case '&': out += "&amp;"; break;
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '"': out += "&quot;"; break;
-        case '\'': out += "&#39;"; break;
-        default: out += c;
-        }
-    }
-    return out;
-}
+namespace darkscope {
 
 std::string landing_page_html(const LandingPage& page) {
     const std::string path = html_escape(page.telemetry_path);

@@ -19,7 +19,4 @@ struct LandingPage {
 
 std::string landing_page_html(const LandingPage& page);
 
-// & < > " ' as entities.
-std::string html_escape(const std::string& text);
-
 }  // namespace darkscope
