@@ -32,6 +32,19 @@ uint32_t key_slot(const ds_source_key& k) {
     return DS_PORT_SLOTS;
 }
 
+ds_counter plus(ds_counter a, const ds_counter& b) {
+    a.packets += b.packets;
+    a.bytes += b.bytes;
+    return a;
+}
+
+// Exact in unsigned arithmetic whenever the sum it undoes included b.
+ds_counter minus(ds_counter a, const ds_counter& b) {
+    a.packets -= b.packets;
+    a.bytes -= b.bytes;
+    return a;
+}
+
 }  // namespace
 
 Accumulator::Accumulator(AccumulatorConfig config)
@@ -51,6 +64,7 @@ Accumulator::Accumulator(AccumulatorConfig config)
     stats_.assign(DS_STATS_ENTRIES, ds_counter{});
     port_stats_.assign(DS_PORT_SLOTS * DS_PORTS_PER_SLOT, ds_counter{});
     ports_today_.assign(DS_PORT_SLOTS * DS_PORTS_PER_SLOT, 0);
+    rebuild_port_views();  // the tracked ports are labelled before any update
     countries_.push_back("");  // index 0: not looked up
     signatures_ = SignatureBook(config_.signatures);
 }
@@ -67,10 +81,7 @@ std::string Accumulator::day_of(int64_t unix_ns) const {
 
 bool Accumulator::is_labelled(uint32_t slot, uint16_t port) const {
     if (is_icmp_slot(slot)) return true;  // ICMP types are a small fixed set: all labelled
-    if (std::find(config_.tracked_ports.begin(), config_.tracked_ports.end(), port) != config_.tracked_ports.end())
-        return true;
-    auto it = admitted_.find(slot);
-    return it != admitted_.end() && it->second.count(port);
+    return labelled_[DS_PORT_INDEX(slot, port)];
 }
 
 uint32_t Accumulator::label_id(uint32_t slot, uint16_t port) const {
@@ -84,41 +95,114 @@ PortLabel Accumulator::label_of(uint32_t id) const {
     return {slot_protocol_name(slot), std::to_string(id & 0xffff)};
 }
 
-void Accumulator::admit_busy_ports(const std::vector<ds_counter>& exported) {
+void Accumulator::admit_busy_ports(const std::vector<std::pair<uint32_t, ds_counter>>& candidates) {
+    // Only a port whose count moved can have become busy: at the last update every
+    // busy port was admitted, unless the cap was reached (and then nothing is).
     for (uint32_t slot : {DS_SLOT_TCP_DST, DS_SLOT_UDP_DST}) {
         auto& admitted = admitted_[slot];
         if (admitted.size() >= config_.max_auto_ports) continue;
         // Busiest first, so the cap keeps the ports that matter.
         std::vector<std::pair<uint64_t, uint16_t>> busy;
-        for (uint32_t port = 0; port < DS_PORTS_PER_SLOT; ++port) {
-            const ds_counter& c = port_stats_[DS_PORT_INDEX(slot, port)];
-            if (c.packets >= config_.auto_admit_packets && !is_labelled(slot, static_cast<uint16_t>(port)))
-                busy.emplace_back(c.packets, static_cast<uint16_t>(port));
+        std::map<uint16_t, ds_counter> exported;
+        for (const auto& [index, before] : candidates) {
+            const uint16_t port = static_cast<uint16_t>(index % DS_PORTS_PER_SLOT);
+            if (index / DS_PORTS_PER_SLOT != slot || is_labelled(slot, port)) continue;
+            const ds_counter& c = port_stats_[index];
+            if (c.packets < config_.auto_admit_packets) continue;
+            busy.emplace_back(c.packets, port);
+            exported[port] = before;
         }
         std::sort(busy.rbegin(), busy.rend());
         for (auto& [packets, port] : busy) {
             if (admitted.size() >= config_.max_auto_ports) break;
             // What "other" already carried of the port stays there (it never shrinks).
-            admitted[port] = exported[DS_PORT_INDEX(slot, port)];
+            admitted[port] = exported[port];
+            const uint32_t index = DS_PORT_INDEX(slot, port);
+            labelled_[index] = true;
+            unlabelled_[slot] = minus(unlabelled_[slot], port_stats_[index]);
         }
     }
 }
 
-void Accumulator::update(const KernelCounters& k) {
-    std::lock_guard lock(mu_);
-    if (k.stats.size() == stats_.size()) stats_ = k.stats;
-    if (k.port_stats.size() == port_stats_.size()) {
-        // The counts "other" was last exported with: a port admitted now keeps only
-        // those there, so a burst within one scrape interval is in its series alone.
-        std::vector<ds_counter> exported = std::move(port_stats_);
-        port_stats_ = k.port_stats;
-        admit_busy_ports(exported);  // only new port counts can make a port busy
+void Accumulator::rebuild_port_views() {
+    labelled_.assign(port_stats_.size(), false);
+    for (uint32_t slot = 0; slot < DS_PORT_SLOTS; ++slot) {
+        if (is_icmp_slot(slot)) continue;
+        for (uint16_t port : config_.tracked_ports) labelled_[DS_PORT_INDEX(slot, port)] = true;
+        if (const auto it = admitted_.find(slot); it != admitted_.end())
+            for (const auto& [port, _] : it->second) labelled_[DS_PORT_INDEX(slot, port)] = true;
     }
+    unlabelled_.fill(ds_counter{});
+    icmp_types_.clear();
+    for (uint32_t i = 0; i < port_stats_.size(); ++i) {
+        const uint32_t slot = i / DS_PORTS_PER_SLOT;
+        const ds_counter& c = port_stats_[i];
+        if (is_icmp_slot(slot)) {
+            ds_counter& t = icmp_types_[label_id(slot, static_cast<uint16_t>(i % DS_PORTS_PER_SLOT))];
+            t = plus(t, c);
+        } else if (!labelled_[i]) {
+            unlabelled_[slot] = plus(unlabelled_[slot], c);
+        }
+    }
+}
+
+void Accumulator::update_ports(const std::vector<ds_counter>& ports, const std::vector<uint32_t>& changed) {
+    if (ports.size() != port_stats_.size()) return;
+    // The first time (and after load()) every port is a candidate for admission.
+    std::vector<uint32_t> every;
+    const bool rebuild = rebuild_ports_;
+    if (rebuild) {
+        rebuild_port_views();
+        rebuild_ports_ = false;
+        every.resize(ports.size());
+        for (uint32_t i = 0; i < every.size(); ++i) every[i] = i;
+    }
+    // The counts "other" was last exported with: a port admitted now keeps only
+    // those there, so a burst within one scrape interval is in its series alone.
+    std::vector<std::pair<uint32_t, ds_counter>> candidates;
+    for (uint32_t i : rebuild ? every : changed) {
+        const ds_counter before = port_stats_[i], now = ports[i];
+        const bool moved = before.packets != now.packets || before.bytes != now.bytes;
+        if (!moved && !rebuild) continue;
+        port_stats_[i] = now;
+        const uint32_t slot = i / DS_PORTS_PER_SLOT;
+        if (is_icmp_slot(slot)) {
+            ds_counter& t = icmp_types_[label_id(slot, static_cast<uint16_t>(i % DS_PORTS_PER_SLOT))];
+            t = plus(minus(t, before), now);
+        } else if (!labelled_[i]) {
+            unlabelled_[slot] = plus(minus(unlabelled_[slot], before), now);
+        }
+        if (slot == DS_SLOT_TCP_DST || slot == DS_SLOT_UDP_DST) candidates.emplace_back(i, before);
+    }
+    admit_busy_ports(candidates);  // only new port counts can make a port busy
+}
+
+void Accumulator::update_counters(const KernelCounters& k) {
+    if (k.stats.size() == stats_.size()) stats_ = k.stats;
     tools_ = tool_counts(k.tool_stats);
     signatures_.update(k.signatures);
     for (const SourcePortDestEntry& e : k.source_port_dests)
         source_port_dests_.add_total(uint32_t{e.key.proto} << 16 | e.key.sport, e.key.dport, e.counter.packets);
     source_port_dests_.admit();
+}
+
+void Accumulator::update(const KernelCounters& k) {
+    std::lock_guard lock(mu_);
+    if (k.port_stats.size() == port_stats_.size()) {
+        std::vector<uint32_t> changed;
+        for (uint32_t i = 0; i < port_stats_.size(); ++i)
+            if (k.port_stats[i].packets != port_stats_[i].packets || k.port_stats[i].bytes != port_stats_[i].bytes)
+                changed.push_back(i);
+        update_ports(k.port_stats, changed);
+    }
+    update_counters(k);
+}
+
+void Accumulator::update(const KernelCounters& k, const std::vector<ds_counter>& ports,
+                         const std::vector<uint32_t>& changed) {
+    std::lock_guard lock(mu_);
+    update_ports(ports, changed);
+    update_counters(k);
 }
 
 void Accumulator::update_signatures(const std::vector<SignatureEntry>& signatures) {
@@ -158,7 +242,8 @@ void Accumulator::roll_day(const std::string& day) {
     label_sources_.clear();
     country_sources_.clear();
     tool_sources_.fill(0);
-    std::fill(ports_today_.begin(), ports_today_.end(), 0);
+    for (uint32_t i : ports_today_used_) ports_today_[i] = 0;
+    ports_today_used_.clear();
     country_packets_today_.clear();
     combinations_.new_day();
     today_ = day;
@@ -211,7 +296,9 @@ void Accumulator::add_sources(const std::vector<SourceEntry>& entries,
         const uint32_t slot = key_slot(e.key);
         if (slot == DS_PORT_SLOTS) continue;
         // ICMP by type (codes summed), as the port families label it.
-        ports_today_[DS_PORT_INDEX(slot, is_icmp_slot(slot) ? e.key.port >> 8 : e.key.port)] += e.value.packets;
+        const uint32_t today_index = DS_PORT_INDEX(slot, is_icmp_slot(slot) ? e.key.port >> 8 : e.key.port);
+        if (!ports_today_[today_index] && e.value.packets) ports_today_used_.push_back(today_index);
+        ports_today_[today_index] += e.value.packets;
         // A source past day_max_sources is in no combination: the per-source set is
         // what it would need (docs/metrics.md says so of the combination figures).
         if (counted && (slot == DS_SLOT_TCP_DST || slot == DS_SLOT_UDP_DST))
@@ -283,36 +370,22 @@ Snapshot Accumulator::snapshot() const {
     s.stats = stats_;
     s.signature_top = signatures_.top();
     s.signature_export = signatures_.exported();
-    for (uint32_t slot : kProbeSlots) {
-        ds_counter other{};
-        const auto admitted_it = admitted_.find(slot);
-        for (uint32_t port = 0; port < DS_PORTS_PER_SLOT; ++port) {
-            const ds_counter& c = port_stats_[DS_PORT_INDEX(slot, port)];
-            const uint16_t p = static_cast<uint16_t>(port);
-            if (is_icmp_slot(slot)) {
-                if (!c.packets) continue;
-                ds_counter& dst = s.port_packets[label_of(label_id(slot, p))];
-                dst.packets += c.packets;
-                dst.bytes += c.bytes;
-                continue;
+    for (uint32_t slot : {DS_SLOT_TCP_DST, DS_SLOT_UDP_DST}) {
+        // The port's series carries every packet from its first; what came before its
+        // admission also stays in "other" (already exported there), so no counter
+        // ever goes back (docs/metrics.md, "Admitted labels").
+        ds_counter other = unlabelled_[slot];
+        for (uint16_t port : config_.tracked_ports)
+            s.port_packets[label_of(label_id(slot, port))] = port_stats_[DS_PORT_INDEX(slot, port)];
+        if (const auto it = admitted_.find(slot); it != admitted_.end())
+            for (const auto& [port, base] : it->second) {
+                other = plus(other, base);
+                s.port_packets[label_of(label_id(slot, port))] = port_stats_[DS_PORT_INDEX(slot, port)];
             }
-            if (!is_labelled(slot, p)) {
-                other.packets += c.packets;
-                other.bytes += c.bytes;
-                continue;
-            }
-            ds_counter base{};
-            if (admitted_it != admitted_.end())
-                if (auto a = admitted_it->second.find(p); a != admitted_it->second.end()) base = a->second;
-            other.packets += base.packets;
-            other.bytes += base.bytes;
-            // The port's series carries every packet from its first; what came before its
-            // admission also stays in "other" (already exported there), so no counter
-            // ever goes back (docs/metrics.md, "Admitted labels").
-            s.port_packets[label_of(label_id(slot, p))] = c;
-        }
-        if (!is_icmp_slot(slot)) s.port_packets[{slot_protocol_name(slot), "other"}] = other;
+        s.port_packets[{slot_protocol_name(slot), "other"}] = other;
     }
+    for (const auto& [id, c] : icmp_types_)
+        if (c.packets) s.port_packets[label_of(id)] = c;
     for (uint32_t id : labels_seen_) {
         auto it = label_sources_.find(id);
         s.port_sources[label_of(id)] =
@@ -349,9 +422,9 @@ Snapshot Accumulator::snapshot() const {
 void Accumulator::fill_ports_today(Snapshot& s) const {
     for (uint32_t slot : kProbeSlots) {
         std::vector<PortToday> rows;
-        for (uint32_t port = 0; port < DS_PORTS_PER_SLOT; ++port)
-            if (const uint64_t n = ports_today_[DS_PORT_INDEX(slot, port)])
-                rows.push_back({slot_protocol_name(slot), static_cast<uint16_t>(port), n});
+        for (uint32_t i : ports_today_used_)
+            if (i / DS_PORTS_PER_SLOT == slot)
+                rows.push_back({slot_protocol_name(slot), static_cast<uint16_t>(i % DS_PORTS_PER_SLOT), ports_today_[i]});
         // Busiest first, then by port, so that equal counts keep a stable order.
         const auto busier = [](const PortToday& a, const PortToday& b) {
             return a.packets != b.packets ? a.packets > b.packets : a.port < b.port;

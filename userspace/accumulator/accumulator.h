@@ -129,6 +129,12 @@ public:
     // Replaces the kernel snapshot (DataPlane::read_counters()). An empty
     // port_stats keeps the previous one (the live poll leaves it to scrapes).
     void update(const KernelCounters& counters);
+    // The same with the per-port array given apart (counters.port_stats is ignored):
+    // `ports` is the whole array, of which only the entries at `changed` can differ
+    // from the array given last (replay's PortStatsMirror knows which), so the update
+    // costs what changed instead of 393,216 entries (issue #17).
+    void update(const KernelCounters& counters, const std::vector<ds_counter>& ports,
+                const std::vector<uint32_t>& changed);
     // Only the signatures map (replay between two reads of the counters): admits busy
     // source ports, so that they are watched from then on.
     void update_signatures(const std::vector<SignatureEntry>& signatures);
@@ -172,7 +178,12 @@ private:
     uint32_t label_id(uint32_t slot, uint16_t port) const;  // bit 31: the slot's "other"
     PortLabel label_of(uint32_t id) const;
     bool is_labelled(uint32_t slot, uint16_t port) const;
-    void admit_busy_ports(const std::vector<ds_counter>& exported);
+    void update_counters(const KernelCounters& k);  // under mu_: all but the port array
+    // Under mu_: takes the entries at `changed` from `ports`, keeping the views below.
+    void update_ports(const std::vector<ds_counter>& ports, const std::vector<uint32_t>& changed);
+    void rebuild_port_views();  // under mu_: the views below from scratch
+    // Admits the busy ports among these (index, count last exported) pairs.
+    void admit_busy_ports(const std::vector<std::pair<uint32_t, ds_counter>>& candidates);
     void fill_ports_today(Snapshot& s) const;  // under mu_
     // Under mu_: the source's state today, added if new; a scratch one (not kept) when
     // the set is full. Feeds the sketches and the exact counts of a source it keeps.
@@ -195,11 +206,19 @@ private:
     // Per protocol slot: admitted port -> kernel count at admission (so "other"
     // keeps what it had and never shrinks).
     std::map<uint32_t, std::map<uint16_t, ds_counter>> admitted_;
+    // Views of port_stats_ kept up to date entry by entry, so that neither an update
+    // nor a snapshot walks the 65,536 ports of a slot (replay samples thousands of
+    // times: issue #17). Rebuilt whole at the first update and after load().
+    std::vector<bool> labelled_;  // by port index: tracked or admitted
+    std::array<ds_counter, DS_PORT_SLOTS> unlabelled_{};  // per slot: its ports not labelled, summed
+    std::map<uint32_t, ds_counter> icmp_types_;  // ICMP(v6) label_id -> its codes summed
+    bool rebuild_ports_ = true;
     std::vector<std::string> countries_;               // index -> ISO code
     std::unordered_map<std::string, uint16_t> country_index_;
     std::map<std::string, ds_counter> country_packets_;
     // Today's attributed probe packets per (probe slot, port) and per country index.
     std::vector<uint64_t> ports_today_;  // kTodaySlots x 65,536
+    std::vector<uint32_t> ports_today_used_;  // the indices of ports_today_ not 0, in no order
     std::unordered_map<uint16_t, uint64_t> country_packets_today_;
     std::unordered_map<AddrKey, SourceDay, AddrHash> today_sources_;
     std::unordered_map<uint32_t, uint64_t> label_sources_;  // label_id -> sources today

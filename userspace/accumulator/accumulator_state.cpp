@@ -251,6 +251,11 @@ void Accumulator::load(std::istream& in) {
     std::swap(yesterday_estimated_, s.yesterday_estimated_);
     std::swap(ports_today_, s.ports_today_);
     std::swap(country_packets_today_, s.country_packets_today_);
+    ports_today_used_.clear();
+    for (uint32_t i = 0; i < ports_today_.size(); ++i)
+        if (ports_today_[i]) ports_today_used_.push_back(i);
+    rebuild_port_views();  // other admitted ports
+    rebuild_ports_ = true;  // and every port a candidate for admission again
 }
 
 }  // namespace darkscope

@@ -35,6 +35,7 @@ void PortStatsMirror::note(const std::vector<SourceEntry>& entries) {
 
 const std::vector<ds_counter>& PortStatsMirror::read(const DataPlane& dp, const std::vector<ds_counter>& stats) {
     const uint64_t expected = port_class_packets(stats);
+    last_read_.clear();
     if (!ports_.empty() && packets_ != expected) {
         std::sort(changed_.begin(), changed_.end());
         changed_.erase(std::unique(changed_.begin(), changed_.end()), changed_.end());
@@ -42,9 +43,15 @@ const std::vector<ds_counter>& PortStatsMirror::read(const DataPlane& dp, const 
         dp.read_port_stats_at(changed_, ports_);
         for (uint32_t i : changed_) packets_ += ports_[i].packets;
         entry_reads_ += changed_.size();
+        last_read_ = changed_;
     }
     if (ports_.empty() || packets_ != expected) {
-        ports_ = dp.read_port_stats();
+        std::vector<ds_counter> whole = dp.read_port_stats();
+        last_read_.clear();
+        for (uint32_t i = 0; i < whole.size(); ++i)
+            if (ports_.empty() || whole[i].packets != ports_[i].packets || whole[i].bytes != ports_[i].bytes)
+                last_read_.push_back(i);
+        ports_ = std::move(whole);
         packets_ = 0;
         for (const ds_counter& c : ports_) packets_ += c.packets;
         full_reads_++;

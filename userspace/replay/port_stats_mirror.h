@@ -23,6 +23,9 @@ public:
     // The whole array as DataPlane::read_port_stats() would read it now, given the
     // stats array read just before (nothing may run in between).
     const std::vector<ds_counter>& read(const DataPlane& dp, const std::vector<ds_counter>& stats);
+    // The indices that read() took anew (a superset of the entries that changed),
+    // for Accumulator::update().
+    const std::vector<uint32_t>& last_read() const { return last_read_; }
     uint64_t full_reads() const { return full_reads_; }
     uint64_t entry_reads() const { return entry_reads_; }
 
@@ -30,6 +33,7 @@ private:
     std::vector<ds_counter> ports_;   // empty until the first (whole) read
     uint64_t packets_ = 0;            // the packets in ports_
     std::vector<uint32_t> changed_;   // indices noted since the last read
+    std::vector<uint32_t> last_read_;
     uint64_t full_reads_ = 0, entry_reads_ = 0;
 };
 

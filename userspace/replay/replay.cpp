@@ -134,9 +134,9 @@ ReplayResult replay(const std::vector<std::string>& files, const ReplayOptions& 
         KernelCounters counters;
         if (options.on_interval || final) {
             counters = dp.read_counters(/*port_stats=*/false);
-            counters.port_stats = ports.read(dp, counters.stats);
+            const std::vector<ds_counter>& port_stats = ports.read(dp, counters.stats);
             counters.stats[DS_STATS_MALFORMED(DS_MAL_ETH_TRUNCATED)].packets += runts;
-            acc.update(counters);
+            acc.update(counters, port_stats, ports.last_read());
         } else {
             acc.update_signatures(dp.read_signatures());
         }
