@@ -95,7 +95,9 @@ DataPlane::DataPlane(const DataPlaneConfig& config) : config_(config) {
     skel_->rodata->cfg_cache_cpus = static_cast<uint32_t>(cpus_);
     bpf_map__set_max_entries(skel_->maps.source_cache, SourceCache::map_entries(cpus_, cache_slots_per_cpu_));
 
-    bpf_map__set_max_entries(skel_->maps.sources_a, config_.source_map_entries);
+    if (config_.pin_dir.empty() && config_.small_source_buffer && config_.small_source_buffer < config_.source_map_entries)
+        small_buffer_ = config_.small_source_buffer;
+    bpf_map__set_max_entries(skel_->maps.sources_a, small_buffer_ ? small_buffer_ : config_.source_map_entries);
     bpf_map__set_max_entries(skel_->maps.sources_b, config_.source_map_entries);
     bpf_map__set_max_entries(skel_->maps.signatures, config_.signature_map_entries);
     // The outer map's inner map is only a shape for the kernel, which compares
@@ -352,6 +354,12 @@ std::vector<SourceEntry> DataPlane::drain_sources(bool swap) {
         cache_->drain_generation(gen, cached);
     } else {
         out = drain_map(bpf_map__fd(maps[active_buffer_]));
+        if (small_buffer_ && active_buffer_ == 1) {  // spilled: back to the small buffer, now empty
+            const int fd_a = bpf_map__fd(maps[0]);
+            if (bpf_map_update_elem(bpf_map__fd(skel_->maps.active_sources), &zero, &fd_a, BPF_ANY))
+                throw error("switching the per-source map", errno);
+            active_buffer_ = 0;
+        }
         // Only a crashed agent's pinned maps can hold entries in the idle buffer:
         // unpinned (replay) it stays empty, and walking its buckets would double the
         // cost of every drain.
@@ -363,10 +371,33 @@ std::vector<SourceEntry> DataPlane::drain_sources(bool swap) {
         cache_->drain_generation(1, cached);
     }
     merge_cache_entries(out, cached);
+    runs_since_drain_ = 0;
     return out;
 }
 
+void DataPlane::spill_sources() {
+    static_assert(sizeof(ds_source_value) % 8 == 0, "per-CPU values are laid out 8-byte aligned");
+    const int fd_a = bpf_map__fd(skel_->maps.sources_a), fd_b = bpf_map__fd(skel_->maps.sources_b);
+    std::vector<ds_source_key> keys;
+    std::vector<ds_source_value> values;
+    for_each_percpu_entry<ds_source_key, ds_source_value>(
+        fd_a, true, "moving the per-source map", [&](const ds_source_key& key, std::span<const ds_source_value> cpus) {
+            keys.push_back(key);
+            values.insert(values.end(), cpus.begin(), cpus.end());
+        });
+    uint32_t count = static_cast<uint32_t>(keys.size()), zero = 0;
+    LIBBPF_OPTS(bpf_map_batch_opts, opts);
+    if (count && bpf_map_update_batch(fd_b, keys.data(), values.data(), &count, &opts))
+        throw error("moving the per-source map", errno);
+    if (bpf_map_update_elem(bpf_map__fd(skel_->maps.active_sources), &zero, &fd_b, BPF_ANY))
+        throw error("switching the per-source map", errno);
+    active_buffer_ = 1;
+}
+
 int DataPlane::test_run(const void* frame, uint32_t len, uint32_t repeat, uint32_t* duration_ns) {
+    // Each run adds at most one key: spill before the small buffer could be full.
+    if (small_buffer_ && active_buffer_ == 0 && runs_since_drain_ + repeat > small_buffer_) spill_sources();
+    runs_since_drain_ += repeat;
     LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = len, .repeat = static_cast<int>(repeat));
     if (int err = bpf_prog_test_run_opts(prog_fd(), &opts)) throw error("BPF_PROG_TEST_RUN", err);
     if (duration_ns) *duration_ns = opts.duration;

@@ -30,6 +30,13 @@ struct DataPlaneConfig {
     uint8_t source_prefix_v4 = 32;   // per-source aggregation, bits
     uint8_t source_prefix_v6 = 64;
     uint32_t source_map_entries = DS_SOURCE_MAP_DEFAULT_ENTRIES;  // per buffer
+    // Replay (nothing pinned, drains without swap): when smaller than
+    // source_map_entries, sources_a gets only this many entries and is the buffer
+    // the program fills, so that a drain walks its few buckets instead of 262,144
+    // (issue #17). Before a test_run() could find it full, its entries move to
+    // sources_b (source_map_entries), filled until the next drain: a drain period
+    // still holds source_map_entries keys, no more, no fewer. 0: both buffers full size.
+    uint32_t small_source_buffer = 0;
     // Per-CPU source cache slots in front of the hash (per CPU and generation,
     // rounded down to a power of two); 0 turns the cache off.
     uint32_t source_cache_slots = DS_SOURCE_CACHE_DEFAULT_SLOTS;
@@ -127,6 +134,9 @@ private:
     std::vector<bpf_map*> pinned_maps() const;
     void fill_prefixes(int map_fd, const std::vector<Prefix>& prefixes, const char* what);
     std::vector<SourceEntry> drain_map(int map_fd);
+    // Moves sources_a's entries, per-CPU values as they are, into sources_b and
+    // makes that the buffer the program fills (small_source_buffer).
+    void spill_sources();
 
     // The libbpf skeleton, destroyed (programs unloaded, maps closed) with its owner.
     struct SkeletonDeleter {
@@ -136,6 +146,8 @@ private:
     DataPlaneConfig config_;
     std::unique_ptr<darkscope_bpf, SkeletonDeleter> skel_;
     int active_buffer_ = 0;  // which of sources_a/sources_b the program fills
+    uint32_t small_buffer_ = 0;     // sources_a's entries when small_source_buffer applies, else 0
+    uint64_t runs_since_drain_ = 0;  // test_run() frames since the last drain: sources_a's keys at most
     int cpus_ = 0;           // possible CPUs: the source cache has a part for each
     uint32_t cache_slots_per_cpu_ = 0;
     std::unique_ptr<SourceCache> cache_;

@@ -22,6 +22,10 @@ namespace {
 // is passed cut to that size (its byte count is then the cut size).
 constexpr uint32_t kMinFrame = 14;
 constexpr uint32_t kMaxFrame = 3500;
+// Entries of the per-source buffer filled first (DataPlaneConfig::small_source_buffer):
+// a drain walks every bucket, and replay drains once per second of capture time that
+// has frames, thousands of times for a sparse capture of a few days.
+constexpr uint32_t kSourceBuffer = 4096;
 
 std::string addr_key(const ds_source_key& k) {
     std::string s(17, '\0');
@@ -94,6 +98,7 @@ uint64_t file_size(const std::string& path) {
 ReplayResult replay(const std::vector<std::string>& files, const ReplayOptions& options) {
     DataPlaneConfig dpc = options.dataplane;
     dpc.dns_events_per_second = 0;  // every DNS frame of the capture is read, at any speed
+    dpc.small_source_buffer = kSourceBuffer;  // drains walk 4,096 buckets while seconds are sparse
     DataPlane dp(dpc);
     Accumulator acc(options.accumulator);
     ReplayResult result;
