@@ -5,54 +5,20 @@
 //   backfill   `darkscope replay --openmetrics FILE` (and the file's size and lines)
 //   import     `promtool tsdb create-blocks-from openmetrics FILE DIR`
 //   bench/backfill_bench [--interval D] [--darkscope PATH]   (PATH: another build, to compare)
-#include <sys/resource.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
 
+#include "process_cost.h"
 #include "support/sparse_capture.h"
 
 namespace fs = std::filesystem;
+using darkscope::bench::Cost;
+using darkscope::bench::run;
 
 namespace {
-
-struct Cost {
-    double wall = 0, user = 0, sys = 0;
-    int status = -1;
-};
-
-double seconds(const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; }
-
-// Runs argv with stdout and stderr to /dev/null and measures it.
-Cost run(const std::vector<std::string>& argv) {
-    std::fflush(stdout);  // or the child flushes our buffer again when it reopens stdout
-    const auto t0 = std::chrono::steady_clock::now();
-    const pid_t pid = fork();
-    if (pid == 0) {
-        if (!std::freopen("/dev/null", "w", stdout) || !std::freopen("/dev/null", "w", stderr)) _exit(126);
-        std::vector<char*> args;
-        for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-        args.push_back(nullptr);
-        execvp(args[0], args.data());
-        _exit(127);
-    }
-    Cost c;
-    if (pid < 0) return c;
-    int st = 0;
-    rusage ru{};
-    wait4(pid, &st, 0, &ru);
-    c.wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    c.user = seconds(ru.ru_utime);
-    c.sys = seconds(ru.ru_stime);
-    c.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    return c;
-}
 
 void row(const char* what, const Cost& c, const std::string& extra = "") {
     std::printf("| %s | %.2f | %.2f | %.2f | %s%s |\n", what, c.wall, c.user, c.sys,

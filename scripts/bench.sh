@@ -7,7 +7,7 @@
 # CPU per packet. The live traffic comes from live frames where the kernel allows
 # them, else from an AF_PACKET relay; every table names which. Prints the tables and
 # appends them, with date, machine and command, to bench/RESULTS.md.
-# Bounded: every benchmark has its own time limit, under 15 minutes in all; each one
+# Bounded: every benchmark has its own time limit, under 20 minutes in all; each one
 # removes what it made (namespaces, links, pins) however it ends.
 #   scripts/bench.sh [--quick]     --quick: one short live round
 set -euo pipefail
@@ -16,7 +16,7 @@ build=${BUILD_DIR:-build}
 quick=()
 [ "${1:-}" = "--quick" ] && quick=(--quick)
 cmake -B "$build" >/dev/null
-cmake --build "$build" -j2 --target bpf_bench replay_bench agent_bench dns_flood_bench live_bench flood_tests report_bench backfill_bench darkscope
+cmake --build "$build" -j2 --target bpf_bench replay_bench agent_bench dns_flood_bench live_bench flood_tests report_bench backfill_bench alternating_days_bench darkscope
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 busy=$(cut -d' ' -f1 /proc/loadavg)
@@ -36,6 +36,8 @@ step 90 "$build/bench/agent_bench" 5
 step 60 "$build/bench/dns_flood_bench" 1000000
 # replay --openmetrics of a sparse three-day capture, beside tshark and a plain replay.
 step 300 "$build/bench/backfill_bench"
+# replay of captures alternating between two days frame by frame: 400, 4,000, 40,000 frames.
+step 300 "$build/bench/alternating_days_bench"
 # darkscope report over a quarter of ten sensors, backfilled (about 5 min of setup).
 step 480 "$build/bench/report_bench" 3
 # Floods of 10 million spoofed sources, and a kill -9 of the agent during one
