@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 
+#include <array>
 #include <sstream>
 
 #include "accumulator/accumulator.h"
@@ -191,4 +192,86 @@ TEST(AccumulatorState, UnusableFilesAreRefused) {
     EXPECT_EQ(refusal({.tracked_ports = {22}}, good),
               "written with other --track-port or --day-boundary-timezone settings");
     EXPECT_EQ(refusal({.tracked_ports = {445}}, good), "");
+}
+
+namespace {
+
+// Writes the state file as format version 3 laid it out (before the sketches of
+// --day-max-sources), field by field, the way an agent of that version saved it.
+class V3File {
+public:
+    template <typename T>
+    V3File& pod(const T& v) {
+        out_.write(reinterpret_cast<const char*>(&v), sizeof v);
+        return *this;
+    }
+    V3File& str(const std::string& s) {
+        pod<uint64_t>(s.size());
+        out_.write(s.data(), static_cast<std::streamsize>(s.size()));
+        return *this;
+    }
+    V3File& source(const char* v4) {
+        SourceAddr a;
+        a.family = DS_FAMILY_IPV4;
+        inet_pton(AF_INET, v4, a.addr);
+        return pod(a);
+    }
+    std::string bytes() const { return out_.str(); }
+
+private:
+    std::ostringstream out_;
+};
+
+}  // namespace
+
+// An agent upgraded mid-day loads the version 3 file its predecessor wrote: the day's
+// sources survive, nothing is estimated, and past the cap the estimates include them.
+TEST(AccumulatorState, AVersion3FileLoadsAndItsSourcesStayCounted) {
+    const uint32_t tcp445 = (DS_SLOT_TCP_DST << 16) | 445;
+    const uint16_t jp = 1, us = 2;  // indexes in the country table, after ZZ
+    V3File f;
+    f.pod(std::array<char, 8>{'D', 'S', 'A', 'C', 'C', 0, 0, 3});
+    f.str("UTC|100|50,445").str("2024-10-04");
+    f.pod<uint64_t>(3).str("ZZ").str("JP").str("US");
+    f.pod<uint64_t>(2).str("JP").pod(ds_counter{7, 420}).str("US").pod(ds_counter{5, 300});  // per-country packets
+    f.pod<uint64_t>(0);                                                                     // no admitted ports
+    f.pod<uint64_t>(3);  // today's sources: address, country, tools, labels
+    f.source("203.0.113.1").pod(jp).pod<uint8_t>(1).pod<uint64_t>(1).pod(tcp445);
+    f.source("203.0.113.2").pod(jp).pod<uint8_t>(0).pod<uint64_t>(1).pod(tcp445);
+    f.source("203.0.113.200").pod(us).pod<uint8_t>(0).pod<uint64_t>(0);
+    f.pod<uint64_t>(1).pod(tcp445).pod<uint64_t>(2);                     // label sources
+    f.pod<uint64_t>(2).pod(jp).pod<uint64_t>(2).pod(us).pod<uint64_t>(1);  // country sources
+    std::array<uint64_t, DS_TOOL_COUNT> tools{};
+    tools[0] = 1;
+    f.pod(tools);
+    f.pod<uint64_t>(1).pod(tcp445);             // labels seen
+    f.pod<uint64_t>(2).pod(jp).pod(us);         // countries seen
+    f.pod<uint64_t>(2).str("2024-10-03").pod(DayTotals{9, 3}).str("2024-10-04").pod(DayTotals{12, 3});
+    f.str("2024-10-03").pod<uint64_t>(3).source("198.51.100.1").source("198.51.100.2").source("198.51.100.3");
+    f.pod<uint64_t>(1).pod<uint32_t>(DS_PORT_INDEX(DS_SLOT_TCP_DST, 445)).pod<uint64_t>(7);  // ports today
+    f.pod<uint64_t>(1).pod(jp).pod<uint64_t>(7);                                             // countries today
+
+    // A cap of 3: the file's sets are full, so every new source below is estimated, and
+    // the estimate (exact while a sketch holds under 512 sources) shows whether the
+    // loaded sources are in the sketches.
+    Accumulator acc({.tracked_ports = {445}, .day_max_sources = 3});
+    std::istringstream in(f.bytes());
+    ASSERT_NO_THROW(acc.load(in));
+    // The figures that must survive, in one line.
+    const auto figures = [&acc] {
+        Snapshot s = acc.snapshot();
+        return s.today + (s.sources_estimated ? " estimated" : " exact") + " sources=" + std::to_string(s.sources_today) +
+               " tcp/445=" + std::to_string(s.port_sources[{"tcp", "445"}]) +
+               " JP=" + std::to_string(s.country_sources["JP"]) + " US=" + std::to_string(s.country_sources["US"]) +
+               " tool0=" + std::to_string(s.tool_sources[0]) +
+               " yesterday=" + std::to_string(s.days["2024-10-03"].sources) +
+               " JP packets=" + std::to_string(s.country_packets["JP"].packets);
+    };
+    EXPECT_EQ(figures(), "2024-10-04 exact sources=3 tcp/445=2 JP=2 US=1 tool0=1 yesterday=3 JP packets=7");
+
+    // Two new sources today (one on 445 from JP), one late source of yesterday's.
+    acc.add_sources({entry("203.0.113.3", 6, 445, 1, kNoon), entry("203.0.113.201", 6, 8081, 1, kNoon),
+                     entry("198.51.100.4", 6, 445, 1, kNoon - kDay)},
+                    identity, country);
+    EXPECT_EQ(figures(), "2024-10-04 estimated sources=5 tcp/445=3 JP=3 US=2 tool0=1 yesterday=4 JP packets=8");
 }

@@ -190,6 +190,7 @@ private:
     SourceDay& source_today(const AddrKey& addr, uint64_t hash, const std::string& day,
                             const CountryLookup& country, SourceDay& scratch);
     void add_late_source(const AddrKey& addr);  // an entry of yesterday's, drained today
+    void sketch_loaded_sets();  // the sketches of a state file written before they existed
     // Today's unique-source figure: the exact count, or past the cap the larger of it
     // and the sketch's estimate (the exact count of the set is a floor).
     uint64_t today_figure(uint64_t exact, uint64_t sketch) const {

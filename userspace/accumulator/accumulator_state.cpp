@@ -9,11 +9,15 @@
 #include <stdexcept>
 
 #include "accumulator/accumulator.h"
+#include "hashing/keyed_hash.h"
 
 namespace darkscope {
 namespace {
 
 constexpr char kMagic[8] = {'D', 'S', 'A', 'C', 'C', 0, 0, 4};  // format version 4
+// Version 3 (before --day-max-sources) lacks the sketches and estimate flags; an agent
+// upgraded mid-day still loads it, so a package upgrade keeps the day's sources.
+constexpr char kVersion3 = 3;
 constexpr uint64_t kMaxCount = 1ull << 32;  // no map in a sane file is larger
 
 class Writer {
@@ -107,6 +111,19 @@ std::string fingerprint(const AccumulatorConfig& c) {
 
 }  // namespace
 
+// A version 3 file has no sketches: they are built again from the exact sets it holds
+// (no set in it ever overflowed, there was no cap), under this process's hash key.
+void Accumulator::sketch_loaded_sets() {
+    for (const auto& [addr, day] : today_sources_) {
+        const uint64_t h = keyed_hash(&addr, sizeof addr);
+        today_sketches_.add_source(h, day.country);
+        for (uint32_t l : day.labels) today_sketches_.add_label(h, l);
+        for (uint32_t t = 0; t < DS_TOOL_COUNT; ++t)
+            if (day.tools & (1u << t)) today_sketches_.add_tool(h, t);
+    }
+    for (const auto& [addr, _] : yesterday_sources_) yesterday_sketch_.add_hash(keyed_hash(&addr, sizeof addr));
+}
+
 void Accumulator::save(std::ostream& out) const {
     std::lock_guard lock(mu_);
     Writer w(out);
@@ -161,8 +178,10 @@ void Accumulator::save(std::ostream& out) const {
 
 void Accumulator::load(std::istream& in) {
     char magic[sizeof kMagic];
-    if (!in.read(magic, sizeof magic) || std::memcmp(magic, kMagic, sizeof magic) != 0)
+    if (!in.read(magic, sizeof magic) || std::memcmp(magic, kMagic, sizeof magic - 1) != 0 ||
+        (magic[7] != kMagic[7] && magic[7] != kVersion3))
         throw std::runtime_error("not a darkscope state file (or another version)");
+    const bool has_sketches = magic[7] != kVersion3;
     Accumulator s(config_);  // filled aside, swapped in whole
     try {
         Reader r(in);
@@ -213,10 +232,14 @@ void Accumulator::load(std::istream& in) {
         }
         s.yesterday_ = r.str();
         for (uint64_t n = r.count(); n--;) s.yesterday_sources_.try_emplace(r.pod<SourceAddr>());
-        read_sketches(r, s.today_sketches_);
-        s.today_estimated_ = r.pod<uint8_t>() != 0;
-        s.yesterday_sketch_ = read_counter(r);
-        s.yesterday_estimated_ = r.pod<uint8_t>() != 0;
+        if (has_sketches) {
+            read_sketches(r, s.today_sketches_);
+            s.today_estimated_ = r.pod<uint8_t>() != 0;
+            s.yesterday_sketch_ = read_counter(r);
+            s.yesterday_estimated_ = r.pod<uint8_t>() != 0;
+        } else {
+            s.sketch_loaded_sets();
+        }
         for (const auto& [c, _] : s.today_sketches_.countries()) country_ok(c);
         for (uint64_t n = r.count(); n--;) {
             const auto i = r.pod<uint32_t>();
