@@ -59,7 +59,7 @@ struct AccumulatorConfig {
     // Distinct sources per day kept exactly, each with its country, ports and tools
     // (--day-max-sources; docs/operations.md gives the bytes each costs). Past it the
     // day's unique-source figures are HyperLogLog estimates (source_sketches.h).
-    size_t day_max_sources = size_t{1} << 21;
+    size_t day_max_sources = size_t{1} << 20;
     // Header signatures: rows listed, labels exported, admission threshold.
     SignatureConfig signatures;
     // Countries per destination port label (darkscope_port_country_packets_total):

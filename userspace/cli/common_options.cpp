@@ -186,7 +186,7 @@ void add_common_options(CLI::App& cmd, CommonOptions& o) {
         ->capture_default_str()
         ->check(CLI::Range(size_t{1}, size_t{1} << 26));
     cmd.add_option("--day-max-sources", o.day_max_sources,
-                   "Distinct sources per day kept exactly (about 130 bytes each, docs/operations.md); past it "
+                   "Distinct sources per day kept exactly (the agent peaks near 1 GiB at the default, docs/operations.md); past it "
                    "the day's unique-source figures are HyperLogLog estimates (darkscope_sources_estimated 1)")
         ->capture_default_str()
         ->check(CLI::Range(size_t{1}, size_t{1} << 28));

@@ -43,7 +43,7 @@ struct CommonOptions {
     size_t source_port_destination_top = 10;            // darkscope_source_port_destination_packets_total
     uint64_t source_port_destination_min_packets = 10;  // ... each admitted at this many probes
     size_t port_combination_max_sources = 262144;
-    size_t day_max_sources = size_t{1} << 21;  // AccumulatorConfig::day_max_sources
+    size_t day_max_sources = size_t{1} << 20;  // AccumulatorConfig::day_max_sources
     uint32_t port_combination_max_ports = 32;
     uint32_t scan_min_ports = 15;    // Zeek's port_scan_threshold
     uint64_t scan_min_packets = 100; // Durumeric et al. 2014: 100 destinations
