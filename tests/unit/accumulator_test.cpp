@@ -275,3 +275,28 @@ TEST(AccumulatorState, AVersion3FileLoadsAndItsSourcesStayCounted) {
                     identity, country);
     EXPECT_EQ(figures(), "2024-10-04 estimated sources=5 tcp/445=3 JP=3 US=2 tool0=1 yesterday=4 JP packets=8");
 }
+
+// Past the cap a source is only in the sketches; after a restart (here: a new
+// Accumulator, with a key of its own) it must hash as before, or it counts twice.
+TEST(AccumulatorState, SourcesPastTheCapCountOnceAcrossARestart) {
+    const auto past_cap = [] {
+        return std::vector<SourceEntry>{entry("203.0.113.1", 6, 445, 1, kNoon), entry("203.0.113.2", 6, 445, 1, kNoon),
+                                        entry("203.0.113.3", 6, 445, 1, kNoon), entry("203.0.113.4", 6, 23, 1, kNoon),
+                                        entry("203.0.113.5", 6, 23, 1, kNoon)};
+    };
+    const AccumulatorConfig cfg{.tracked_ports = {445, 23}, .day_max_sources = 2};
+    Accumulator before(cfg);
+    before.add_sources(past_cap(), identity, country);
+    std::stringstream state;
+    before.save(state);
+
+    Accumulator after(cfg);
+    ASSERT_NO_THROW(after.load(state));
+    after.add_sources(past_cap(), identity, country);  // the same five again
+    const Snapshot s = after.snapshot();
+    EXPECT_TRUE(s.sources_estimated);
+    // Sketches are exact below 512 values: five sources, three on 445, two on 23.
+    EXPECT_EQ(s.sources_today, 5u);
+    EXPECT_EQ((s.port_sources.at({"tcp", "445"})), 3u);
+    EXPECT_EQ((s.port_sources.at({"tcp", "23"})), 2u);
+}

@@ -276,7 +276,7 @@ void Accumulator::add_sources(const std::vector<SourceEntry>& entries,
         }
         const auto found = today_sources_.find(addr);
         const bool kept = found != today_sources_.end();
-        const uint64_t hash = kept ? 0 : keyed_hash(&addr, sizeof addr);
+        const uint64_t hash = kept ? 0 : sketch_key_.hash(&addr, sizeof addr);
         SourceDay scratch;
         SourceDay& sd = kept ? found->second : source_today(addr, hash, day, country, scratch);
         const bool counted = kept || &sd != &scratch;  // its exact figures are kept
@@ -290,7 +290,7 @@ void Accumulator::add_sources(const std::vector<SourceEntry>& entries,
             if (tool < DS_TOOL_COUNT && !(sd.tools & (1u << tool))) {
                 sd.tools |= static_cast<uint8_t>(1u << tool);
                 if (counted) tool_sources_[tool]++;
-                today_sketches_.add_tool(kept ? keyed_hash(&addr, sizeof addr) : hash, tool);
+                today_sketches_.add_tool(kept ? sketch_key_.hash(&addr, sizeof addr) : hash, tool);
             }
         }
         const uint32_t slot = key_slot(e.key);
@@ -308,7 +308,7 @@ void Accumulator::add_sources(const std::vector<SourceEntry>& entries,
         if (std::find(sd.labels.begin(), sd.labels.end(), id) == sd.labels.end()) {
             sd.labels.push_back(id);
             if (counted) label_sources_[id]++;
-            today_sketches_.add_label(kept ? keyed_hash(&addr, sizeof addr) : hash, id);
+            today_sketches_.add_label(kept ? sketch_key_.hash(&addr, sizeof addr) : hash, id);
             labels_seen_.insert(id);
         }
     }
@@ -336,7 +336,7 @@ Accumulator::SourceDay& Accumulator::source_today(const AddrKey& addr, uint64_t 
 
 void Accumulator::add_late_source(const AddrKey& addr) {
     if (yesterday_sources_.count(addr)) return;
-    yesterday_sketch_.add_hash(keyed_hash(&addr, sizeof addr));
+    yesterday_sketch_.add_hash(sketch_key_.hash(&addr, sizeof addr));
     DayTotals& totals = days_[yesterday_];
     if (!yesterday_estimated_ && yesterday_sources_.size() < config_.day_max_sources) {
         yesterday_sources_.try_emplace(addr);

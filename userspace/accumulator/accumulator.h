@@ -25,6 +25,7 @@
 #include "accumulator/scan_detector.h"
 #include "accumulator/source_sketches.h"
 #include "fingerprint/signatures.h"
+#include "hashing/keyed_hash.h"
 #include "fingerprint/tool_counts.h"
 
 namespace darkscope {
@@ -237,6 +238,8 @@ private:
     std::string today_;
     std::map<std::string, DayTotals> days_;
     // Today's sources past day_max_sources are counted in the sketches alone.
+    // The sketches hash sources under a key saved with them in the state file.
+    HashKey sketch_key_ = HashKey::random();
     SourceSketches today_sketches_;
     bool today_estimated_ = false;
     // Yesterday's set, moved (not copied) at the boundary, for entries that arrive

@@ -14,7 +14,7 @@
 namespace darkscope {
 namespace {
 
-constexpr char kMagic[8] = {'D', 'S', 'A', 'C', 'C', 0, 0, 4};  // format version 4
+constexpr char kMagic[8] = {'D', 'S', 'A', 'C', 'C', 0, 0, 4};  // format version 4: + sketches, their key, estimate flags
 // Version 3 (before --day-max-sources) lacks the sketches and estimate flags; an agent
 // upgraded mid-day still loads it, so a package upgrade keeps the day's sources.
 constexpr char kVersion3 = 3;
@@ -115,13 +115,13 @@ std::string fingerprint(const AccumulatorConfig& c) {
 // (no set in it ever overflowed, there was no cap), under this process's hash key.
 void Accumulator::sketch_loaded_sets() {
     for (const auto& [addr, day] : today_sources_) {
-        const uint64_t h = keyed_hash(&addr, sizeof addr);
+        const uint64_t h = sketch_key_.hash(&addr, sizeof addr);
         today_sketches_.add_source(h, day.country);
         for (uint32_t l : day.labels) today_sketches_.add_label(h, l);
         for (uint32_t t = 0; t < DS_TOOL_COUNT; ++t)
             if (day.tools & (1u << t)) today_sketches_.add_tool(h, t);
     }
-    for (const auto& [addr, _] : yesterday_sources_) yesterday_sketch_.add_hash(keyed_hash(&addr, sizeof addr));
+    for (const auto& [addr, _] : yesterday_sources_) yesterday_sketch_.add_hash(sketch_key_.hash(&addr, sizeof addr));
 }
 
 void Accumulator::save(std::ostream& out) const {
@@ -162,6 +162,7 @@ void Accumulator::save(std::ostream& out) const {
     w.str(yesterday_);
     w.pod<uint64_t>(yesterday_sources_.size());
     for (const auto& [a, _] : yesterday_sources_) w.pod(a);
+    w.pod(sketch_key_.bytes);  // the sketches' hashes are under it
     write_sketches(w, today_sketches_);
     w.pod<uint8_t>(today_estimated_);
     write_counter(w, yesterday_sketch_);
@@ -233,6 +234,7 @@ void Accumulator::load(std::istream& in) {
         s.yesterday_ = r.str();
         for (uint64_t n = r.count(); n--;) s.yesterday_sources_.try_emplace(r.pod<SourceAddr>());
         if (has_sketches) {
+            s.sketch_key_.bytes = r.pod<decltype(s.sketch_key_.bytes)>();
             read_sketches(r, s.today_sketches_);
             s.today_estimated_ = r.pod<uint8_t>() != 0;
             s.yesterday_sketch_ = read_counter(r);
@@ -268,6 +270,7 @@ void Accumulator::load(std::istream& in) {
     std::swap(days_, s.days_);
     std::swap(yesterday_, s.yesterday_);
     std::swap(yesterday_sources_, s.yesterday_sources_);
+    std::swap(sketch_key_, s.sketch_key_);  // the saved key, or the one s sketched a version 3 file with
     std::swap(today_sketches_, s.today_sketches_);
     std::swap(today_estimated_, s.today_estimated_);
     std::swap(yesterday_sketch_, s.yesterday_sketch_);

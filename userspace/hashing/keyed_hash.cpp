@@ -22,14 +22,25 @@ const ProcessKey& process_key() {
     return key;
 }
 
-}  // namespace
-
-uint64_t keyed_hash(const void* data, size_t len) {
+uint64_t siphash(const void* data, size_t len, const unsigned char* key) {
     static_assert(crypto_shorthash_BYTES == sizeof(uint64_t));
     uint64_t out = 0;
-    crypto_shorthash(reinterpret_cast<unsigned char*>(&out), static_cast<const unsigned char*>(data), len,
-                     process_key().bytes);
+    crypto_shorthash(reinterpret_cast<unsigned char*>(&out), static_cast<const unsigned char*>(data), len, key);
     return out;
 }
+
+}  // namespace
+
+uint64_t keyed_hash(const void* data, size_t len) { return siphash(data, len, process_key().bytes); }
+
+HashKey HashKey::random() {
+    static_assert(sizeof(HashKey::bytes) == crypto_shorthash_KEYBYTES);
+    process_key();  // sodium_init() first
+    HashKey k;
+    randombytes_buf(k.bytes.data(), k.bytes.size());
+    return k;
+}
+
+uint64_t HashKey::hash(const void* data, size_t len) const { return siphash(data, len, bytes.data()); }
 
 }  // namespace darkscope
