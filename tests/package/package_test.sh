@@ -128,7 +128,8 @@ for sub in $subs; do
   [ -s "$tmp/section" ] || err "the man page has no section for darkscope $sub"
   for opt in $("$bin" "$sub" --help | awk '/^  -/ { n = split($1, a, ","); for (i = 1; i <= n; i++) if (a[i] ~ /^--/) print a[i] }'); do
     options=$((options + 1))
-    grep -qE "^\\\\fB(\\\\-[a-z],)?$(sed -e 's/-/\\\\-/g' -e 's/\./\\./g' <<<"$opt")( |\\\\fR)" "$tmp/section" ||
+    # A tag names one option or several, comma-separated (-i,--interface; --log.level,--log-level).
+    grep -qE "^\\\\fB([^ ]*,)?$(sed -e 's/-/\\\\-/g' -e 's/\./\\./g' <<<"$opt")( |,|\\\\fR)" "$tmp/section" ||
       err "the man page lacks darkscope $sub $opt"
   done
 done
