@@ -99,14 +99,22 @@ DataPlane::DataPlane(const DataPlaneConfig& config) : config_(config) {
         small_buffer_ = config_.small_source_buffer;
     bpf_map__set_max_entries(skel_->maps.sources_a, small_buffer_ ? small_buffer_ : config_.source_map_entries);
     bpf_map__set_max_entries(skel_->maps.sources_b, config_.source_map_entries);
+    // Replay (the small buffer, never pinned) allocates per-source entries as they come:
+    // preallocating the full-size buffer's per-CPU elements cost it 0.7 s at every
+    // start, whatever the capture. Live, preallocation keeps an insert from allocating
+    // in the packet path, so the agent keeps it.
+    const uint32_t source_map_flags = small_buffer_ ? BPF_F_NO_PREALLOC : 0;
+    bpf_map__set_map_flags(skel_->maps.sources_a, source_map_flags);
+    bpf_map__set_map_flags(skel_->maps.sources_b, source_map_flags);
     bpf_map__set_max_entries(skel_->maps.signatures, config_.signature_map_entries);
     // The outer map's inner map is only a shape for the kernel, which compares
-    // hash-map inner maps by type, key, value and flags, not by max_entries. libbpf
+    // hash-map inner maps by type, key, value and flags (the buffers' flags above), not by max_entries. libbpf
     // would build it from the BTF definition at the buffers' default size, whose
     // preallocated per-CPU elements cost 0.6 s of every start and every replay; a
     // one-entry map of the same shape does (libbpf 1.1 cannot resize its own).
+    LIBBPF_OPTS(bpf_map_create_opts, shape_opts, .map_flags = source_map_flags);
     UniqueFd inner_shape(bpf_map_create(BPF_MAP_TYPE_PERCPU_HASH, "sources_shape", sizeof(ds_source_key),
-                                        sizeof(ds_source_value), 1, nullptr));
+                                        sizeof(ds_source_value), 1, &shape_opts));
     if (inner_shape.get() < 0) throw error("creating the per-source map's shape", errno);
     if (int err = bpf_map__set_inner_map_fd(skel_->maps.active_sources, inner_shape.get()))
         throw error("setting the per-source map's shape", err);
