@@ -485,7 +485,8 @@ void add_run_command(CLI::App& app) {
     run->add_option("--web.listen-address", opts->listen_addresses,
                     "Address of the metrics endpoint (and of its landing page, /): HOST:PORT (a host name is "
                     "resolved; its first IPv4 address, else its first IPv6 one), [IPv6]:PORT ([::]:PORT: every "
-                    "IPv6 address) or :PORT (every IPv4 address); repeatable, to listen on several")
+                    "IPv6 address; only with a civetweb built with IPv6, which Debian 12's is not) or :PORT (every "
+                    "IPv4 address); repeatable, to listen on several")
         ->capture_default_str()
         ->type_name("ADDRESS");
     run->add_option("--web.telemetry-path", opts->telemetry_path, "Path of the metrics endpoint")
