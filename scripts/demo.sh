@@ -80,7 +80,7 @@ echo "demo: scanning 203.0.113.0/24 from $scanner_ns"
 ip netns exec "$scanner_ns" nmap -sS -Pn -n --max-retries 0 -p 22,23,80,445,3389 203.0.113.0/28 >/dev/null 2>&1 || true
 # hping3: 20 SYNs to 2967/tcp (the Symantec worm port) and 10 UDP probes to 1434.
 ip netns exec "$scanner_ns" hping3 -q -S -p 2967 -c 20 -i u2000 203.0.113.77 >/dev/null 2>&1 || true
-ip netns exec "$scanner_ns" hping3 -q -2 -p 1434 -c 10 -i u2000 203.0.113.78 >/dev/null 2>&1 || true
+ip netns exec "$scanner_ns" hping3 -q -2 -s 40000 -p 1434 -c 10 -i u2000 203.0.113.78 >/dev/null 2>&1 || true
 sleep 2
 
 echo

@@ -33,7 +33,9 @@ TEST(Agent, NmapAndHpingCountedExactly) {
     ASSERT_EQ(v6.size(), 2u);
     // Spoofed sources: 198.18.0.7 is "XD", 203.0.113.5 no country; 192.0.2.200 sends backscatter.
     ASSERT_TRUE(hping(ns, "-S -p 445 -a 198.18.0.7 198.51.100.20", 5));
-    ASSERT_TRUE(hping(ns, "-2 -p 1900 198.51.100.21", 4));
+    // hping3 starts UDP source ports at a random base in 1024-3023 and counts up: pin it,
+    // or a run that crosses 1900 (SSDP) sends a reflection reply instead of a probe.
+    ASSERT_TRUE(hping(ns, "-2 -s 40000 -p 1900 198.51.100.21", 4));
     ASSERT_TRUE(hping(ns, "-1 -a 203.0.113.5 198.51.100.22", 3));
     ASSERT_TRUE(hping(ns, "-S -A -s 80 -k -p 40000 -a 192.0.2.200 198.51.100.23", 2));
 
@@ -114,7 +116,7 @@ TEST(Agent, ALatePortCarriesItsFirstPackets) {
     PinGuard guard{sensor};
     Agent agent(ns, base_args(ns, sensor));
     ASSERT_TRUE(agent.wait_ready()) << agent.stderr_text();
-    const std::string out = run_out(ns.in_scanner("hping3 -q -2 -i u200 -c 200 -p 40123 198.51.100.50"));
+    const std::string out = run_out(ns.in_scanner("hping3 -q -2 -s 40000 -i u200 -c 200 -p 40123 198.51.100.50"));
     ASSERT_NE(out.find("200 packets transmitted"), std::string::npos) << out;
     const Metrics m = agent.settle();
     EXPECT_EQ(m.at("darkscope_port_packets_total{port=\"40123\",protocol=\"udp\"}"), 200);

@@ -143,7 +143,8 @@ sleep 2
 # --- traffic ------------------------------------------------------------------------
 # Rows: phase sensor kind port source count. kind: S = SYN probe (hping3's window
 # 512, TTL 64, no options, a source port counting up from 1024-3023), F = SYN probe
-# from the fixed source port 6000 with window 1500, U = UDP probe,
+# from the fixed source port 6000 with window 1500, U = UDP probe (source ports counting up
+# from 40000: from a random 1024-3023 they may cross 1900, SSDP, a reflection reply),
 # I = ICMP echo request, SA = SYN-ACK backscatter, R = RST backscatter, D = DNS
 # response (backscatter) for www.example.org, DS the same answered SERVFAIL, DI an ICMP
 # port unreachable quoting a DNS query (from a dark address to port 53). With the
@@ -218,7 +219,7 @@ send_phase() { # PHASE: every row of the phase at once, each hping3 bounded by -
     case $kind in
       S) args=(-S -p "$port") ;;
       F) args=(-S -p "$port" -s 6000 -k -w 1500) ;;
-      U) args=(-2 -p "$port") ;;
+      U) args=(-2 -s 40000 -p "$port") ;;
       I) args=(-1) ;;
       SA) args=(-S -A -s "$port" -k -p 40000) ;;
       R) args=(-R -s "$port" -k -p 40001) ;;
