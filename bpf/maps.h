@@ -62,14 +62,25 @@ struct {
 	__type(value, struct ds_counter);
 } signatures SEC(".maps");
 
-/* Source ports whose probes are counted by destination port (struct ds_source_port_key
- * -> 1): the agent adds each source port admitted to darkscope_source_port_packets_total,
- * never removes one. */
+/* Per-CPU signature slots in front of `signatures` (struct ds_signature_slot,
+ * abi.h): CPUs x cfg_signature_slots entries, cumulative, never reset or evicted.
+ * The agent reads them through mmap and adds them to the hash's entries by key. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, DS_WATCHED_SOURCE_PORTS);
-	__type(key, struct ds_source_port_key);
-	__type(value, __u8);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1); /* set by the agent: CPUs x slots per CPU */
+	__type(key, __u32);
+	__type(value, struct ds_signature_slot);
+} signature_slots SEC(".maps");
+
+/* Source ports whose probes are counted by destination port, as a bitmap
+ * (DS_WATCHED_PORT_WORDS in abi.h): the agent sets the bit of each source port
+ * admitted to darkscope_source_port_packets_total, never clears one. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, DS_WATCHED_PORT_WORDS);
+	__type(key, __u32);
+	__type(value, __u64);
 } watched_source_ports SEC(".maps");
 
 /* Probes from a watched source port by destination port (struct

@@ -4,8 +4,8 @@
  * counted by {source port, TCP window, TTL rounded up to its likely initial value,
  * TCP option layout} in the per-CPU hash `signatures` (struct ds_signature_key in
  * abi.h; docs/fingerprints.md). What makes "a fixed window from source port 6000"
- * visible. One hash update per probe; the option walk reads at most DS_OPT_SLOTS
- * option headers, bytes already in cache.
+ * visible. One slot update per probe (a hash update when its slots are taken); the
+ * option walk reads at most DS_OPT_SLOTS option headers, bytes already in cache.
  */
 #ifndef DARKSCOPE_BPF_SIGNATURE_H
 #define DARKSCOPE_BPF_SIGNATURE_H
@@ -21,6 +21,7 @@
 #include "darkscope/abi.h"
 #include "maps.h"
 #include "count.h"
+#include "source_cache.h" /* cfg_cache_cpus */
 
 /* 0: leave signatures out (bench/bpf_bench measures the cost this way). Set by the
  * agent before load. */
@@ -103,6 +104,58 @@ static __always_inline int count_in_hash(void *map, const void *key, __u64 len)
 	return 1;
 }
 
+/* The signature slots (maps.h): slots per CPU (a power of 2, 0: none) and the set
+ * mask (slots / 2 - 1: two ways per set). Set by the agent before load; the CPUs
+ * are cfg_cache_cpus (source_cache.h). */
+const volatile __u32 cfg_signature_slots = 0;
+const volatile __u32 cfg_signature_set_mask = 0;
+
+static __always_inline int same_signature(const struct ds_signature_key *x, const struct ds_signature_key *y)
+{
+	const __u32 *a = (const __u32 *)x, *b = (const __u32 *)y;
+	return a[0] == b[0] && a[1] == b[1] && a[2] == b[2];
+}
+
+/* Adds one probe to its signature: in this CPU's slot for it when it has one or its
+ * set has a free way, in the hash otherwise. Returns 0 when the hash is full. A
+ * probe touches one cache line and no hash in the common case (few signatures, each
+ * sending many probes); a slot, once taken, keeps its signature for good, so a
+ * signature is never in a slot and in the hash of the same CPU. */
+static __always_inline int count_signature_key(struct ds_signature_key *key, __u64 len)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+	if (!cfg_signature_slots || cpu >= cfg_cache_cpus)
+		return count_in_hash(&signatures, key, len);
+	const __u32 *w = (const __u32 *)key;
+	__u64 h = ((((__u64)w[0] << 32) | w[1]) ^ ((__u64)w[2] * 0xc2b2ae3d27d4eb4fULL)) * 0x9e3779b97f4a7c15ULL;
+	__u32 idx = cpu * cfg_signature_slots + (((__u32)(h >> 32) & cfg_signature_set_mask) << 1);
+	struct ds_signature_slot *way0 = bpf_map_lookup_elem(&signature_slots, &idx);
+	idx++;
+	struct ds_signature_slot *way1 = bpf_map_lookup_elem(&signature_slots, &idx);
+	if (!way0 || !way1)
+		return count_in_hash(&signatures, key, len);
+	struct ds_signature_slot *s = NULL;
+	if (way0->counter.packets && same_signature(&way0->key, key))
+		s = way0;
+	else if (way1->counter.packets && same_signature(&way1->key, key))
+		s = way1;
+	if (s) {
+		count(&s->counter, len);
+		return 1;
+	}
+	s = !way0->counter.packets ? way0 : !way1->counter.packets ? way1 : NULL;
+	if (!s)
+		return count_in_hash(&signatures, key, len);
+	/* The agent reads the slots while they fill: the key and bytes are stored
+	 * before the packet count that makes the slot valid (program order, kept by
+	 * the compiler barrier; x86 keeps stores in order). */
+	__builtin_memcpy(&s->key, key, sizeof(*key));
+	s->counter.bytes = len;
+	asm volatile("" ::: "memory");
+	s->counter.packets = 1;
+	return 1;
+}
+
 /* Counts one probe; l4 points at its TCP or UDP header (checked by parse_l4),
  * l3_off is where the IP header begins. Returns 0 when the map had no room. */
 static __always_inline int count_signature(struct xdp_md *ctx, void *l4, __u32 l3_off, __u8 family, __u8 proto,
@@ -137,7 +190,7 @@ static __always_inline int count_signature(struct xdp_md *ctx, void *l4, __u32 l
 			return 1;
 		key.sport = bpf_ntohs(uh->source);
 	}
-	return count_in_hash(&signatures, &key, len);
+	return count_signature_key(&key, len);
 }
 
 /* Counts a probe from a watched source port by its destination port (abi.h,
@@ -161,8 +214,9 @@ static __always_inline int count_source_port_dest(struct xdp_md *ctx, void *l4, 
 		key.dport = bpf_ntohs(uh->dest);
 	}
 	key.proto = proto;
-	struct ds_source_port_key watched = {.sport = key.sport, .proto = proto};
-	if (!bpf_map_lookup_elem(&watched_source_ports, &watched))
+	__u32 word = (proto == IPPROTO_UDP ? DS_WATCHED_PORT_WORDS / 2 : 0) + key.sport / 64;
+	__u64 *bits = bpf_map_lookup_elem(&watched_source_ports, &word);
+	if (!bits || !((*bits >> (key.sport & 63)) & 1))
 		return 1;
 	return count_in_hash(&source_port_dests, &key, len);
 }

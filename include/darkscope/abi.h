@@ -140,6 +140,13 @@ struct ds_signature_key {
 	__u16 pad;     /* always 0 */
 };
 #define DS_SIGNATURE_MAP_ENTRIES 32768
+/* Per-CPU signature slots in front of the signatures hash (map signature_slots): a
+ * signature's first CPU-local home, two ways per set, first come first served and
+ * never evicted, so its counter is cumulative like the hash's. A probe whose set is
+ * taken goes to the hash. The agent reads the slots through mmap and adds them to
+ * the hash's entries by key. One array lookup instead of a hash lookup per probe.
+ * struct ds_signature_slot is below, after struct ds_counter. */
+#define DS_SIGNATURE_SLOTS_DEFAULT 1024u /* per CPU (a power of 2; 0: none) */
 /* Option codes of ds_signature_key.options. At most DS_OPT_SLOTS options are
  * recorded; a header with more gets DS_OPT_MORE in the last slot. */
 enum ds_opt_code {
@@ -177,6 +184,10 @@ struct ds_source_port_dest_key {
 	__u8 pad[3];  /* always 0 */
 };
 #define DS_WATCHED_SOURCE_PORTS 64
+/* The watched source ports as a bitmap the program reads with one array load (a hash
+ * lookup cost a SYN about 30 ns): word (proto == UDP ? 1024 : 0) + sport / 64, bit
+ * sport % 64. */
+#define DS_WATCHED_PORT_WORDS (2 * 65536 / 64)
 #define DS_SOURCE_PORT_DEST_ENTRIES 65536
 
 /* Things counted besides the one counter each frame lands in. */
@@ -221,6 +232,14 @@ struct ds_counter {
 	__u64 packets;
 	__u64 bytes;
 };
+
+/* One signature slot (DS_SIGNATURE_SLOTS_DEFAULT above): half a cache line. */
+struct ds_signature_slot {
+	struct ds_signature_key key; /* valid once counter.packets is non-zero */
+	__u32 pad;
+	struct ds_counter counter;
+};
+DS_STATIC_ASSERT(sizeof(struct ds_signature_slot) == 32, "two signature slots share a cache line");
 
 /* Key of a dark-prefix or allowlist LPM trie: both families in one trie,
  * the family byte first so an IPv4 prefix never matches an IPv6 address. */

@@ -1,6 +1,7 @@
 // Header signatures of probes (bpf/signature.h), as data: each case is one frame and
 // the one signatures-map key it must add exactly one packet to (or none). Frames go
 // through BPF_PROG_TEST_RUN on the real object; a failure names the case.
+#include <bpf/libbpf.h>
 #include <gtest/gtest.h>
 #include <linux/bpf.h>
 #include <netinet/in.h>
@@ -17,9 +18,11 @@
 #include "dataplane/data_plane.h"
 #include "fingerprint/signatures.h"
 #include "support/frame_builder.h"
+#include "support/pinned_to_cpu.h"
 
 using namespace darkscope;
 using darkscope::test::FrameBuilder;
+using darkscope::test::PinnedToCpu;
 
 namespace {
 
@@ -141,10 +144,11 @@ INSTANTIATE_TEST_SUITE_P(Signatures, SignatureCase, ::testing::ValuesIn(cases())
                          [](const ::testing::TestParamInfo<Case>& info) { return info.param.name; });
 
 // A full map refuses new signatures and says how many probes it could not file;
-// signatures it holds keep counting.
+// signatures it holds keep counting. (The hash alone: no slots in front of it.)
 TEST(Signatures, FullMapCountsWhatItRefuses) {
     DataPlaneConfig cfg = config();
     cfg.signature_map_entries = 4;
+    cfg.signature_slots = 0;
     DataPlane dp(cfg);
     for (uint16_t sport = 1; sport <= 6; ++sport) {
         auto f = syn4(sport, 512, {}, 64);
@@ -157,6 +161,63 @@ TEST(Signatures, FullMapCountsWhatItRefuses) {
     EXPECT_EQ(sigs.at(tcp(1, 512, 64, 0)).packets, 4u);
     EXPECT_EQ(sigs.at(tcp(4, 512, 64, 0)).packets, 1u);
     EXPECT_EQ(dp.read_stats()[DS_STATS_MISC(DS_MISC_SIGNATURE_FULL)].packets, 2u);
+}
+
+void send(DataPlane& dp, uint16_t sport, uint32_t repeat = 1) {
+    auto f = syn4(sport, 512, {}, 64);
+    ASSERT_EQ(dp.test_run(f.data(), static_cast<uint32_t>(f.size()), repeat), XDP_DROP);
+}
+
+// One set of two slots per CPU in front of a 4-entry hash: the first two signatures
+// take the slots for good, the next four the hash, the rest are refused and
+// counted; every probe of a signature counts where its signature is.
+TEST(Signatures, SlotsThenTheHashThenRefused) {
+    PinnedToCpu pin(0);
+    ASSERT_TRUE(pin.ok());
+    DataPlaneConfig cfg = config();
+    cfg.signature_map_entries = 4;
+    cfg.signature_slots = 2;
+    DataPlane dp(cfg);
+    for (uint16_t sport = 1; sport <= 8; ++sport) send(dp, sport);
+    send(dp, 1, 3);  // a slot
+    send(dp, 3);     // the hash
+    send(dp, 8);     // refused again
+    const auto sigs = read(dp);
+    ASSERT_EQ(sigs.size(), 6u);
+    const uint64_t frame = syn4(1, 512, {}, 64).size();
+    EXPECT_EQ(sigs.at(tcp(1, 512, 64, 0)).packets, 4u);
+    EXPECT_EQ(sigs.at(tcp(1, 512, 64, 0)).bytes, 4 * frame);
+    EXPECT_EQ(sigs.at(tcp(2, 512, 64, 0)).packets, 1u);
+    EXPECT_EQ(sigs.at(tcp(3, 512, 64, 0)).packets, 2u);
+    EXPECT_EQ(sigs.at(tcp(3, 512, 64, 0)).bytes, 2 * frame);
+    for (uint16_t sport : {4, 5, 6}) EXPECT_EQ(sigs.at(tcp(sport, 512, 64, 0)).packets, 1u) << sport;
+    EXPECT_EQ(dp.read_stats()[DS_STATS_MISC(DS_MISC_SIGNATURE_FULL)].packets, 3u);
+}
+
+// One signature in the slot of CPU 0 and in the hash of CPU 1 (whose set two others
+// took first) is one entry with the packets of both.
+TEST(Signatures, OneSignatureOnTwoCpusIsOneEntry) {
+    if (libbpf_num_possible_cpus() < 2) GTEST_SKIP() << "needs two CPUs";
+    DataPlaneConfig cfg = config();
+    cfg.signature_slots = 2;
+    DataPlane dp(cfg);
+    {
+        PinnedToCpu pin(0);
+        ASSERT_TRUE(pin.ok());
+        send(dp, 9, 2);
+    }
+    {
+        PinnedToCpu pin(1);
+        ASSERT_TRUE(pin.ok());
+        send(dp, 10);
+        send(dp, 11);
+        send(dp, 9);
+    }
+    const auto sigs = read(dp);
+    ASSERT_EQ(sigs.size(), 3u);
+    EXPECT_EQ(sigs.at(tcp(9, 512, 64, 0)).packets, 3u);
+    EXPECT_EQ(sigs.at(tcp(10, 512, 64, 0)).packets, 1u);
+    EXPECT_EQ(sigs.at(tcp(11, 512, 64, 0)).packets, 1u);
 }
 
 // Off (how bench/bpf_bench measures the cost): nothing counted, nothing refused.

@@ -18,31 +18,15 @@
 #include "dataplane/source_cache.h"
 #include "support/dataplane_diff.h"
 #include "support/frame_builder.h"
+#include "support/pinned_to_cpu.h"
 
 using namespace darkscope;
+using darkscope::test::PinnedToCpu;
 
 namespace {
 
 constexpr uint8_t kTcp = 6;
 const char* const kDark = "198.51.100.7";
-
-// Runs the test on one CPU while it lives, then restores the old affinity.
-class PinnedToCpu {
-public:
-    explicit PinnedToCpu(int cpu) {
-        sched_getaffinity(0, sizeof old_, &old_);
-        cpu_set_t set;
-        CPU_ZERO(&set);
-        CPU_SET(cpu, &set);
-        ok_ = sched_setaffinity(0, sizeof set, &set) == 0;
-    }
-    ~PinnedToCpu() { sched_setaffinity(0, sizeof old_, &old_); }
-    bool ok() const { return ok_; }
-
-private:
-    cpu_set_t old_{};
-    bool ok_ = false;
-};
 
 // One set of two ways per CPU: every key meets the same set.
 DataPlaneConfig one_set_config(uint32_t map_entries) {

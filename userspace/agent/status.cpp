@@ -24,6 +24,7 @@
 #include "darkscope/abi.h"
 #include "dataplane/data_plane.h"
 #include "dataplane/names.h"
+#include "dataplane/signature_slots.h"
 #include "dataplane/unique_fd.h"
 #include "fingerprint/signature_report.h"
 
@@ -41,13 +42,15 @@ std::vector<ds_counter> read_pinned_stats(const std::string& path) {
     }
 }
 
-// The busiest header signatures and source ports, from the pinned signatures map.
-void show_signatures(const std::string& path, uint64_t overflow) {
-    const UniqueFd fd(bpf_obj_get(path.c_str()));
+// The busiest header signatures and source ports, from the pinned signatures map and
+// its slots (dir/signatures, dir/signature_slots).
+void show_signatures(const std::string& dir, uint64_t overflow) {
+    const UniqueFd fd(bpf_obj_get((dir + "/signatures").c_str()));
     if (!fd.valid()) return;
+    const UniqueFd slots(bpf_obj_get((dir + "/signature_slots").c_str()));
     SignatureBook book;
     try {
-        book.update(read_signature_map(fd.get()));
+        book.update(read_signatures(fd.get(), slots.valid() ? slots.get() : -1));
     } catch (const std::exception& e) {
         std::cout << "  header signatures: " << e.what() << "\n";
     }
@@ -165,7 +168,7 @@ void show_sensor(const std::string& root, const std::string& name) {
     for (uint32_t r = 0; r < DS_MAL_COUNT; ++r) malformed += s[DS_STATS_MALFORMED(r)].packets;
     std::cout << "\n  malformed: " << malformed << ", unattributed: " << s[DS_STATS_MISC(DS_MISC_UNATTRIBUTED)].packets
               << "\n";
-    show_signatures(dir + "/signatures", s[DS_STATS_MISC(DS_MISC_SIGNATURE_FULL)].packets);
+    show_signatures(dir, s[DS_STATS_MISC(DS_MISC_SIGNATURE_FULL)].packets);
     show_backscatter(name);
 }
 

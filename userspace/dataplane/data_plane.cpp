@@ -1,9 +1,11 @@
 #include "dataplane/data_plane.h"
+#include "dataplane/signature_slots.h"
 #include "dataplane/source_cache.h"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/if_link.h>
+#include <netinet/in.h>
 #include <net/if.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -107,6 +109,11 @@ DataPlane::DataPlane(const DataPlaneConfig& config) : config_(config) {
     bpf_map__set_map_flags(skel_->maps.sources_a, source_map_flags);
     bpf_map__set_map_flags(skel_->maps.sources_b, source_map_flags);
     bpf_map__set_max_entries(skel_->maps.signatures, config_.signature_map_entries);
+    const uint32_t signature_slots = signature_slots_per_cpu(config_.signature_slots);
+    skel_->rodata->cfg_signature_slots = signature_slots;
+    skel_->rodata->cfg_signature_set_mask = signature_slots ? signature_slots / 2 - 1 : 0;
+    bpf_map__set_max_entries(skel_->maps.signature_slots,
+                             signature_slots ? static_cast<uint32_t>(cpus_) * signature_slots : 1u);
     // The outer map's inner map is only a shape for the kernel, which compares
     // hash-map inner maps by type, key, value and flags (the buffers' flags above), not by max_entries. libbpf
     // would build it from the BTF definition at the buffers' default size, whose
@@ -191,7 +198,7 @@ std::vector<bpf_map*> DataPlane::pinned_maps() const {
     // The counters and the per-source buffers: what a restarted agent must find again.
     // The prefix tries are not pinned; each agent fills them from its configuration.
     return {skel_->maps.stats,         skel_->maps.port_stats,     skel_->maps.tool_stats,
-            skel_->maps.signatures,
+            skel_->maps.signatures,     skel_->maps.signature_slots,
             skel_->maps.sources_a,     skel_->maps.sources_b,      skel_->maps.active_sources,
             skel_->maps.source_cache,  skel_->maps.source_cache_gen};
 }
@@ -240,14 +247,26 @@ std::vector<ds_counter> DataPlane::read_tool_stats() const {
 }
 
 std::vector<SignatureEntry> DataPlane::read_signatures() const {
-    return read_signature_map(bpf_map__fd(skel_->maps.signatures));
+    return darkscope::read_signatures(bpf_map__fd(skel_->maps.signatures), bpf_map__fd(skel_->maps.signature_slots));
 }
 
 void DataPlane::watch_source_ports(const std::vector<ds_source_port_key>& ports) {
-    const uint8_t one = 1;
-    for (const ds_source_port_key& key : ports)
-        if (bpf_map_update_elem(bpf_map__fd(skel_->maps.watched_source_ports), &key, &one, BPF_ANY))
-            throw error("watching source port " + std::to_string(key.sport), errno);
+    const int fd = bpf_map__fd(skel_->maps.watched_source_ports);
+    for (const ds_source_port_key& key : ports) {
+        const uint32_t bit = (key.proto == IPPROTO_UDP ? 65536u : 0u) + key.sport;
+        if (!watched_ports_.contains(bit) && watched_ports_.size() >= DS_WATCHED_SOURCE_PORTS)
+            throw std::runtime_error("watching source port " + std::to_string(key.sport) + ": at most " +
+                                     std::to_string(DS_WATCHED_SOURCE_PORTS) + " source ports are watched");
+        watched_ports_.insert(bit);
+        // Only the agent writes the bitmap: read, set the bit, write back.
+        uint32_t word = bit / 64;
+        uint64_t bits = 0;
+        if (bpf_map_lookup_elem(fd, &word, &bits) == 0) {
+            bits |= uint64_t{1} << (bit % 64);
+            if (bpf_map_update_elem(fd, &word, &bits, BPF_ANY) == 0) continue;
+        }
+        throw error("watching source port " + std::to_string(key.sport), errno);
+    }
 }
 
 KernelCounters DataPlane::read_counters(bool port_stats) const {

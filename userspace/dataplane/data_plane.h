@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,8 @@ struct DataPlaneConfig {
     // Header signatures of probes (bpf/signature.h); off only to measure their cost.
     bool signatures = true;
     uint32_t signature_map_entries = DS_SIGNATURE_MAP_ENTRIES;  // distinct signatures kept
+    // Per-CPU signature slots in front of the hash (abi.h); 0: none, the hash only.
+    uint32_t signature_slots = DS_SIGNATURE_SLOTS_DEFAULT;
     // bpffs directory for the counter maps; empty: nothing pinned. Maps already
     // pinned there are reused, so a restarted agent continues the counts.
     std::string pin_dir;
@@ -151,6 +154,7 @@ private:
     int cpus_ = 0;           // possible CPUs: the source cache has a part for each
     uint32_t cache_slots_per_cpu_ = 0;
     std::unique_ptr<SourceCache> cache_;
+    std::set<uint32_t> watched_ports_;  // (proto == UDP) * 65536 + source port, as in the bitmap
     std::vector<Attachment> attachments_;
     std::vector<UniqueFd> link_fds_;
     int native_fallback_error_ = 0;
