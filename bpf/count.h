@@ -17,4 +17,26 @@ static __always_inline void count(struct ds_counter *c, __u64 len)
 	}
 }
 
+/* Two 16-bit fields as the 32-bit word they make in memory (the low-address field
+ * first). Keys are built word by word with these: stored as bytes and halves and
+ * then read back as words, a key stalls the load on the store buffer (store-to-load
+ * forwarding fails on mixed sizes), which cost a packet about 10 ns per key. */
+static __always_inline __u32 word16(__u16 first, __u16 second)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return (__u32)first | ((__u32)second << 16);
+#else
+	return ((__u32)first << 16) | second;
+#endif
+}
+
+static __always_inline __u16 half8(__u8 first, __u8 second)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return (__u16)first | ((__u16)second << 8);
+#else
+	return ((__u16)first << 8) | second;
+#endif
+}
+
 #endif /* DARKSCOPE_BPF_COUNT_H */

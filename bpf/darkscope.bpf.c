@@ -159,12 +159,12 @@ __attribute__((noinline)) int classify_and_count(struct xdp_md *ctx, __u32 l4_of
 		__u32 idx = DS_PORT_INDEX(l4.slot, l4.port);
 		count(bpf_map_lookup_elem(&port_stats, &idx), len);
 	}
-	key->port = l4.port;
-	key->proto = l3.proto;
-	key->info = l3.family | (DS_CLASS_IS_BACKSCATTER(l4.cls) ? DS_KEY_BACKSCATTER : 0) |
+	__u8 info = l3.family | (DS_CLASS_IS_BACKSCATTER(l4.cls) ? DS_KEY_BACKSCATTER : 0) |
 		    (l4.cls == DS_CLASS_TCP_RST ? DS_KEY_RST : 0) | (l4.no_port ? DS_KEY_NO_PORT : 0);
 	if (cfg_fingerprints && l4.cls == DS_CLASS_TCP_SYN)
-		key->info |= DS_KEY_SYN(fingerprint_syn(ctx, c.pos, META_L3_OFF(meta), l3.family, len));
+		info |= DS_KEY_SYN(fingerprint_syn(ctx, c.pos, META_L3_OFF(meta), l3.family, len));
+	/* port, proto and info as the key's last word, in one store (count.h, word16) */
+	((__u32 *)key)[4] = word16(l4.port, half8(l3.proto, info));
 	if (cfg_signatures && (l4.cls == DS_CLASS_TCP_SYN || l4.cls == DS_CLASS_UDP) &&
 	    !count_signature(ctx, c.pos, META_L3_OFF(meta), l3.family, l3.proto, len))
 		count_misc(DS_MISC_SIGNATURE_FULL, len);

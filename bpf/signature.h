@@ -110,50 +110,51 @@ static __always_inline int count_in_hash(void *map, const void *key, __u64 len)
 const volatile __u32 cfg_signature_slots = 0;
 const volatile __u32 cfg_signature_set_mask = 0;
 
-static __always_inline int same_signature(const struct ds_signature_key *x, const struct ds_signature_key *y)
-{
-	const __u32 *a = (const __u32 *)x, *b = (const __u32 *)y;
-	return a[0] == b[0] && a[1] == b[1] && a[2] == b[2];
-}
-
-/* Adds one probe to its signature: in this CPU's slot for it when it has one or its
- * set has a free way, in the hash otherwise. Returns 0 when the hash is full. A
+/* Adds one probe to its signature, the key given as its three 32-bit words (in
+ * registers: see word16 in count.h): in this CPU's slot for it when it has one or
+ * its set has a free way, in the hash otherwise. Returns 0 when the hash is full. A
  * probe touches one cache line and no hash in the common case (few signatures, each
  * sending many probes); a slot, once taken, keeps its signature for good, so a
  * signature is never in a slot and in the hash of the same CPU. */
-static __always_inline int count_signature_key(struct ds_signature_key *key, __u64 len)
+static __always_inline int count_signature_key(__u32 w0, __u32 w1, __u32 w2, __u64 len)
 {
 	__u32 cpu = bpf_get_smp_processor_id();
-	if (!cfg_signature_slots || cpu >= cfg_cache_cpus)
-		return count_in_hash(&signatures, key, len);
-	const __u32 *w = (const __u32 *)key;
-	__u64 h = ((((__u64)w[0] << 32) | w[1]) ^ ((__u64)w[2] * 0xc2b2ae3d27d4eb4fULL)) * 0x9e3779b97f4a7c15ULL;
-	__u32 idx = cpu * cfg_signature_slots + (((__u32)(h >> 32) & cfg_signature_set_mask) << 1);
-	struct ds_signature_slot *way0 = bpf_map_lookup_elem(&signature_slots, &idx);
-	idx++;
-	struct ds_signature_slot *way1 = bpf_map_lookup_elem(&signature_slots, &idx);
-	if (!way0 || !way1)
-		return count_in_hash(&signatures, key, len);
-	struct ds_signature_slot *s = NULL;
-	if (way0->counter.packets && same_signature(&way0->key, key))
-		s = way0;
-	else if (way1->counter.packets && same_signature(&way1->key, key))
-		s = way1;
-	if (s) {
-		count(&s->counter, len);
-		return 1;
+	if (cfg_signature_slots && cpu < cfg_cache_cpus) {
+		__u64 h = ((((__u64)w0 << 32) | w1) ^ ((__u64)w2 * 0xc2b2ae3d27d4eb4fULL)) * 0x9e3779b97f4a7c15ULL;
+		__u32 idx = cpu * cfg_signature_slots + (((__u32)(h >> 32) & cfg_signature_set_mask) << 1);
+		struct ds_signature_slot *way0 = bpf_map_lookup_elem(&signature_slots, &idx);
+		idx++;
+		struct ds_signature_slot *way1 = bpf_map_lookup_elem(&signature_slots, &idx);
+		if (way0 && way1) {
+			struct ds_signature_slot *s = NULL;
+			__u32 *k0 = (__u32 *)&way0->key, *k1 = (__u32 *)&way1->key;
+			if (way0->counter.packets && k0[0] == w0 && k0[1] == w1 && k0[2] == w2)
+				s = way0;
+			else if (way1->counter.packets && k1[0] == w0 && k1[1] == w1 && k1[2] == w2)
+				s = way1;
+			if (s) {
+				count(&s->counter, len);
+				return 1;
+			}
+			s = !way0->counter.packets ? way0 : !way1->counter.packets ? way1 : NULL;
+			if (s) {
+				/* The agent reads the slots while they fill: the key and bytes are
+				 * stored before the packet count that makes the slot valid
+				 * (program order, kept by the compiler barrier; x86 keeps stores
+				 * in order). */
+				__u32 *k = (__u32 *)&s->key;
+				k[0] = w0;
+				k[1] = w1;
+				k[2] = w2;
+				s->counter.bytes = len;
+				asm volatile("" ::: "memory");
+				s->counter.packets = 1;
+				return 1;
+			}
+		}
 	}
-	s = !way0->counter.packets ? way0 : !way1->counter.packets ? way1 : NULL;
-	if (!s)
-		return count_in_hash(&signatures, key, len);
-	/* The agent reads the slots while they fill: the key and bytes are stored
-	 * before the packet count that makes the slot valid (program order, kept by
-	 * the compiler barrier; x86 keeps stores in order). */
-	__builtin_memcpy(&s->key, key, sizeof(*key));
-	s->counter.bytes = len;
-	asm volatile("" ::: "memory");
-	s->counter.packets = 1;
-	return 1;
+	__u32 key[3] = {w0, w1, w2};
+	return count_in_hash(&signatures, key, len);
 }
 
 /* Counts one probe; l4 points at its TCP or UDP header (checked by parse_l4),
@@ -163,34 +164,34 @@ static __always_inline int count_signature(struct xdp_md *ctx, void *l4, __u32 l
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
-	struct ds_signature_key key = {};
 	__u8 *ip = data + (l3_off & 0xff);
+	__u8 ttl;
 	if (family == DS_FAMILY_IPV4) {
 		struct iphdr *iph = (void *)ip;
 		if ((void *)(iph + 1) > end)
 			return 1;
-		key.ttl = ttl_bucket(iph->ttl);
+		ttl = ttl_bucket(iph->ttl);
 	} else {
 		struct ipv6hdr *ip6 = (void *)ip;
 		if ((void *)(ip6 + 1) > end)
 			return 1;
-		key.ttl = ttl_bucket(ip6->hop_limit);
+		ttl = ttl_bucket(ip6->hop_limit);
 	}
-	key.proto = proto;
+	/* struct ds_signature_key as three words: options; sport, window; proto, ttl, pad */
+	__u32 options = 0, ports;
 	if (proto == IPPROTO_TCP) {
 		struct tcphdr *th = l4;
 		if ((void *)(th + 1) > end)
 			return 1;
-		key.sport = bpf_ntohs(th->source);
-		key.window = bpf_ntohs(th->window);
-		key.options = option_layout(th, end);
+		ports = word16(bpf_ntohs(th->source), bpf_ntohs(th->window));
+		options = option_layout(th, end);
 	} else {
 		struct udphdr *uh = l4;
 		if ((void *)(uh + 1) > end)
 			return 1;
-		key.sport = bpf_ntohs(uh->source);
+		ports = word16(bpf_ntohs(uh->source), 0);
 	}
-	return count_signature_key(&key, len);
+	return count_signature_key(options, ports, word16(half8(proto, ttl), 0), len);
 }
 
 /* Counts a probe from a watched source port by its destination port (abi.h,

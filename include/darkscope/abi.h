@@ -139,6 +139,8 @@ struct ds_signature_key {
 	__u8 ttl;      /* TTL or hop limit rounded up to 32, 64, 128 or 255 */
 	__u16 pad;     /* always 0 */
 };
+DS_STATIC_ASSERT(sizeof(struct ds_signature_key) == 12 && __builtin_offsetof(struct ds_signature_key, proto) == 8,
+		 "the program builds a signature key as three 32-bit words");
 #define DS_SIGNATURE_MAP_ENTRIES 32768
 /* Per-CPU signature slots in front of the signatures hash (map signature_slots): a
  * signature's first CPU-local home, two ways per set, first come first served and
@@ -260,6 +262,8 @@ struct ds_source_key {
 	__u8 info;       /* DS_FAMILY_IPV4/6, | DS_KEY_BACKSCATTER for backscatter, | DS_KEY_RST,
 			  * | DS_KEY_SYN(tool) on TCP SYNs without ACK */
 };
+DS_STATIC_ASSERT(sizeof(struct ds_source_key) == 20 && __builtin_offsetof(struct ds_source_key, port) == 16,
+		 "the program stores port, proto and info as the key's fifth 32-bit word");
 #define DS_KEY_BACKSCATTER 0x80
 /* On TCP backscatter keys: the segments were RSTs (clear: SYN-ACKs), so that the
  * agent can tell the two kinds apart per victim and port. */
