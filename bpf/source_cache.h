@@ -11,9 +11,10 @@
 #include <bpf/bpf_helpers.h>
 #include "darkscope/abi.h"
 #include "maps.h"
+#include "count.h"
 
 /* The per-CPU source cache (maps.h): slots per CPU and generation (a power of 2,
- * 0: no cache), the set mask (slots / 2 - 1: two ways per set) and the CPUs it has
+ * 0: no cache), the set mask (slots / DS_SOURCE_CACHE_WAYS - 1) and the CPUs it has
  * room for (the possible CPUs when the agent loaded it). Set by the agent between
  * skeleton open and load. */
 const volatile __u32 cfg_cache_slots = 0;
@@ -56,15 +57,14 @@ static __always_inline int count_source_in_hash(struct ds_source_key *key, __u64
 	return 1;
 }
 
-/* The cache set of a key: a multiplicative hash of its five words (the key is on
- * the stack, 8-byte aligned), high half, masked to the sets. */
+/* The cache set of a key: its five words (the key is on the stack, 8-byte aligned)
+ * folded into 64 bits and mixed (count.h, mix64), masked to the sets. */
 static __always_inline __u32 cache_set(const struct ds_source_key *key)
 {
 	const __u32 *w = (const __u32 *)key;
-	__u64 a = ((__u64)w[0] << 32) | w[4];
-	__u64 b = (((__u64)w[1] << 32) | w[2]) ^ ((__u64)w[3] << 17);
-	__u64 h = (a ^ (b * 0xc2b2ae3d27d4eb4fULL)) * 0x9e3779b97f4a7c15ULL;
-	return (__u32)(h >> 32) & cfg_cache_set_mask;
+	__u64 a = ((__u64)w[0] << 32) | w[1];
+	__u64 b = ((__u64)w[2] << 32) | w[3];
+	return (__u32)mix64(a ^ (b * 0xc2b2ae3d27d4eb4fULL) ^ ((__u64)w[4] * 0x9e3779b97f4a7c15ULL)) & cfg_cache_set_mask;
 }
 
 static __always_inline int same_key(const struct ds_source_key *x, const struct ds_source_key *y)
@@ -74,12 +74,13 @@ static __always_inline int same_key(const struct ds_source_key *x, const struct 
 }
 
 /* Per-source accounting; returns 0 when the packet could not be attributed.
- * A source already in this CPU's cache set (the common case: scanners and
- * victims send many packets per poll interval) costs two array lookups and no
- * hash; a new key takes a free way of its set, or goes to the hash when both
- * ways are taken. Ways are never evicted: they empty only when the agent drains
- * the generation, so no key is ever in two places of one CPU, and a flood of new
- * sources costs one probe more than the hash alone. */
+ * The cache is the per-source table: a source already in its CPU's set (the
+ * common case: scanners and victims send many packets per poll interval) costs
+ * one cache line and no hash; a new key takes the first free way of its set, or
+ * goes to the hash when all DS_SOURCE_CACHE_WAYS are taken. Ways are never evicted
+ * and fill in order: they empty only when the agent drains the generation, so the
+ * taken ways of a set are always its first ones, the first free way ends a search,
+ * and no key is ever in two places of one CPU. */
 static __always_inline int count_source(struct ds_source_key *key, __u64 len)
 {
 	if (!cfg_cache_slots)
@@ -89,28 +90,27 @@ static __always_inline int count_source(struct ds_source_key *key, __u64 len)
 	__u32 cpu = bpf_get_smp_processor_id();
 	if (!gen || cpu >= cfg_cache_cpus)
 		return count_source_in_hash(key, len);
-	__u32 idx = (((*gen & 1) * cfg_cache_cpus + cpu) * cfg_cache_slots) + cache_set(key) * 2;
-	struct ds_cache_slot *way0 = bpf_map_lookup_elem(&source_cache, &idx);
-	idx++;
-	struct ds_cache_slot *way1 = bpf_map_lookup_elem(&source_cache, &idx);
-	if (!way0 || !way1)
-		return count_source_in_hash(key, len);
-
+	__u32 base = (((*gen & 1) * cfg_cache_cpus + cpu) * cfg_cache_slots) + cache_set(key) * DS_SOURCE_CACHE_WAYS;
 	struct ds_cache_slot *s = NULL;
-	if (way0->value.packets && same_key(&way0->key, key))
-		s = way0;
-	else if (way1->value.packets && same_key(&way1->key, key))
-		s = way1;
-	if (s) {
-		if ((s->value.packets % DS_LAST_SEEN_EVERY) == 0)
-			s->value.last_seen_ns = bpf_ktime_get_coarse_ns();
-		s->value.packets++;
-		s->value.bytes += len;
-		return 1;
+#pragma unroll
+	for (__u32 way = 0; way < DS_SOURCE_CACHE_WAYS; way++) {
+		__u32 idx = base + way;
+		s = bpf_map_lookup_elem(&source_cache, &idx);
+		if (!s)
+			return count_source_in_hash(key, len);
+		if (!s->value.packets)
+			break; /* the first free way: the key is not in the set */
+		if (same_key(&s->key, key)) {
+			if ((s->value.packets % DS_LAST_SEEN_EVERY) == 0)
+				s->value.last_seen_ns = bpf_ktime_get_coarse_ns();
+			s->value.packets++;
+			s->value.bytes += len;
+			return 1;
+		}
+		s = NULL;
 	}
-	s = !way0->value.packets ? way0 : !way1->value.packets ? way1 : NULL;
 	if (!s)
-		return count_source_in_hash(key, len);
+		return count_source_in_hash(key, len); /* every way taken */
 	__builtin_memcpy(&s->key, key, sizeof(*key));
 	__u64 now = bpf_ktime_get_coarse_ns();
 	s->value.first_seen_ns = now;

@@ -323,11 +323,17 @@ struct ds_cache_slot {
 	__u64 pad2;
 };
 DS_STATIC_ASSERT(sizeof(struct ds_cache_slot) == 64, "a source cache slot is one 64-byte cache line");
-/* Cache slots per CPU and generation (a power of two; 0 turns the cache off).
- * 4,096 slots are 256 KiB per CPU: small enough to stay in the CPU's own caches,
- * so that a flood of new sources, which the cache cannot hold, pays little for
- * probing it (bench/RESULTS.md compares sizes). */
-#define DS_SOURCE_CACHE_DEFAULT_SLOTS 4096u
+/* Cache slots per CPU and generation (a power of two; 0 turns the cache off), in
+ * sets of DS_SOURCE_CACHE_WAYS consecutive slots (256 bytes, four adjacent cache
+ * lines). The cache is the per-source table and the hash its overflow. By default
+ * the CPUs share DS_SOURCE_CACHE_BUDGET_SLOTS per generation (32 MiB), each CPU
+ * getting at most DS_SOURCE_CACHE_DEFAULT_SLOTS (16 MiB, about 200,000 sources
+ * between two drains with under 1 % of them spilling to the hash) and at least
+ * DS_SOURCE_CACHE_MIN_DEFAULT_SLOTS (docs/dataplane.md; bench/RESULTS.md). */
+#define DS_SOURCE_CACHE_DEFAULT_SLOTS 262144u
+#define DS_SOURCE_CACHE_BUDGET_SLOTS 524288u
+#define DS_SOURCE_CACHE_MIN_DEFAULT_SLOTS 4096u
+#define DS_SOURCE_CACHE_WAYS 4u
 
 /* Default sizes; the agent may change max_entries before load. */
 #define DS_SOURCE_MAP_DEFAULT_ENTRIES 262144u

@@ -9,6 +9,7 @@
 #include <linux/bpf.h>
 #include <sched.h>
 
+#include <cstdio>
 #include <map>
 #include <string>
 #include <vector>
@@ -28,12 +29,12 @@ namespace {
 constexpr uint8_t kTcp = 6;
 const char* const kDark = "198.51.100.7";
 
-// One set of two ways per CPU: every key meets the same set.
+// One set of DS_SOURCE_CACHE_WAYS (4) ways per CPU: every key meets the same set.
 DataPlaneConfig one_set_config(uint32_t map_entries) {
     DataPlaneConfig cfg;
     cfg.dark_prefixes = {Prefix::parse("198.51.100.0/24")};
     cfg.source_map_entries = map_entries;
-    cfg.source_cache_slots = 2;
+    cfg.source_cache_slots = DS_SOURCE_CACHE_WAYS;
     return cfg;
 }
 
@@ -60,7 +61,13 @@ TEST(SourceCache, SlotsPerCpuArePowersOfTwo) {
     EXPECT_EQ(source_cache_slots_per_cpu(0), 0u);
     EXPECT_EQ(source_cache_slots_per_cpu(4096), 4096u);
     EXPECT_EQ(source_cache_slots_per_cpu(5000), 4096u);
-    EXPECT_EQ(source_cache_slots_per_cpu(1), 2u);  // at least one set of two ways
+    EXPECT_EQ(source_cache_slots_per_cpu(1), 4u);  // at least one set of four ways
+    // auto: 524,288 slots shared by the CPUs, 4,096 to 262,144 each
+    EXPECT_EQ(default_source_cache_slots(1), 262144u);
+    EXPECT_EQ(default_source_cache_slots(2), 262144u);
+    EXPECT_EQ(default_source_cache_slots(3), 131072u);
+    EXPECT_EQ(default_source_cache_slots(64), 8192u);
+    EXPECT_EQ(default_source_cache_slots(1024), 4096u);
     EXPECT_EQ(SourceCache::map_entries(2, 0), 1u);
     EXPECT_EQ(SourceCache::map_entries(2, 8), 32u);
 }
@@ -76,39 +83,41 @@ TEST(SourceCache, TooManySlotsIsAClearError) {
     }
 }
 
-// The first two keys of a poll interval take the two ways; the next ones go to the
+// The first four keys of a poll interval take the four ways; the next ones go to the
 // hash until it is full; the rest are unattributed. Hits count where the key is.
-TEST(SourceCache, TwoWaysThenTheHashThenUnattributed) {
+TEST(SourceCache, FourWaysThenTheHashThenUnattributed) {
+    static_assert(DS_SOURCE_CACHE_WAYS == 4, "the test fills one set of four ways");
     PinnedToCpu pin(0);
     ASSERT_TRUE(pin.ok());
     DataPlane dp(one_set_config(4));
-    ASSERT_EQ(dp.source_cache_slots_per_cpu(), 2u);
-    for (int i = 1; i <= 8; ++i) send_syn(dp, "203.0.113." + std::to_string(i));
-    send_syn(dp, "203.0.113.1");  // in the cache
-    send_syn(dp, "203.0.113.3");  // in the hash
-    send_syn(dp, "203.0.113.8");  // nowhere: unattributed again
+    ASSERT_EQ(dp.source_cache_slots_per_cpu(), 4u);
+    for (int i = 1; i <= 10; ++i) send_syn(dp, "203.0.113." + std::to_string(i));
+    send_syn(dp, "203.0.113.1");   // in the cache
+    send_syn(dp, "203.0.113.5");   // in the hash
+    send_syn(dp, "203.0.113.10");  // nowhere: unattributed again
     const std::vector<ds_counter> stats = dp.read_stats();
-    EXPECT_EQ(stats[DS_STATS_CLASS(DS_PROTO_TCP, DS_CLASS_TCP_SYN)].packets, 11u);
+    EXPECT_EQ(stats[DS_STATS_CLASS(DS_PROTO_TCP, DS_CLASS_TCP_SYN)].packets, 13u);
     EXPECT_EQ(stats[DS_STATS_MISC(DS_MISC_UNATTRIBUTED)].packets, 3u);
     const std::map<std::string, uint64_t> want = {
-        {key_of("203.0.113.1"), 2}, {key_of("203.0.113.2"), 1}, {key_of("203.0.113.3"), 2},
-        {key_of("203.0.113.4"), 1}, {key_of("203.0.113.5"), 1}, {key_of("203.0.113.6"), 1},
+        {key_of("203.0.113.1"), 2}, {key_of("203.0.113.2"), 1}, {key_of("203.0.113.3"), 1},
+        {key_of("203.0.113.4"), 1}, {key_of("203.0.113.5"), 2}, {key_of("203.0.113.6"), 1},
+        {key_of("203.0.113.7"), 1}, {key_of("203.0.113.8"), 1},
     };
     EXPECT_EQ(packets_by_key(dp.drain_sources(true)), want);
 
     // The drain emptied the generation it read; the new one starts empty too.
-    send_syn(dp, "203.0.113.8");
-    send_syn(dp, "203.0.113.7");
+    send_syn(dp, "203.0.113.10");
     send_syn(dp, "203.0.113.9");
+    send_syn(dp, "203.0.113.11");
     const std::map<std::string, uint64_t> next = {
-        {key_of("203.0.113.7"), 1}, {key_of("203.0.113.8"), 1}, {key_of("203.0.113.9"), 1}};
+        {key_of("203.0.113.9"), 1}, {key_of("203.0.113.10"), 1}, {key_of("203.0.113.11"), 1}};
     EXPECT_EQ(packets_by_key(dp.drain_sources(true)), next);
     EXPECT_TRUE(dp.drain_sources(true).empty());
     EXPECT_EQ(dp.read_stats()[DS_STATS_MISC(DS_MISC_UNATTRIBUTED)].packets, 3u);
 }
 
 // One source counted in the cache of CPU 0, the cache of CPU 1 and the hash of
-// CPU 1 (its set there taken by two others first) comes back as one entry, with
+// CPU 1 (its set there taken by four others first) comes back as one entry, with
 // packets and bytes summed and the earliest first seen.
 TEST(SourceCache, OneSourceOnSeveralCpusIsOneEntry) {
     if (libbpf_num_possible_cpus() < 2) GTEST_SKIP() << "needs two CPUs";
@@ -122,20 +131,47 @@ TEST(SourceCache, OneSourceOnSeveralCpusIsOneEntry) {
     {
         PinnedToCpu pin(1);
         if (!pin.ok()) GTEST_SKIP() << "CPU 1 not usable";
-        send_syn(dp, "203.0.113.2");
-        send_syn(dp, "203.0.113.3");
+        for (int i = 2; i <= 5; ++i) send_syn(dp, "203.0.113." + std::to_string(i));
         send_syn(dp, "203.0.113.1");  // CPU 1's set is full: to the hash
         send_syn(dp, "203.0.113.1");
         send_syn(dp, "203.0.113.1");
     }
     std::vector<SourceEntry> got = dp.drain_sources(true);
     const std::map<std::string, uint64_t> want = {
-        {key_of("203.0.113.1"), 5}, {key_of("203.0.113.2"), 1}, {key_of("203.0.113.3"), 1}};
+        {key_of("203.0.113.1"), 5}, {key_of("203.0.113.2"), 1}, {key_of("203.0.113.3"), 1},
+        {key_of("203.0.113.4"), 1}, {key_of("203.0.113.5"), 1}};
     EXPECT_EQ(packets_by_key(got), want);
     for (const SourceEntry& e : got) {
         EXPECT_LE(e.value.first_seen_ns, e.value.last_seen_ns);
         EXPECT_GT(e.value.first_seen_ns, 0u);
         if (test::key_str(e.key) == key_of("203.0.113.1")) EXPECT_EQ(e.value.bytes % 5, 0u);
+    }
+}
+
+// Sources that differ only in the bytes a scan varies (an IPv4 /16's last two bytes,
+// an IPv6 /64's second word) spread over the sets: 1,000 of them fit a table of
+// 1,024 sets of 4 ways, with at most a few in a 16-entry hash. (A set index taken
+// from a bare multiplication's low bits put them all into two sets.)
+TEST(SourceCache, ScannedSourcesSpreadOverTheSets) {
+    PinnedToCpu pin(0);
+    ASSERT_TRUE(pin.ok());
+    for (const bool v6 : {false, true}) {
+        DataPlaneConfig cfg = one_set_config(16);
+        cfg.dark_prefixes = {Prefix::parse("198.51.100.0/24"), Prefix::parse("2001:db8:dead::/48")};
+        cfg.source_cache_slots = 4096;
+        DataPlane dp(cfg);
+        for (int i = 0; i < 1000; ++i) {
+            char src[64];
+            if (v6)
+                std::snprintf(src, sizeof src, "2001:db8:%x:%x::1", i >> 8, i & 0xff);
+            else
+                std::snprintf(src, sizeof src, "198.18.%d.%d", i >> 8, i & 0xff);
+            auto f = v6 ? test::FrameBuilder().eth().ipv6(src, "2001:db8:dead::7").tcp(40000, 445, 0x02).build()
+                        : test::FrameBuilder().eth().ipv4(src, kDark).tcp(40000, 445, 0x02).build();
+            ASSERT_EQ(dp.test_run(f.data(), static_cast<uint32_t>(f.size())), XDP_DROP);
+        }
+        EXPECT_EQ(dp.read_stats()[DS_STATS_MISC(DS_MISC_UNATTRIBUTED)].packets, 0u) << (v6 ? "IPv6" : "IPv4");
+        EXPECT_EQ(dp.drain_sources(true).size(), 1000u) << (v6 ? "IPv6" : "IPv4");
     }
 }
 

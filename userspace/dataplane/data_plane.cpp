@@ -67,11 +67,12 @@ DataPlane::DataPlane(const DataPlaneConfig& config) : config_(config) {
         throw std::runtime_error("the DNS event ring buffer must be a power of 2 of at least " + std::to_string(page) +
                                  " bytes");
     if (config_.dns_event_burst == 0) throw std::runtime_error("the DNS event burst must be at least 1");
-    if (config_.source_cache_slots > kMaxSourceCacheSlots)
+    if (config_.source_cache_slots > kMaxSourceCacheSlots && config_.source_cache_slots != kAutoSourceCacheSlots)
         throw std::runtime_error("the source cache holds at most " + std::to_string(kMaxSourceCacheSlots) + " slots per CPU");
     cpus_ = libbpf_num_possible_cpus();
     if (cpus_ <= 0) throw error("counting the possible CPUs", -cpus_);
-    cache_slots_per_cpu_ = darkscope::source_cache_slots_per_cpu(config_.source_cache_slots);
+    cache_slots_per_cpu_ = darkscope::source_cache_slots_per_cpu(
+        config_.source_cache_slots == kAutoSourceCacheSlots ? default_source_cache_slots(cpus_) : config_.source_cache_slots);
 
     skel_.reset(darkscope_bpf__open());
     if (!skel_) throw error("opening the darkscope BPF object", errno);
@@ -93,7 +94,7 @@ DataPlane::DataPlane(const DataPlaneConfig& config) : config_(config) {
     bpf_map__set_max_entries(skel_->maps.dns_events, config_.dns_ringbuf_bytes);
 
     skel_->rodata->cfg_cache_slots = cache_slots_per_cpu_;
-    skel_->rodata->cfg_cache_set_mask = cache_slots_per_cpu_ ? cache_slots_per_cpu_ / 2 - 1 : 0;
+    skel_->rodata->cfg_cache_set_mask = cache_slots_per_cpu_ ? cache_slots_per_cpu_ / DS_SOURCE_CACHE_WAYS - 1 : 0;
     skel_->rodata->cfg_cache_cpus = static_cast<uint32_t>(cpus_);
     bpf_map__set_max_entries(skel_->maps.source_cache, SourceCache::map_entries(cpus_, cache_slots_per_cpu_));
 

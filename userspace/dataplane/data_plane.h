@@ -38,9 +38,10 @@ struct DataPlaneConfig {
     // sources_b (source_map_entries), filled until the next drain: a drain period
     // still holds source_map_entries keys, no more, no fewer. 0: both buffers full size.
     uint32_t small_source_buffer = 0;
-    // Per-CPU source cache slots in front of the hash (per CPU and generation,
-    // rounded down to a power of two); 0 turns the cache off.
-    uint32_t source_cache_slots = DS_SOURCE_CACHE_DEFAULT_SLOTS;
+    // Per-CPU source table slots in front of the hash (per CPU and generation,
+    // rounded down to a power of two); 0 turns the table off. The default,
+    // kAutoSourceCacheSlots (source_cache.h), sizes it by the CPU count.
+    uint32_t source_cache_slots = UINT32_MAX;
     // DNS backscatter sent to userspace (dns_events ring buffer): at most
     // dns_events_per_second per CPU on average (0: no limit, as replay wants, every
     // frame counting), in bursts of up to dns_event_burst; what is over is counted.

@@ -16,8 +16,13 @@
 
 namespace darkscope {
 
+uint32_t default_source_cache_slots(int cpus) {
+    const uint32_t share = DS_SOURCE_CACHE_BUDGET_SLOTS / static_cast<uint32_t>(std::max(cpus, 1));
+    return std::bit_floor(std::clamp(share, DS_SOURCE_CACHE_MIN_DEFAULT_SLOTS, DS_SOURCE_CACHE_DEFAULT_SLOTS));
+}
+
 uint32_t source_cache_slots_per_cpu(uint32_t slots) {
-    return slots ? std::bit_floor(std::max<uint32_t>(2, slots)) : 0;
+    return slots ? std::bit_floor(std::max<uint32_t>(DS_SOURCE_CACHE_WAYS, slots)) : 0;
 }
 
 uint32_t SourceCache::map_entries(int cpus, uint32_t slots_per_cpu) {
@@ -43,11 +48,15 @@ void SourceCache::drain_generation(uint32_t gen, std::vector<SourceEntry>& out) 
     if (!slots_) return;
     const size_t per_gen = static_cast<size_t>(cpus_) * slots_per_cpu_;
     ds_cache_slot* first = slots_ + (gen & 1) * per_gen;
-    for (size_t i = 0; i < per_gen; ++i) {
-        ds_cache_slot& s = first[i];
-        if (!s.value.packets) continue;
-        out.push_back(SourceEntry{s.key, s.value});
-        s = ds_cache_slot{};
+    // The taken ways of a set are its first ones (bpf/source_cache.h): a set's first
+    // free way ends it, so a sparse generation costs one cache line per set.
+    for (size_t set = 0; set < per_gen; set += DS_SOURCE_CACHE_WAYS) {
+        for (size_t way = 0; way < DS_SOURCE_CACHE_WAYS; ++way) {
+            ds_cache_slot& s = first[set + way];
+            if (!s.value.packets) break;
+            out.push_back(SourceEntry{s.key, s.value});
+            s = ds_cache_slot{};
+        }
     }
 }
 

@@ -17,9 +17,15 @@ namespace darkscope {
 // in two generations, is 128 MiB of kernel memory per CPU.
 constexpr uint32_t kMaxSourceCacheSlots = 1u << 20;
 
+// `slots` asking for the default size: DS_SOURCE_CACHE_BUDGET_SLOTS shared by the
+// CPUs, between DS_SOURCE_CACHE_MIN_DEFAULT_SLOTS and DS_SOURCE_CACHE_DEFAULT_SLOTS
+// per CPU (abi.h), so that the table's memory does not grow with the CPU count.
+constexpr uint32_t kAutoSourceCacheSlots = UINT32_MAX;
+uint32_t default_source_cache_slots(int cpus);
+
 // The slots per CPU the cache gets for `slots` asked for: rounded down to a power
-// of two (the program masks the set index), at least one set of two ways; 0 keeps
-// the cache off.
+// of two (the program masks the set index), at least one set of DS_SOURCE_CACHE_WAYS
+// ways; 0 keeps the cache off.
 uint32_t source_cache_slots_per_cpu(uint32_t slots);
 
 class SourceCache {

@@ -10,6 +10,8 @@
 #include <unordered_set>
 
 #include "capture/pcap_reader.h"
+#include "dataplane/data_plane.h"
+#include "dataplane/source_cache.h"
 #include "dataplane/names.h"
 #include "drain/source_pipeline.h"
 #include "replay/port_stats_mirror.h"
@@ -99,6 +101,10 @@ ReplayResult replay(const std::vector<std::string>& files, const ReplayOptions& 
     DataPlaneConfig dpc = options.dataplane;
     dpc.dns_events_per_second = 0;  // every DNS frame of the capture is read, at any speed
     dpc.small_source_buffer = kSourceBuffer;  // drains walk 4,096 buckets while seconds are sparse
+    // The same reason for the per-source table: a drain reads every set of it, and the
+    // live default (up to 262,144 slots per CPU) would make each second of capture
+    // time read megabytes. One CPU runs the frames, so a small table holds them.
+    if (dpc.source_cache_slots == kAutoSourceCacheSlots) dpc.source_cache_slots = kSourceBuffer;
     DataPlane dp(dpc);
     Accumulator acc(options.accumulator);
     ReplayResult result;
