@@ -1,4 +1,5 @@
 #include "dataplane/data_plane.h"
+#include "dataplane/mapped_array.h"
 #include "dataplane/signature_slots.h"
 #include "dataplane/source_cache.h"
 
@@ -26,8 +27,18 @@ std::runtime_error error(const std::string& what, int err) {
 }
 
 // Sums a per-CPU array into one value per index.
+// Values per entry of a counter array: one per possible CPU for a per-CPU array
+// (the agent's), one for a plain array (replay's port counters).
+int values_per_entry(int fd) {
+    bpf_map_info info{};
+    uint32_t len = sizeof info;
+    if (bpf_obj_get_info_by_fd(fd, &info, &len)) throw error("reading a counter array's type", errno);
+    return info.type == BPF_MAP_TYPE_PERCPU_ARRAY ? libbpf_num_possible_cpus() : 1;
+}
+
+// Every entry of a counter array, its CPUs summed.
 std::vector<ds_counter> read_percpu_counters(int fd, uint32_t entries) {
-    const int ncpu = libbpf_num_possible_cpus();
+    const int ncpu = values_per_entry(fd);
     std::vector<ds_counter> out(entries);
     std::vector<uint32_t> keys(entries);
     std::vector<ds_counter> values(static_cast<size_t>(entries) * ncpu);
@@ -107,6 +118,18 @@ DataPlane::DataPlane(const DataPlaneConfig& config) : config_(config) {
     // start, whatever the capture. Live, preallocation keeps an insert from allocating
     // in the packet path, so the agent keeps it.
     const uint32_t source_map_flags = small_buffer_ ? BPF_F_NO_PREALLOC : 0;
+    // Replay runs every frame on one CPU at a time: one plain array of port counters
+    // is a single allocation, where 393,216 per-CPU values took about 0.5 s of every
+    // replay's start (perf: pcpu_alloc under array_map_alloc).
+    if (!config_.per_cpu_port_counters) {
+        if (!config_.pin_dir.empty()) throw std::runtime_error("pinned port counters must be per CPU");
+        bpf_map__set_type(skel_->maps.port_stats, BPF_MAP_TYPE_ARRAY);
+        bpf_map__set_map_flags(skel_->maps.port_stats, BPF_F_MMAPABLE);  // read as memory (port_values_)
+        // Created as it comes too: preallocating 32,768 signatures and 65,536
+        // destinations with a value per CPU each was a fifth of a short replay.
+        bpf_map__set_map_flags(skel_->maps.signatures, BPF_F_NO_PREALLOC);
+        bpf_map__set_map_flags(skel_->maps.source_port_dests, BPF_F_NO_PREALLOC);
+    }
     bpf_map__set_map_flags(skel_->maps.sources_a, source_map_flags);
     bpf_map__set_map_flags(skel_->maps.sources_b, source_map_flags);
     bpf_map__set_max_entries(skel_->maps.signatures, config_.signature_map_entries);
@@ -157,6 +180,8 @@ DataPlane::DataPlane(const DataPlaneConfig& config) : config_(config) {
         if (bpf_map_update_elem(outer, &zero, &fd_a, BPF_ANY)) throw error("activating the per-source map", errno);
     }
     cache_ = std::make_unique<SourceCache>(bpf_map__fd(skel_->maps.source_cache), cpus_, cache_slots_per_cpu_);
+    if (!config_.per_cpu_port_counters)
+        port_values_ = std::make_unique<MappedArray>(bpf_map__fd(skel_->maps.port_stats), sizeof(ds_counter));
 }
 
 void DataPlane::SkeletonDeleter::operator()(darkscope_bpf* skel) const { darkscope_bpf__destroy(skel); }
@@ -225,6 +250,7 @@ std::vector<ds_counter> read_stats_map(int fd) { return read_percpu_counters(fd,
 std::vector<ds_counter> DataPlane::read_stats() const { return read_stats_map(bpf_map__fd(skel_->maps.stats)); }
 
 std::vector<ds_counter> DataPlane::read_port_stats() const {
+    if (port_values_) return {port_values_->values<ds_counter>(), port_values_->values<ds_counter>() + port_values_->size()};
     return read_percpu_counters(bpf_map__fd(skel_->maps.port_stats), DS_PORT_SLOTS * DS_PORTS_PER_SLOT);
 }
 
@@ -233,6 +259,10 @@ void DataPlane::read_port_stats_at(const std::vector<uint32_t>& indices, std::ve
     std::vector<ds_counter> cpus(static_cast<size_t>(cpus_));
     for (uint32_t index : indices) {
         if (index >= ports.size()) throw std::runtime_error("port-array index " + std::to_string(index) + " out of range");
+        if (port_values_) {  // one plain array, mapped: no syscall
+            ports[index] = port_values_->values<ds_counter>()[index];
+            continue;
+        }
         if (bpf_map_lookup_elem(fd, &index, cpus.data())) throw error("reading the per-port counters", errno);
         ds_counter sum{};
         for (const ds_counter& c : cpus) {

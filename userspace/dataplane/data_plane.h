@@ -21,6 +21,7 @@ struct bpf_map;
 namespace darkscope {
 
 class SourceCache;
+class MappedArray;
 
 struct DataPlaneConfig {
     std::vector<Prefix> dark_prefixes;
@@ -38,6 +39,9 @@ struct DataPlaneConfig {
     // sources_b (source_map_entries), filled until the next drain: a drain period
     // still holds source_map_entries keys, no more, no fewer. 0: both buffers full size.
     uint32_t small_source_buffer = 0;
+    // false: the per-port counters are one plain array instead of a per-CPU one, for
+    // a caller that runs frames on one CPU at a time (replay); never with pin_dir.
+    bool per_cpu_port_counters = true;
     // Per-CPU source table slots in front of the hash (per CPU and generation,
     // rounded down to a power of two); 0 turns the table off. The default,
     // kAutoSourceCacheSlots (source_cache.h), sizes it by the CPU count.
@@ -155,6 +159,7 @@ private:
     int cpus_ = 0;           // possible CPUs: the source cache has a part for each
     uint32_t cache_slots_per_cpu_ = 0;
     std::unique_ptr<SourceCache> cache_;
+    std::unique_ptr<MappedArray> port_values_;  // the plain port array, mapped (per_cpu_port_counters false)
     std::set<uint32_t> watched_ports_;  // (proto == UDP) * 65536 + source port, as in the bitmap
     std::vector<Attachment> attachments_;
     std::vector<UniqueFd> link_fds_;

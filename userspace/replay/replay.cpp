@@ -13,6 +13,7 @@
 #include "dataplane/data_plane.h"
 #include "dataplane/source_cache.h"
 #include "dataplane/names.h"
+#include "dataplane/source_addr.h"
 #include "drain/source_pipeline.h"
 #include "replay/port_stats_mirror.h"
 
@@ -29,14 +30,10 @@ constexpr uint32_t kMaxFrame = 3500;
 // has frames, thousands of times for a sparse capture of a few days.
 constexpr uint32_t kSourceBuffer = 4096;
 
-std::string addr_key(const ds_source_key& k) {
-    std::string s(17, '\0');
-    s[0] = static_cast<char>(DS_KEY_FAMILY(k.info));
-    std::memcpy(s.data() + 1, k.addr, 16);
-    return s;
-}
-
-// Whole-capture distinct counts, beside the accumulator's per-day ones.
+// Whole-capture distinct counts, beside the accumulator's per-day ones. Keyed by
+// SourceAddr and (protocol, port) numbers rather than strings: a 17-byte string key
+// cost a heap allocation per drained entry and map, the biggest share of replay's
+// time in perf (bench/replay_bench).
 class CaptureTotals {
 public:
     explicit CaptureTotals(const AccumulatorConfig& c)
@@ -47,7 +44,7 @@ public:
     void add(const std::vector<SourceEntry>& entries, const CountryLookup& country) {
         for (const SourceEntry& e : entries) {
             if (e.key.info & DS_KEY_BACKSCATTER) continue;
-            const std::string addr = addr_key(e.key);
+            const SourceAddr addr = SourceAddr::of(e.key);
             auto [it, is_new] = countries_.try_emplace(addr);
             if (is_new) {
                 it->second = country ? country(DS_KEY_FAMILY(e.key.info), e.key.addr) : std::string("ZZ");
@@ -63,15 +60,16 @@ public:
             // Non-first fragments have no port: their source counts, no port does.
             if ((e.key.proto != 6 && e.key.proto != 17) || !DS_KEY_HAS_PORT(e.key.info)) continue;
             combinations_.add_probe(combination_of_[addr], proto_port(e.key.proto, e.key.port));
-            std::pair<std::string, uint16_t> port{ip_protocol_name(e.key.proto), e.key.port};
-            PortDetail& pd = ports_[port];
-            pd.packets += e.value.packets;
-            pd.bytes += e.value.bytes;
-            if (port_sources_[port].insert(addr).second) pd.sources++;
+            Port& port = ports_[uint32_t{e.key.proto} << 16 | e.key.port];
+            port.detail.packets += e.value.packets;
+            port.detail.bytes += e.value.bytes;
+            if (port.sources.insert(addr).second) port.detail.sources++;
         }
     }
     void finish(ReplayResult& r) {
-        r.ports = std::move(ports_);
+        for (auto& [proto_port, port] : ports_)
+            r.ports[{ip_protocol_name(static_cast<uint8_t>(proto_port >> 16)), static_cast<uint16_t>(proto_port & 0xffff)}] =
+                port.detail;
         r.countries = std::move(country_detail_);
         r.distinct_sources = countries_.size();
         for (uint32_t t = 0; t < DS_TOOL_COUNT; ++t) r.tool_sources[t] = tool_sources_[t].size();
@@ -80,14 +78,18 @@ public:
     }
 
 private:
-    std::unordered_map<std::string, std::string> countries_;  // source -> country
-    std::array<std::unordered_set<std::string>, DS_TOOL_COUNT> tool_sources_;
+    using SourceSet = std::unordered_set<SourceAddr, SourceAddrHash>;
+    struct Port {
+        PortDetail detail;
+        SourceSet sources;
+    };
+    std::unordered_map<SourceAddr, std::string, SourceAddrHash> countries_;  // source -> country
+    std::array<SourceSet, DS_TOOL_COUNT> tool_sources_;
     std::array<std::map<uint16_t, uint64_t>, DS_TOOL_COUNT> tool_ports_;
     std::map<std::string, PortDetail> country_detail_;
-    std::map<std::pair<std::string, uint16_t>, PortDetail> ports_;
-    std::map<std::pair<std::string, uint16_t>, std::unordered_set<std::string>> port_sources_;
+    std::unordered_map<uint32_t, Port> ports_;  // protocol << 16 | destination port
     PortCombinations combinations_;
-    std::unordered_map<std::string, SourceCombination> combination_of_;  // source -> its standing in combinations_
+    std::unordered_map<SourceAddr, SourceCombination, SourceAddrHash> combination_of_;  // its standing in combinations_
 };
 
 uint64_t file_size(const std::string& path) {
@@ -105,6 +107,7 @@ ReplayResult replay(const std::vector<std::string>& files, const ReplayOptions& 
     // live default (up to 262,144 slots per CPU) would make each second of capture
     // time read megabytes. One CPU runs the frames, so a small table holds them.
     if (dpc.source_cache_slots == kAutoSourceCacheSlots) dpc.source_cache_slots = kSourceBuffer;
+    dpc.per_cpu_port_counters = false;  // one CPU at a time runs the frames
     DataPlane dp(dpc);
     Accumulator acc(options.accumulator);
     ReplayResult result;
