@@ -128,9 +128,10 @@ public:
     // --sensor-name) instead.
     void start(std::vector<std::string> options = {
                    "--dark-prefix", "198.51.100.0/24", "--poll-interval", "1s",
-                   // A small per-source buffer, so the flood overflows it within one poll
-                   // even at the AF_PACKET relay's rate on a slow machine (> 16k/s).
-                   "--source-map-entries", "16384", "--log-level", "warn"}) {
+                   // A small per-source table and buffer, so the flood overflows them
+                   // within one poll even at the AF_PACKET relay's rate on a slow
+                   // machine (> 16k/s per CPU past the table's 4,096).
+                   "--source-map-entries", "16384", "--source-cache-slots", "4096", "--log-level", "warn"}) {
         std::fflush(nullptr);  // the child would write our buffered output again
         std::vector<std::string> argv = {"nsenter", "--net=/run/netns/" + tb_.sensor_ns, DARKSCOPE_BIN, "run",
                                          "--interface", tb_.sensor_if, "--sensor-name", name_};

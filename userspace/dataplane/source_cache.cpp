@@ -9,10 +9,9 @@
 #include <cstring>
 #include <stdexcept>
 #include <string>
-#include <string_view>
-#include <unordered_map>
 
 #include "dataplane/entries.h"
+#include "hashing/keyed_hash.h"
 
 namespace darkscope {
 
@@ -62,11 +61,6 @@ void SourceCache::drain_generation(uint32_t gen, std::vector<SourceEntry>& out) 
 
 namespace {
 
-std::string_view key_bytes(const SourceEntry& e) {
-    static_assert(sizeof(ds_source_key) == 20, "keys are compared as their 20 bytes");
-    return {reinterpret_cast<const char*>(&e.key), sizeof(ds_source_key)};
-}
-
 void fold(ds_source_value& into, const ds_source_value& v) {
     into.packets += v.packets;
     into.bytes += v.bytes;
@@ -74,32 +68,52 @@ void fold(ds_source_value& into, const ds_source_value& v) {
     into.last_seen_ns = std::max(into.last_seen_ns, v.last_seen_ns);
 }
 
+// Positions of the distinct keys of entries[0, kept), in an open-addressing table
+// with linear probing: one allocation per drain instead of one node per entry
+// (a std::unordered_map cost the fold about 400 ns per entry, bench/agent_bench).
+// Hashed under the process's key: the addresses are the sender's choice.
+class KeyIndex {
+public:
+    explicit KeyIndex(size_t keys) : mask_(std::bit_ceil(std::max<size_t>(16, 2 * keys)) - 1), slots_(mask_ + 1, kEmpty) {}
+    // The slot holding key, or the empty slot where it belongs.
+    uint32_t& slot(const std::vector<SourceEntry>& entries, const ds_source_key& key) {
+        static_assert(sizeof(ds_source_key) == 20, "keys are hashed and compared as their 20 bytes");
+        for (size_t i = keyed_hash(&key, sizeof key) & mask_;; i = (i + 1) & mask_) {
+            uint32_t& s = slots_[i];
+            if (s == kEmpty || std::memcmp(&entries[s].key, &key, sizeof key) == 0) return s;
+        }
+    }
+    static constexpr uint32_t kEmpty = UINT32_MAX;
+
+private:
+    size_t mask_;
+    std::vector<uint32_t> slots_;
+};
+
 }  // namespace
 
 void merge_cache_entries(std::vector<SourceEntry>& hash_entries, std::vector<SourceEntry>& cache_entries) {
     if (cache_entries.empty()) return;
-    // Index the cache's distinct keys (compacting its duplicates from other CPUs);
-    // entries [0, kept) are the only ones the index points into.
-    std::unordered_map<std::string_view, size_t> index;
-    index.reserve(cache_entries.size());
+    // Compact the cache's entries to one per key (folding a key's entries from other
+    // CPUs); the index points into [0, kept) only.
+    KeyIndex index(cache_entries.size());
     size_t kept = 0;
     for (size_t i = 0; i < cache_entries.size(); ++i) {
-        auto it = index.find(key_bytes(cache_entries[i]));
-        if (it != index.end()) {
-            fold(cache_entries[it->second].value, cache_entries[i].value);
+        uint32_t& at = index.slot(cache_entries, cache_entries[i].key);
+        if (at != KeyIndex::kEmpty) {
+            fold(cache_entries[at].value, cache_entries[i].value);
             continue;
         }
         if (kept != i) cache_entries[kept] = cache_entries[i];
-        index.emplace(key_bytes(cache_entries[kept]), kept);
-        ++kept;
+        at = static_cast<uint32_t>(kept++);
     }
     cache_entries.resize(kept);
     // Hash entries are distinct already: fold those the cache also has.
     size_t out = 0;
     for (size_t i = 0; i < hash_entries.size(); ++i) {
-        auto it = index.find(key_bytes(hash_entries[i]));
-        if (it != index.end()) {
-            fold(cache_entries[it->second].value, hash_entries[i].value);
+        const uint32_t at = index.slot(cache_entries, hash_entries[i].key);
+        if (at != KeyIndex::kEmpty) {
+            fold(cache_entries[at].value, hash_entries[i].value);
             continue;
         }
         if (out != i) hash_entries[out] = hash_entries[i];
