@@ -154,6 +154,7 @@ DataPlane::DataPlane(const DataPlaneConfig& config) : config_(config) {
         mkdir_p(config_.pin_dir);
         for (bpf_map* m : pinned_maps()) {
             std::string path = config_.pin_dir + "/" + bpf_map__name(m);
+            check_pinned_layout(m, path);
             bpf_map__set_pin_path(m, path.c_str());
         }
     }
@@ -218,6 +219,29 @@ void DataPlane::set_fast_prefixes() {
             ro->cfg_dark_v6_net[i][w] = net_word(*v6[i], w) & mask_word(*v6[i], w);
             ro->cfg_dark_v6_mask[i][w] = mask_word(*v6[i], w);
         }
+}
+
+// A map pinned by another version or other options (another size, say) cannot be
+// reused: libbpf would only fail the whole load with EINVAL. Say which map and what
+// to do instead, in one line.
+void DataPlane::check_pinned_layout(bpf_map* m, const std::string& path) const {
+    const UniqueFd fd(bpf_obj_get(path.c_str()));
+    if (!fd.valid()) return;  // not pinned yet
+    bpf_map_info info{};
+    uint32_t len = sizeof info;
+    if (bpf_obj_get_info_by_fd(fd.get(), &info, &len)) throw error("reading the pinned map " + path, errno);
+    auto differs = [&](const char* what, uint64_t pinned, uint64_t wanted) {
+        if (pinned != wanted)
+            throw std::runtime_error("the pinned map " + path + " has " + what + " " + std::to_string(pinned) +
+                                     " where this agent needs " + std::to_string(wanted) +
+                                     " (another darkscope version or other options): start with the options it was "
+                                     "made with, or run 'darkscope cleanup' for this sensor (its counts are lost)");
+    };
+    differs("map type", info.type, bpf_map__type(m));
+    differs("key size", info.key_size, bpf_map__key_size(m));
+    differs("value size", info.value_size, bpf_map__value_size(m));
+    differs("max entries", info.max_entries, bpf_map__max_entries(m));
+    differs("flags", info.map_flags, bpf_map__map_flags(m));
 }
 
 std::vector<bpf_map*> DataPlane::pinned_maps() const {

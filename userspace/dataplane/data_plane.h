@@ -140,6 +140,7 @@ public:
 private:
     void set_fast_prefixes();
     std::vector<bpf_map*> pinned_maps() const;
+    void check_pinned_layout(bpf_map* m, const std::string& path) const;
     void fill_prefixes(int map_fd, const std::vector<Prefix>& prefixes, const char* what);
     std::vector<SourceEntry> drain_map(int map_fd);
     // Moves sources_a's entries, per-CPU values as they are, into sources_b and
