@@ -24,6 +24,7 @@
 #include "darkscope/abi.h"
 #include "dataplane/data_plane.h"
 #include "dataplane/names.h"
+#include "dataplane/mapped_array.h"
 #include "dataplane/signature_slots.h"
 #include "dataplane/unique_fd.h"
 #include "fingerprint/signature_report.h"
@@ -50,7 +51,9 @@ void show_signatures(const std::string& dir, uint64_t overflow) {
     const UniqueFd slots(bpf_obj_get((dir + "/signature_slots").c_str()));
     SignatureBook book;
     try {
-        book.update(read_signatures(fd.get(), slots.valid() ? slots.get() : -1));
+        std::unique_ptr<MappedArray> mapped;
+        if (slots.valid()) mapped = std::make_unique<MappedArray>(slots.get(), sizeof(ds_signature_slot));
+        book.update(read_signatures(fd.get(), mapped.get()));
     } catch (const std::exception& e) {
         std::cout << "  header signatures: " << e.what() << "\n";
     }

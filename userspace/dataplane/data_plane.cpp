@@ -26,19 +26,10 @@ std::runtime_error error(const std::string& what, int err) {
     return std::runtime_error(what + ": " + std::strerror(err < 0 ? -err : err));
 }
 
-// Sums a per-CPU array into one value per index.
-// Values per entry of a counter array: one per possible CPU for a per-CPU array
-// (the agent's), one for a plain array (replay's port counters).
-int values_per_entry(int fd) {
-    bpf_map_info info{};
-    uint32_t len = sizeof info;
-    if (bpf_obj_get_info_by_fd(fd, &info, &len)) throw error("reading a counter array's type", errno);
-    return info.type == BPF_MAP_TYPE_PERCPU_ARRAY ? libbpf_num_possible_cpus() : 1;
-}
-
-// Every entry of a counter array, its CPUs summed.
+// Sums a per-CPU array into one value per index. (Replay's plain port array is read
+// through its mapping instead: DataPlane::port_values_.)
 std::vector<ds_counter> read_percpu_counters(int fd, uint32_t entries) {
-    const int ncpu = values_per_entry(fd);
+    const int ncpu = libbpf_num_possible_cpus();
     std::vector<ds_counter> out(entries);
     std::vector<uint32_t> keys(entries);
     std::vector<ds_counter> values(static_cast<size_t>(entries) * ncpu);
@@ -183,6 +174,7 @@ DataPlane::DataPlane(const DataPlaneConfig& config) : config_(config) {
     cache_ = std::make_unique<SourceCache>(bpf_map__fd(skel_->maps.source_cache), cpus_, cache_slots_per_cpu_);
     if (!config_.per_cpu_port_counters)
         port_values_ = std::make_unique<MappedArray>(bpf_map__fd(skel_->maps.port_stats), sizeof(ds_counter));
+    signature_values_ = std::make_unique<MappedArray>(bpf_map__fd(skel_->maps.signature_slots), sizeof(ds_signature_slot));
 }
 
 void DataPlane::SkeletonDeleter::operator()(darkscope_bpf* skel) const { darkscope_bpf__destroy(skel); }
@@ -302,7 +294,7 @@ std::vector<ds_counter> DataPlane::read_tool_stats() const {
 }
 
 std::vector<SignatureEntry> DataPlane::read_signatures() const {
-    return darkscope::read_signatures(bpf_map__fd(skel_->maps.signatures), bpf_map__fd(skel_->maps.signature_slots));
+    return darkscope::read_signatures(bpf_map__fd(skel_->maps.signatures), signature_values_.get());
 }
 
 void DataPlane::watch_source_ports(const std::vector<ds_source_port_key>& ports) {
@@ -312,7 +304,7 @@ void DataPlane::watch_source_ports(const std::vector<ds_source_port_key>& ports)
         if (!watched_ports_.contains(bit) && watched_ports_.size() >= DS_WATCHED_SOURCE_PORTS)
             throw std::runtime_error("watching source port " + std::to_string(key.sport) + ": at most " +
                                      std::to_string(DS_WATCHED_SOURCE_PORTS) + " source ports are watched");
-        watched_ports_.insert(bit);
+        if (!watched_ports_.insert(bit).second) continue;  // set at an earlier poll
         // Only the agent writes the bitmap: read, set the bit, write back.
         uint32_t word = bit / 64;
         uint64_t bits = 0;

@@ -161,6 +161,7 @@ private:
     uint32_t cache_slots_per_cpu_ = 0;
     std::unique_ptr<SourceCache> cache_;
     std::unique_ptr<MappedArray> port_values_;  // the plain port array, mapped (per_cpu_port_counters false)
+    std::unique_ptr<MappedArray> signature_values_;  // the signature slots, mapped for the program's life
     std::set<uint32_t> watched_ports_;  // (proto == UDP) * 65536 + source port, as in the bitmap
     std::vector<Attachment> attachments_;
     std::vector<UniqueFd> link_fds_;

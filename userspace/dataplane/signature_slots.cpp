@@ -8,6 +8,7 @@
 
 #include "dataplane/data_plane.h"
 #include "dataplane/mapped_array.h"
+#include "hashing/keyed_hash.h"
 
 namespace darkscope {
 
@@ -23,15 +24,14 @@ std::string key_bytes(const ds_signature_key& k) {
 
 }  // namespace
 
-std::vector<SignatureEntry> read_signatures(int hash_fd, int slots_fd) {
+std::vector<SignatureEntry> read_signatures(int hash_fd, const MappedArray* slots) {
     std::vector<SignatureEntry> out = read_signature_map(hash_fd);  // distinct keys
-    if (slots_fd < 0) return out;
-    const MappedArray slots(slots_fd, sizeof(ds_signature_slot));
-    std::unordered_map<std::string, size_t> index;
+    if (!slots) return out;
+    std::unordered_map<std::string, size_t, KeyedStringHash> index;  // sender-chosen ports and windows
     index.reserve(out.size() * 2);
     for (size_t i = 0; i < out.size(); ++i) index.emplace(key_bytes(out[i].key), i);
-    for (size_t i = 0; i < slots.size(); ++i) {
-        const ds_signature_slot& s = slots.values<ds_signature_slot>()[i];
+    for (size_t i = 0; i < slots->size(); ++i) {
+        const ds_signature_slot& s = slots->values<ds_signature_slot>()[i];
         // The program stores the key, then the count that makes the slot valid: read
         // the count first. A slot still empty at this read counts at the next one.
         const uint64_t packets = std::atomic_ref(const_cast<__u64&>(s.counter.packets)).load(std::memory_order_acquire);
