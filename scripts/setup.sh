@@ -10,9 +10,10 @@ PACKAGES=(
   # fuzzing (fuzz/, scripts/fuzz.sh): libFuzzer and the sanitizer runtimes for clang
   libclang-rt-14-dev
   # userspace libraries: metrics, GeoIP, config, CLI, JSON, pcap, public suffixes, logging,
-  # capabilities, keyed hashing of attacker-chosen keys (SipHash)
+  # capabilities, keyed hashing of attacker-chosen keys (SipHash), flat hash tables for the
+  # per-source state (abseil's flat_hash_map: one probe in a contiguous array, no node per entry)
   prometheus-cpp-dev libmaxminddb-dev libyaml-cpp-dev libcli11-dev nlohmann-json3-dev libpcap-dev
-  libpsl-dev publicsuffix libspdlog-dev libfmt-dev libcap-dev libsodium-dev
+  libpsl-dev publicsuffix libspdlog-dev libfmt-dev libcap-dev libsodium-dev libabsl-dev
   # service names of ports in tables (/etc/services)
   netbase
   # darkscope report: the Prometheus HTTP API (libcurl), charts (gnuplot)

@@ -234,6 +234,7 @@ void Accumulator::roll_day(const std::string& day) {
     // a full set would double the agent's memory at every boundary.
     yesterday_sources_ = std::move(today_sources_);
     today_sources_.clear();
+    today_days_.clear();
     yesterday_sketch_ = std::move(today_sketches_.all());
     yesterday_estimated_ = today_estimated_;
     today_sketches_ = SourceSketches();
@@ -260,27 +261,40 @@ void Accumulator::advance_to(int64_t unix_ns) {
 void Accumulator::add_sources(const std::vector<SourceEntry>& entries,
                               const std::function<int64_t(uint64_t)>& to_unix_ns, const CountryLookup& country) {
     std::lock_guard lock(mu_);
+    // The day of an entry depends only on its second, and a drain's entries share a
+    // few seconds: localtime_r and the day's totals are looked up when it changes.
+    int64_t day_second = INT64_MIN;
+    std::string day;
+    DayTotals* day_totals = nullptr;
     for (const SourceEntry& e : entries) {
         if (e.key.info & DS_KEY_BACKSCATTER) continue;  // accesses exclude backscatter
         const int64_t ts = to_unix_ns(e.value.last_seen_ns);
-        const std::string day = day_of(ts);
-        if (today_.empty() || day > today_) roll_day(day);
-        days_[day].packets += e.value.packets;
+        if (const int64_t second = ts / 1000000000 - (ts < 0 && ts % 1000000000 ? 1 : 0); second != day_second) {
+            day_second = second;
+            if (std::string d = day_of(ts); d != day || !day_totals) {
+                day = std::move(d);
+                if (today_.empty() || day > today_) roll_day(day);
+                day_totals = &days_[day];  // a std::map: the pointer stays valid
+            }
+        }
+        day_totals->packets += e.value.packets;
 
         const AddrKey addr = SourceAddr::of(e.key);
         const bool has_port = (e.key.proto == 6 || e.key.proto == 17) && DS_KEY_HAS_PORT(e.key.info);
-        scans_.add(addr, has_port, has_port ? proto_port(e.key.proto, e.key.port) : 0, e.value.packets, ts);
+        const size_t addr_hash = SourceAddrHash{}(addr);  // one SipHash for both tables
+        scans_.add(addr, addr_hash, has_port, has_port ? proto_port(e.key.proto, e.key.port) : 0, e.value.packets, ts);
         if (day < today_) {  // late: only yesterday's distinct set is kept
             if (day == yesterday_) add_late_source(addr);
             continue;
         }
-        const auto found = today_sources_.find(addr);
+        const auto found = today_sources_.find(addr, addr_hash);
         const bool kept = found != today_sources_.end();
         const uint64_t hash = kept ? 0 : sketch_key_.hash(&addr, sizeof addr);
         SourceDay scratch;
-        SourceDay& sd = kept ? found->second : source_today(addr, hash, day, country, scratch);
+        // source_today() is the step's last insert into today_days_, so sd stays valid.
+        SourceDay& sd = kept ? today_days_[found->second] : source_today(addr, hash, *day_totals, country, scratch);
         const bool counted = kept || &sd != &scratch;  // its exact figures are kept
-        ds_counter& cp = country_packets_[countries_[sd.country]];
+        ds_counter& cp = country_packets_of(sd.country);
         cp.packets += e.value.packets;
         cp.bytes += e.value.bytes;
         country_packets_today_[sd.country] += e.value.packets;
@@ -315,7 +329,13 @@ void Accumulator::add_sources(const std::vector<SourceEntry>& entries,
     port_countries_.admit();
 }
 
-Accumulator::SourceDay& Accumulator::source_today(const AddrKey& addr, uint64_t hash, const std::string& day,
+ds_counter& Accumulator::country_packets_of(uint16_t ci) {
+    if (ci >= country_packets_at_.size()) country_packets_at_.resize(ci + 1, nullptr);
+    if (!country_packets_at_[ci]) country_packets_at_[ci] = &country_packets_[countries_[ci]];
+    return *country_packets_at_[ci];
+}
+
+Accumulator::SourceDay& Accumulator::source_today(const AddrKey& addr, uint64_t hash, DayTotals& day,
                                                   const CountryLookup& country, SourceDay& scratch) {
     std::string cc = country ? country(addr.family, addr.addr) : std::string("ZZ");
     auto [ci, added] = country_index_.try_emplace(cc, static_cast<uint16_t>(countries_.size()));
@@ -327,10 +347,11 @@ Accumulator::SourceDay& Accumulator::source_today(const AddrKey& addr, uint64_t 
         scratch.country = ci->second;
         return scratch;
     }
-    SourceDay& sd = today_sources_[addr];
+    today_sources_.emplace(addr, static_cast<uint32_t>(today_days_.size()));
+    SourceDay& sd = today_days_.emplace_back();
     sd.country = ci->second;
     country_sources_[sd.country]++;
-    days_[day].sources++;
+    day.sources++;
     return sd;
 }
 
@@ -339,7 +360,7 @@ void Accumulator::add_late_source(const AddrKey& addr) {
     yesterday_sketch_.add_hash(sketch_key_.hash(&addr, sizeof addr));
     DayTotals& totals = days_[yesterday_];
     if (!yesterday_estimated_ && yesterday_sources_.size() < config_.day_max_sources) {
-        yesterday_sources_.try_emplace(addr);
+        yesterday_sources_.try_emplace(addr, 0);
         totals.sources++;
         return;
     }

@@ -168,7 +168,7 @@ public:
 private:
     struct SourceDay {
         uint16_t country = 0;         // index in countries_
-        std::vector<uint32_t> labels;  // port labels hit today (label_id), usually few
+        absl::InlinedVector<uint32_t, 4> labels;  // port labels hit today (label_id), usually few: inline
         uint8_t tools = 0;             // bit t: sent a SYN attributed to enum ds_tool t today
         SourceCombination combination;  // its slot in combinations_ and its ports today
     };
@@ -188,8 +188,11 @@ private:
     void fill_ports_today(Snapshot& s) const;  // under mu_
     // Under mu_: the source's state today, added if new; a scratch one (not kept) when
     // the set is full. Feeds the sketches and the exact counts of a source it keeps.
-    SourceDay& source_today(const AddrKey& addr, uint64_t hash, const std::string& day,
-                            const CountryLookup& country, SourceDay& scratch);
+    SourceDay& source_today(const AddrKey& addr, uint64_t hash, DayTotals& day, const CountryLookup& country,
+                            SourceDay& scratch);
+    // Under mu_: country_packets_ of a country index, found once per index (a node of
+    // the map, stable until load() replaces the map and forgets these).
+    ds_counter& country_packets_of(uint16_t ci);
     void add_late_source(const AddrKey& addr);  // an entry of yesterday's, drained today
     void sketch_loaded_sets();  // the sketches of a state file written before they existed
     // Today's unique-source figure: the exact count, or past the cap the larger of it
@@ -218,11 +221,16 @@ private:
     std::vector<std::string> countries_;               // index -> ISO code
     std::unordered_map<std::string, uint16_t> country_index_;
     std::map<std::string, ds_counter> country_packets_;
+    std::vector<ds_counter*> country_packets_at_;  // by country index, into country_packets_
     // Today's attributed probe packets per (probe slot, port) and per country index.
     std::vector<uint64_t> ports_today_;  // kTodaySlots x 65,536
     std::vector<uint32_t> ports_today_used_;  // the indices of ports_today_ not 0, in no order
     std::unordered_map<uint16_t, uint64_t> country_packets_today_;
-    std::unordered_map<AddrKey, SourceDay, AddrHash> today_sources_;
+    // Today's sources: address -> index into today_days_, where their states lie dense
+    // in arrival order. A slot of the index is 24 bytes, so a table at its load limit
+    // costs less than a node per source did; the day ends whole (no source is erased).
+    SourceMap<uint32_t> today_sources_;
+    std::vector<SourceDay> today_days_;
     std::unordered_map<uint32_t, uint64_t> label_sources_;  // label_id -> sources today
     std::unordered_map<uint16_t, uint64_t> country_sources_;
     std::unordered_map<uint16_t, uint64_t> previous_country_sources_;  // of yesterday_, kept at its end
@@ -244,7 +252,7 @@ private:
     bool today_estimated_ = false;
     // Yesterday's set, moved (not copied) at the boundary, for entries that arrive
     // late; its sketch and flag go on with it.
-    std::unordered_map<AddrKey, SourceDay, AddrHash> yesterday_sources_;
+    SourceMap<uint32_t> yesterday_sources_;  // today's index, moved at the boundary: the keys matter
     DistinctCounter yesterday_sketch_;
     bool yesterday_estimated_ = false;
     std::string yesterday_;

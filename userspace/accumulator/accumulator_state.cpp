@@ -114,7 +114,8 @@ std::string fingerprint(const AccumulatorConfig& c) {
 // A version 3 file has no sketches: they are built again from the exact sets it holds
 // (no set in it ever overflowed, there was no cap), under this process's hash key.
 void Accumulator::sketch_loaded_sets() {
-    for (const auto& [addr, day] : today_sources_) {
+    for (const auto& [addr, index] : today_sources_) {
+        const SourceDay& day = today_days_[index];
         const uint64_t h = sketch_key_.hash(&addr, sizeof addr);
         today_sketches_.add_source(h, day.country);
         for (uint32_t l : day.labels) today_sketches_.add_label(h, l);
@@ -141,7 +142,8 @@ void Accumulator::save(std::ostream& out) const {
         for (const auto& [port, base] : ports) w.pod(port), w.pod(base);
     }
     w.pod<uint64_t>(today_sources_.size());
-    for (const auto& [addr, day] : today_sources_) {
+    for (const auto& [addr, index] : today_sources_) {
+        const SourceDay& day = today_days_[index];
         w.pod(addr);
         w.pod(day.country);
         w.pod(day.tools);
@@ -214,7 +216,8 @@ void Accumulator::load(std::istream& in) {
             day.country = country_ok(r.pod<uint16_t>());
             day.tools = r.pod<uint8_t>();
             for (uint64_t m = r.count(); m--;) day.labels.push_back(r.pod<uint32_t>());
-            s.today_sources_.emplace(addr, std::move(day));
+            if (s.today_sources_.try_emplace(addr, static_cast<uint32_t>(s.today_days_.size())).second)
+                s.today_days_.push_back(std::move(day));
         }
         for (uint64_t n = r.count(); n--;) {
             const auto l = r.pod<uint32_t>();
@@ -232,7 +235,7 @@ void Accumulator::load(std::istream& in) {
             s.days_[d] = r.pod<DayTotals>();
         }
         s.yesterday_ = r.str();
-        for (uint64_t n = r.count(); n--;) s.yesterday_sources_.try_emplace(r.pod<SourceAddr>());
+        for (uint64_t n = r.count(); n--;) s.yesterday_sources_.try_emplace(r.pod<SourceAddr>(), 0);
         if (has_sketches) {
             s.sketch_key_.bytes = r.pod<decltype(s.sketch_key_.bytes)>();
             read_sketches(r, s.today_sketches_);
@@ -260,8 +263,10 @@ void Accumulator::load(std::istream& in) {
     std::swap(countries_, s.countries_);
     std::swap(country_index_, s.country_index_);
     std::swap(country_packets_, s.country_packets_);
+    country_packets_at_.clear();  // pointed into the map just replaced
     std::swap(admitted_, s.admitted_);
     std::swap(today_sources_, s.today_sources_);
+    std::swap(today_days_, s.today_days_);
     std::swap(label_sources_, s.label_sources_);
     std::swap(country_sources_, s.country_sources_);
     std::swap(tool_sources_, s.tool_sources_);

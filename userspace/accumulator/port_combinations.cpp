@@ -121,7 +121,7 @@ void PortCombinations::add_probe(SourceCombination& source, ProtoPort port) {
         return;
     }
     // A scanner from now on: its set (if it has one) leaves the counts for good.
-    std::vector<ProtoPort>().swap(source.ports);
+    decltype(source.ports)().swap(source.ports);
     scanners_++;
     if (source.slot >= 0) {
         std::vector<ProtoPort>& set = sets_[static_cast<size_t>(source.slot)];

@@ -37,8 +37,9 @@ bool ScanDetector::is_scan(const Watch& w) const {
            (config_.min_packets && w.packets >= config_.min_packets);
 }
 
-void ScanDetector::add(const SourceAddr& source, bool has_port, ProtoPort port, uint64_t packets, int64_t ts_ns) {
-    auto it = watched_.find(source);
+void ScanDetector::add(const SourceAddr& source, size_t hash, bool has_port, ProtoPort port, uint64_t packets,
+                       int64_t ts_ns) {
+    auto it = watched_.find(source, hash);
     if (it == watched_.end()) {
         if (watched_.size() >= config_.max_sources) {
             untracked_++;
@@ -67,6 +68,7 @@ void ScanDetector::add(const SourceAddr& source, bool has_port, ProtoPort port, 
                 w.capped = true;
         }
     }
+    oldest_last_ns_ = std::min(oldest_last_ns_, w.last_ns);
     if (!w.scanner && is_scan(w)) {
         w.scanner = true;
         active_++;
@@ -75,6 +77,9 @@ void ScanDetector::add(const SourceAddr& source, bool has_port, ProtoPort port, 
 }
 
 void ScanDetector::expire(int64_t now_ns) {
+    // Every source's last_ns is at least oldest_last_ns_: none is silent for a window yet.
+    if (watched_.empty() || now_ns - oldest_last_ns_ <= config_.window_ns) return;
+    int64_t oldest = INT64_MAX;
     for (auto it = watched_.begin(); it != watched_.end();) {
         const Watch& w = it->second;
         if (now_ns - w.last_ns > config_.window_ns) {
@@ -82,11 +87,13 @@ void ScanDetector::expire(int64_t now_ns) {
                 active_--;
                 keep_biggest(row_of(it->first, w));
             }
-            it = watched_.erase(it);
+            watched_.erase(it++);  // a flat table's erase leaves the other iterators valid
         } else {
+            oldest = std::min(oldest, w.last_ns);
             ++it;
         }
     }
+    oldest_last_ns_ = oldest;
 }
 
 ScanSnapshot ScanDetector::snapshot(size_t top_n) const {

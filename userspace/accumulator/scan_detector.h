@@ -9,7 +9,6 @@
 
 #include <cstdint>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "accumulator/port_combinations.h"
@@ -50,7 +49,11 @@ public:
     explicit ScanDetector(ScanConfig config) : config_(config) {}
 
     // One drained probe entry (TCP/UDP: its destination port; other protocols: no port).
-    void add(const SourceAddr& source, bool has_port, ProtoPort port, uint64_t packets, int64_t ts_ns);
+    // hash: SourceAddrHash of source, which the caller has already computed.
+    void add(const SourceAddr& source, size_t hash, bool has_port, ProtoPort port, uint64_t packets, int64_t ts_ns);
+    void add(const SourceAddr& source, bool has_port, ProtoPort port, uint64_t packets, int64_t ts_ns) {
+        add(source, SourceAddrHash{}(source), has_port, port, packets, ts_ns);
+    }
     // Ends the events of scanners silent for a window and forgets sources that were not
     // scanners and silent as long.
     void expire(int64_t now_ns);
@@ -60,7 +63,7 @@ private:
     struct Watch {
         int64_t start_ns = 0, last_ns = 0;
         uint64_t packets = 0;
-        std::vector<ProtoPort> ports;  // sorted, at most kMaxPortsKept
+        absl::InlinedVector<ProtoPort, 4> ports;  // sorted, at most kMaxPortsKept; up to 4 inline
         bool capped = false;
         bool scanner = false;
         static Watch starting(int64_t ts_ns) {
@@ -75,7 +78,11 @@ private:
     void keep_biggest(ScannerRow row);
     static ScannerRow row_of(const SourceAddr& addr, const Watch& w);
 
-    std::unordered_map<SourceAddr, Watch, SourceAddrHash> watched_;
+    SourceMap<Watch> watched_;
+    // At most the smallest last_ns of a watched source (a source's last_ns only grows,
+    // except when a window restarts, and each new value lowers this), so expire()
+    // skips its sweep while nothing can be silent for a window yet.
+    int64_t oldest_last_ns_ = INT64_MAX;
     std::vector<ScannerRow> biggest_ended_;  // at most kBiggestKept
     uint64_t active_ = 0, events_ = 0, untracked_ = 0;
 };

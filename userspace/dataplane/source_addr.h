@@ -7,6 +7,9 @@
 #include <cstdint>
 #include <cstring>
 
+#include <absl/container/flat_hash_map.h>
+#include <absl/container/flat_hash_set.h>
+
 #include "darkscope/abi.h"
 #include "hashing/keyed_hash.h"
 
@@ -33,5 +36,15 @@ struct SourceAddrHash {
         return static_cast<size_t>(keyed_hash(&k, sizeof k));
     }
 };
+
+// The tables keyed by source that every drained entry touches (the accumulator's
+// day, the scan detector, replay's totals): open addressing in one array, so a
+// lookup is one hashed probe into contiguous memory instead of a walk to a node
+// allocated per source, which made these tables most of the agent's CPU per
+// drained entry (issue #20). References and iterators into them do not survive
+// an insert: take them after the last insert of a step.
+template <class V>
+using SourceMap = absl::flat_hash_map<SourceAddr, V, SourceAddrHash>;
+using SourceSet = absl::flat_hash_set<SourceAddr, SourceAddrHash>;
 
 }  // namespace darkscope

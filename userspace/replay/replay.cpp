@@ -45,12 +45,12 @@ public:
         for (const SourceEntry& e : entries) {
             if (e.key.info & DS_KEY_BACKSCATTER) continue;
             const SourceAddr addr = SourceAddr::of(e.key);
-            auto [it, is_new] = countries_.try_emplace(addr);
+            auto [it, is_new] = country_of_.try_emplace(addr);
             if (is_new) {
-                it->second = country ? country(DS_KEY_FAMILY(e.key.info), e.key.addr) : std::string("ZZ");
-                country_detail_[it->second].sources++;
+                it->second = &country_detail_[country ? country(DS_KEY_FAMILY(e.key.info), e.key.addr) : std::string("ZZ")];
+                it->second->sources++;
             }
-            PortDetail& cd = country_detail_[it->second];
+            PortDetail& cd = *it->second;
             cd.packets += e.value.packets;
             cd.bytes += e.value.bytes;
             if (e.key.proto == 6 && DS_KEY_IS_SYN(e.key.info) && DS_KEY_SYN_TOOL(e.key.info) < DS_TOOL_COUNT) {
@@ -71,25 +71,25 @@ public:
             r.ports[{ip_protocol_name(static_cast<uint8_t>(proto_port >> 16)), static_cast<uint16_t>(proto_port & 0xffff)}] =
                 port.detail;
         r.countries = std::move(country_detail_);
-        r.distinct_sources = countries_.size();
+        r.distinct_sources = country_of_.size();
         for (uint32_t t = 0; t < DS_TOOL_COUNT; ++t) r.tool_sources[t] = tool_sources_[t].size();
         r.tool_ports = std::move(tool_ports_);
         r.combinations = combinations_.snapshot(kTopCombinations);
     }
 
 private:
-    using SourceSet = std::unordered_set<SourceAddr, SourceAddrHash>;
     struct Port {
         PortDetail detail;
         SourceSet sources;
     };
-    std::unordered_map<SourceAddr, std::string, SourceAddrHash> countries_;  // source -> country
+    // source -> its country's row of country_detail_ (a std::map: the pointer stays valid)
+    SourceMap<PortDetail*> country_of_;
     std::array<SourceSet, DS_TOOL_COUNT> tool_sources_;
     std::array<std::map<uint16_t, uint64_t>, DS_TOOL_COUNT> tool_ports_;
     std::map<std::string, PortDetail> country_detail_;
     std::unordered_map<uint32_t, Port> ports_;  // protocol << 16 | destination port
     PortCombinations combinations_;
-    std::unordered_map<SourceAddr, SourceCombination, SourceAddrHash> combination_of_;  // its standing in combinations_
+    SourceMap<SourceCombination> combination_of_;  // its standing in combinations_
 };
 
 uint64_t file_size(const std::string& path) {
