@@ -231,6 +231,7 @@ private:
     // costs less than a node per source did; the day ends whole (no source is erased).
     SourceMap<uint32_t> today_sources_;
     std::vector<SourceDay> today_days_;
+    std::vector<size_t> entry_hashes_;  // add_sources()'s scratch: each entry's SourceAddrHash
     std::unordered_map<uint32_t, uint64_t> label_sources_;  // label_id -> sources today
     std::unordered_map<uint16_t, uint64_t> country_sources_;
     std::unordered_map<uint16_t, uint64_t> previous_country_sources_;  // of yesterday_, kept at its end

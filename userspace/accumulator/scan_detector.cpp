@@ -39,7 +39,7 @@ bool ScanDetector::is_scan(const Watch& w) const {
 
 void ScanDetector::add(const SourceAddr& source, size_t hash, bool has_port, ProtoPort port, uint64_t packets,
                        int64_t ts_ns) {
-    auto it = watched_.find(source, hash);
+    auto it = watched_.find(HashedSourceAddr{source, hash});
     if (it == watched_.end()) {
         if (watched_.size() >= config_.max_sources) {
             untracked_++;

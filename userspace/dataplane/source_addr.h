@@ -31,10 +31,26 @@ struct SourceAddr {  // 17 bytes, no padding: hashed as a whole
 // Keyed (hashing/keyed_hash.h): the addresses are the sender's choice.
 static_assert(sizeof(SourceAddr) == 17, "SourceAddr is hashed byte for byte");
 
+// A source with its SourceAddrHash already computed, to look up a SourceMap without
+// hashing it again: a drain hashes each entry once, then prefetches and finds with it.
+struct HashedSourceAddr {
+    const SourceAddr& addr;
+    size_t hash;
+};
+
 struct SourceAddrHash {
+    using is_transparent = void;
     size_t operator()(const SourceAddr& k) const {
         return static_cast<size_t>(keyed_hash(&k, sizeof k));
     }
+    size_t operator()(const HashedSourceAddr& k) const { return k.hash; }
+};
+
+struct SourceAddrEq {
+    using is_transparent = void;
+    bool operator()(const SourceAddr& a, const SourceAddr& b) const { return a == b; }
+    bool operator()(const SourceAddr& a, const HashedSourceAddr& b) const { return a == b.addr; }
+    bool operator()(const HashedSourceAddr& a, const SourceAddr& b) const { return a.addr == b; }
 };
 
 // The tables keyed by source that every drained entry touches (the accumulator's
@@ -44,7 +60,7 @@ struct SourceAddrHash {
 // drained entry (issue #20). References and iterators into them do not survive
 // an insert: take them after the last insert of a step.
 template <class V>
-using SourceMap = absl::flat_hash_map<SourceAddr, V, SourceAddrHash>;
-using SourceSet = absl::flat_hash_set<SourceAddr, SourceAddrHash>;
+using SourceMap = absl::flat_hash_map<SourceAddr, V, SourceAddrHash, SourceAddrEq>;
+using SourceSet = absl::flat_hash_set<SourceAddr, SourceAddrHash, SourceAddrEq>;
 
 }  // namespace darkscope
