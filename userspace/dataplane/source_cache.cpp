@@ -47,6 +47,9 @@ void SourceCache::drain_generation(uint32_t gen, std::vector<SourceEntry>& out) 
     if (!slots_) return;
     const size_t per_gen = static_cast<size_t>(cpus_) * slots_per_cpu_;
     ds_cache_slot* first = slots_ + (gen & 1) * per_gen;
+    // Sized once for what the last drain found, not grown entry by entry.
+    out.reserve(out.size() + last_drained_ + last_drained_ / 8);
+    const size_t before = out.size();
     // The taken ways of a set are its first ones (bpf/source_cache.h): a set's first
     // free way ends it, so a sparse generation costs one cache line per set.
     for (size_t set = 0; set < per_gen; set += DS_SOURCE_CACHE_WAYS) {
@@ -57,6 +60,7 @@ void SourceCache::drain_generation(uint32_t gen, std::vector<SourceEntry>& out) 
             s = ds_cache_slot{};
         }
     }
+    last_drained_ = out.size() - before;
 }
 
 namespace {
@@ -71,24 +75,43 @@ void fold(ds_source_value& into, const ds_source_value& v) {
 // Positions of the distinct keys of entries[0, kept), in an open-addressing table
 // with linear probing: one allocation per drain instead of one node per entry
 // (a std::unordered_map cost the fold about 400 ns per entry, bench/agent_bench).
-// Hashed under the process's key: the addresses are the sender's choice.
+// Hashed under the process's key: the addresses are the sender's choice. A slot
+// holds the key's position and 32 bits of its hash, so a probe reads an entry only
+// when those bits match (nearly always its own key): a new key, the common case,
+// costs one slot and no entry. Hashes are computed ahead and their slots
+// prefetched, so the misses of several keys overlap (issue #20).
 class KeyIndex {
 public:
     explicit KeyIndex(size_t keys) : mask_(std::bit_ceil(std::max<size_t>(16, 2 * keys)) - 1), slots_(mask_ + 1, kEmpty) {}
-    // The slot holding key, or the empty slot where it belongs.
-    uint32_t& slot(const std::vector<SourceEntry>& entries, const ds_source_key& key) {
+    static uint64_t hash(const ds_source_key& key) {
         static_assert(sizeof(ds_source_key) == 20, "keys are hashed and compared as their 20 bytes");
-        for (size_t i = keyed_hash(&key, sizeof key) & mask_;; i = (i + 1) & mask_) {
-            uint32_t& s = slots_[i];
-            if (s == kEmpty || std::memcmp(&entries[s].key, &key, sizeof key) == 0) return s;
+        return keyed_hash(&key, sizeof key);
+    }
+    void prefetch(uint64_t h) const { __builtin_prefetch(&slots_[h & mask_], 1); }
+    // The position of key (hash h) among entries, or kNone with the empty slot where
+    // it belongs in *empty.
+    uint32_t find(const std::vector<SourceEntry>& entries, const ds_source_key& key, uint64_t h, uint64_t** empty) {
+        const uint64_t tag = h >> 32;
+        for (size_t i = h & mask_;; i = (i + 1) & mask_) {
+            uint64_t& s = slots_[i];
+            if (s == kEmpty) {
+                *empty = &s;
+                return kNone;
+            }
+            const auto at = static_cast<uint32_t>(s);
+            if ((s >> 32) == tag && std::memcmp(&entries[at].key, &key, sizeof key) == 0) return at;
         }
     }
-    static constexpr uint32_t kEmpty = UINT32_MAX;
+    static void put(uint64_t* slot, uint64_t h, uint32_t at) { *slot = (h >> 32) << 32 | at; }
+    static constexpr uint32_t kNone = UINT32_MAX;
 
 private:
+    static constexpr uint64_t kEmpty = UINT64_MAX;  // position UINT32_MAX: never an entry's
     size_t mask_;
-    std::vector<uint32_t> slots_;
+    std::vector<uint64_t> slots_;
 };
+
+constexpr size_t kAhead = 8;  // entries whose index slot is prefetched ahead of their turn
 
 }  // namespace
 
@@ -97,22 +120,28 @@ void merge_cache_entries(std::vector<SourceEntry>& hash_entries, std::vector<Sou
     // Compact the cache's entries to one per key (folding a key's entries from other
     // CPUs); the index points into [0, kept) only.
     KeyIndex index(cache_entries.size());
+    std::vector<uint64_t> hashes(std::max(cache_entries.size(), hash_entries.size()));
+    for (size_t i = 0; i < cache_entries.size(); ++i) hashes[i] = KeyIndex::hash(cache_entries[i].key);
     size_t kept = 0;
+    uint64_t* empty = nullptr;
     for (size_t i = 0; i < cache_entries.size(); ++i) {
-        uint32_t& at = index.slot(cache_entries, cache_entries[i].key);
-        if (at != KeyIndex::kEmpty) {
+        if (i + kAhead < cache_entries.size()) index.prefetch(hashes[i + kAhead]);
+        const uint32_t at = index.find(cache_entries, cache_entries[i].key, hashes[i], &empty);
+        if (at != KeyIndex::kNone) {
             fold(cache_entries[at].value, cache_entries[i].value);
             continue;
         }
         if (kept != i) cache_entries[kept] = cache_entries[i];
-        at = static_cast<uint32_t>(kept++);
+        KeyIndex::put(empty, hashes[i], static_cast<uint32_t>(kept++));
     }
     cache_entries.resize(kept);
     // Hash entries are distinct already: fold those the cache also has.
+    for (size_t i = 0; i < hash_entries.size(); ++i) hashes[i] = KeyIndex::hash(hash_entries[i].key);
     size_t out = 0;
     for (size_t i = 0; i < hash_entries.size(); ++i) {
-        const uint32_t at = index.slot(cache_entries, hash_entries[i].key);
-        if (at != KeyIndex::kEmpty) {
+        if (i + kAhead < hash_entries.size()) index.prefetch(hashes[i + kAhead]);
+        const uint32_t at = index.find(cache_entries, hash_entries[i].key, hashes[i], &empty);
+        if (at != KeyIndex::kNone) {
             fold(cache_entries[at].value, hash_entries[i].value);
             continue;
         }

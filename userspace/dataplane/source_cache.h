@@ -49,6 +49,7 @@ private:
     size_t mapped_bytes_ = 0;
     int cpus_ = 0;
     uint32_t slots_per_cpu_ = 0;
+    size_t last_drained_ = 0;  // entries the last drain_generation() found: the next one's reserve
 };
 
 // Appends the drained cache entries to the drained hash entries (whose keys are
