@@ -42,28 +42,55 @@ public:
                          .max_sources = c.port_combination_max_sources,
                          .max_ports = c.port_combination_max_ports}) {}
     void add(const std::vector<SourceEntry>& entries, const CountryLookup& country) {
-        for (const SourceEntry& e : entries) {
+        // Each entry's source is hashed once; its record and its port's set are
+        // prefetched kAhead entries before its turn, so that the cache misses of
+        // several entries overlap (issue #20).
+        constexpr size_t kAhead = 8;
+        hashes_.resize(entries.size());
+        for (size_t i = 0; i < entries.size(); ++i) hashes_[i] = SourceAddrHash{}(SourceAddr::of(entries[i].key));
+        auto prefetch = [&](size_t i) {
+            const SourceEntry& e = entries[i];
+            const SourceAddr addr = SourceAddr::of(e.key);
+            sources_.prefetch(HashedSourceAddr{addr, hashes_[i]});
+            if (const auto p = ports_.find(uint32_t{e.key.proto} << 16 | e.key.port); p != ports_.end())
+                p->second.sources.prefetch(HashedSourceAddr{addr, hashes_[i]});
+        };
+        for (size_t i = 0; i < std::min(kAhead, entries.size()); ++i) prefetch(i);
+        for (size_t i = 0; i < entries.size(); ++i) {
+            if (i + kAhead < entries.size()) prefetch(i + kAhead);
+            const SourceEntry& e = entries[i];
             if (e.key.info & DS_KEY_BACKSCATTER) continue;
             const SourceAddr addr = SourceAddr::of(e.key);
-            auto [it, is_new] = country_of_.try_emplace(addr);
+            const HashedSourceAddr hashed{addr, hashes_[i]};
+            bool is_new = false;
+            Source& src = sources_.lazy_emplace(hashed, [&](const auto& make) {
+                                       is_new = true;
+                                       make(addr, Source{});
+                                   })->second;
             if (is_new) {
-                it->second = &country_detail_[country ? country(DS_KEY_FAMILY(e.key.info), e.key.addr) : std::string("ZZ")];
-                it->second->sources++;
+                src.country = &country_detail_[country ? country(DS_KEY_FAMILY(e.key.info), e.key.addr) : std::string("ZZ")];
+                src.country->sources++;
             }
-            PortDetail& cd = *it->second;
-            cd.packets += e.value.packets;
-            cd.bytes += e.value.bytes;
+            src.country->packets += e.value.packets;
+            src.country->bytes += e.value.bytes;
             if (e.key.proto == 6 && DS_KEY_IS_SYN(e.key.info) && DS_KEY_SYN_TOOL(e.key.info) < DS_TOOL_COUNT) {
-                tool_sources_[DS_KEY_SYN_TOOL(e.key.info)].insert(addr);
-                tool_ports_[DS_KEY_SYN_TOOL(e.key.info)][e.key.port] += e.value.packets;
+                const uint32_t tool = DS_KEY_SYN_TOOL(e.key.info);
+                if (!(src.tools & (1u << tool))) {
+                    src.tools |= static_cast<uint8_t>(1u << tool);
+                    tool_sources_[tool]++;
+                }
+                tool_ports_[tool][e.key.port] += e.value.packets;
             }
             // Non-first fragments have no port: their source counts, no port does.
             if ((e.key.proto != 6 && e.key.proto != 17) || !DS_KEY_HAS_PORT(e.key.info)) continue;
-            combinations_.add_probe(combination_of_[addr], proto_port(e.key.proto, e.key.port));
+            combinations_.add_probe(src.combination, proto_port(e.key.proto, e.key.port));
             Port& port = ports_[uint32_t{e.key.proto} << 16 | e.key.port];
             port.detail.packets += e.value.packets;
             port.detail.bytes += e.value.bytes;
-            if (port.sources.insert(addr).second) port.detail.sources++;
+            port.sources.lazy_emplace(hashed, [&](const auto& make) {
+                port.detail.sources++;
+                make(addr);
+            });
         }
     }
     void finish(ReplayResult& r) {
@@ -71,8 +98,8 @@ public:
             r.ports[{ip_protocol_name(static_cast<uint8_t>(proto_port >> 16)), static_cast<uint16_t>(proto_port & 0xffff)}] =
                 port.detail;
         r.countries = std::move(country_detail_);
-        r.distinct_sources = country_of_.size();
-        for (uint32_t t = 0; t < DS_TOOL_COUNT; ++t) r.tool_sources[t] = tool_sources_[t].size();
+        r.distinct_sources = sources_.size();
+        for (uint32_t t = 0; t < DS_TOOL_COUNT; ++t) r.tool_sources[t] = tool_sources_[t];
         r.tool_ports = std::move(tool_ports_);
         r.combinations = combinations_.snapshot(kTopCombinations);
     }
@@ -82,14 +109,20 @@ private:
         PortDetail detail;
         SourceSet sources;
     };
-    // source -> its country's row of country_detail_ (a std::map: the pointer stays valid)
-    SourceMap<PortDetail*> country_of_;
-    std::array<SourceSet, DS_TOOL_COUNT> tool_sources_;
+    // What the capture tells of each source, in one record so that an entry looks its
+    // source up once.
+    struct Source {
+        PortDetail* country = nullptr;  // its row of country_detail_ (a std::map: the pointer stays valid)
+        SourceCombination combination;  // its standing in combinations_
+        uint8_t tools = 0;              // bit t: sent a SYN attributed to enum ds_tool t
+    };
+    SourceMap<Source> sources_;
+    std::array<uint64_t, DS_TOOL_COUNT> tool_sources_{};  // sources with that tool's bit
     std::array<std::map<uint16_t, uint64_t>, DS_TOOL_COUNT> tool_ports_;
     std::map<std::string, PortDetail> country_detail_;
     std::unordered_map<uint32_t, Port> ports_;  // protocol << 16 | destination port
     PortCombinations combinations_;
-    SourceMap<SourceCombination> combination_of_;  // its standing in combinations_
+    std::vector<size_t> hashes_;  // add()'s scratch: each entry's SourceAddrHash
 };
 
 uint64_t file_size(const std::string& path) {
