@@ -332,14 +332,17 @@ template <class Key, class Value, class Each>
 void for_each_percpu_entry(int fd, bool drain, const char* what, Each each) {
     const int ncpu = libbpf_num_possible_cpus();
     uint32_t batch = 4096;
-    std::vector<Key> keys;
-    std::vector<Value> values;
+    // The thread's buffers, kept from call to call: replay drains thousands of times,
+    // and fresh ones (hundreds of KiB, zeroed, faulted in page by page) cost it more
+    // than the entries they carried (bench/replay_bench).
+    static thread_local std::vector<Key> keys;
+    static thread_local std::vector<Value> values;
     uint32_t in_batch = 0, out_batch = 0;
     bool first = true;
     LIBBPF_OPTS(bpf_map_batch_opts, opts);
     for (;;) {
-        keys.resize(batch);
-        values.resize(static_cast<size_t>(batch) * ncpu);
+        if (keys.size() < batch) keys.resize(batch);
+        if (values.size() < static_cast<size_t>(batch) * ncpu) values.resize(static_cast<size_t>(batch) * ncpu);
         uint32_t count = batch;
         void* in = first ? nullptr : &in_batch;
         int err = drain ? bpf_map_lookup_and_delete_batch(fd, in, &out_batch, keys.data(), values.data(), &count, &opts)
