@@ -113,8 +113,10 @@ depends=$(dpkg-deb -f "$deb" Depends)
 for dep in adduser libbpf1 libc6 libcivetweb1 libmaxminddb0 libpcap0.8; do
   grep -q "\b$dep\b" <<<"$depends" || err "Depends lacks $dep (shlibdeps): $depends"
 done
-dpkg-deb --fsys-tarfile "$deb" | tar -xOf - ./usr/share/doc/darkscope/copyright | grep -q 'IP geolocation by DB-IP' ||
-  err "the copyright file lacks the DB-IP attribution"
+# Read whole before grep: grep -q stops at the first match, and tar, still writing,
+# would die of SIGPIPE and fail the pipeline (pipefail) with the line there.
+copyright=$(dpkg-deb --fsys-tarfile "$deb" | tar -xOf - ./usr/share/doc/darkscope/copyright)
+grep -q 'IP geolocation by DB-IP' <<<"$copyright" || err "the copyright file lacks the DB-IP attribution"
 
 # The man page holds every option every subcommand's --help prints.
 dpkg-deb --fsys-tarfile "$deb" | tar -xOf - ./usr/share/man/man8/darkscope.8.gz | gunzip >"$tmp/darkscope.8"
