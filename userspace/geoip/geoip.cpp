@@ -117,8 +117,9 @@ GeoIp::~GeoIp() {
 
 std::string GeoIp::country(uint8_t family, const uint8_t* addr) const {
     if (country_db_ < 0) return kUnknownCountry;
-    std::string key(1, static_cast<char>(family));
-    key.append(reinterpret_cast<const char*>(addr), family == 4 ? 4 : 16);
+    CacheKey key;
+    key.bytes[0] = family;
+    std::memcpy(key.bytes.data() + 1, addr, family == 4 ? 4 : 16);
     {
         std::lock_guard lock(cache_mu_);
         if (auto it = cache_.find(key); it != cache_.end()) return it->second;
@@ -129,7 +130,7 @@ std::string GeoIp::country(uint8_t family, const uint8_t* addr) const {
     if (cc.empty()) cc = kUnknownCountry;
     std::lock_guard lock(cache_mu_);
     if (cache_.size() >= kCacheLimit) cache_.clear();
-    cache_.emplace(std::move(key), cc);
+    cache_.emplace(key, cc);
     return cc;
 }
 

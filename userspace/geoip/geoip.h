@@ -5,14 +5,16 @@
 // changes once opened, so a reload builds a new one and swaps it in.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
+
+#include <absl/container/flat_hash_map.h>
 
 #include "geoip/default_databases.h"
 #include "hashing/keyed_hash.h"
@@ -58,8 +60,18 @@ private:
     int country_db_ = -1;
     int asn_db_ = -1;
     mutable std::mutex cache_mu_;
-    // 17-byte key (family, address) -> country; keyed hash: the addresses are the sender's choice.
-    mutable std::unordered_map<std::string, std::string, KeyedStringHash> cache_;
+    // (family, address) -> country. A flat table of fixed-size keys: a key per
+    // string allocated for every IPv6 source, in a table of nodes, made the cache
+    // cost more than the lookup it saves under a flood of new sources (issue #20).
+    // Keyed hash: the addresses are the sender's choice.
+    struct CacheKey {
+        std::array<uint8_t, 17> bytes{};
+        bool operator==(const CacheKey&) const = default;
+    };
+    struct CacheKeyHash {
+        size_t operator()(const CacheKey& k) const { return static_cast<size_t>(keyed_hash(k.bytes.data(), k.bytes.size())); }
+    };
+    mutable absl::flat_hash_map<CacheKey, std::string, CacheKeyHash> cache_;
 };
 
 // A country lookup over the given files (a dataplane/country_lookup.h CountryLookup); with no
