@@ -20,6 +20,11 @@ const volatile __u8 cfg_pass_dark = 0;        /* 1: XDP_PASS dark packets (mirro
 const volatile __u8 cfg_have_allowlist = 0;   /* 0: skip the allowlist lookup */
 const volatile __u8 cfg_src_prefix_v4 = 32;   /* source aggregation, bits */
 const volatile __u8 cfg_src_prefix_v6 = 64;
+/* The port counters (maps.h, port_stats): 0, one array whose index is the port's
+ * (replay: one CPU at a time runs the frames); N, one section of
+ * DS_PORT_SLOTS x DS_PORTS_PER_SLOT counters per CPU for N CPUs, each CPU writing
+ * its own, which the agent sums through mmap. */
+const volatile __u32 cfg_port_cpus = 0;
 /* Up to DS_FAST_PREFIXES dark prefixes per family are also here as (network, mask)
  * pairs, so the common sensor (a few prefixes) skips the LPM trie, which costs about
  * as much as the rest of the parse. More prefixes: count = DS_FAST_PREFIXES + 1 and
@@ -157,7 +162,23 @@ __attribute__((noinline)) int classify_and_count(struct xdp_md *ctx, __u32 l4_of
 		count_misc(DS_MISC_TCP_HEADER_CUT, len);
 	if (l4.slot < DS_PORT_SLOTS) {
 		__u32 idx = DS_PORT_INDEX(l4.slot, l4.port);
-		count(bpf_map_lookup_elem(&port_stats, &idx), len);
+		if (cfg_port_cpus) {
+			__u32 cpu = bpf_get_smp_processor_id();
+			/* Never past the possible CPUs the agent sized it for; if a CPU ever
+			 * were, its packets share section 0 with atomic adds, still exact. */
+			if (cpu < cfg_port_cpus) {
+				idx += cpu * (DS_PORT_SLOTS * DS_PORTS_PER_SLOT);
+				count(bpf_map_lookup_elem(&port_stats, &idx), len);
+			} else {
+				struct ds_counter *c = bpf_map_lookup_elem(&port_stats, &idx);
+				if (c) {
+					__sync_fetch_and_add(&c->packets, 1);
+					__sync_fetch_and_add(&c->bytes, len);
+				}
+			}
+		} else {
+			count(bpf_map_lookup_elem(&port_stats, &idx), len);
+		}
 	}
 	__u8 info = l3.family | (DS_CLASS_IS_BACKSCATTER(l4.cls) ? DS_KEY_BACKSCATTER : 0) |
 		    (l4.cls == DS_CLASS_TCP_RST ? DS_KEY_RST : 0) | (l4.no_port ? DS_KEY_NO_PORT : 0);

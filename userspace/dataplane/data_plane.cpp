@@ -112,10 +112,12 @@ DataPlane::DataPlane(const DataPlaneConfig& config) : config_(config) {
     // Replay runs every frame on one CPU at a time: one plain array of port counters
     // is a single allocation, where 393,216 per-CPU values took about 0.5 s of every
     // replay's start (perf: pcpu_alloc under array_map_alloc).
+    // Live, each CPU counts ports in a section of its own (bpf/maps.h, port_stats).
+    port_sections_ = config_.per_cpu_port_counters ? static_cast<uint32_t>(cpus_) : 1;
+    skel_->rodata->cfg_port_cpus = config_.per_cpu_port_counters ? port_sections_ : 0;
+    bpf_map__set_max_entries(skel_->maps.port_stats, port_sections_ * kPortEntries);
     if (!config_.per_cpu_port_counters) {
         if (!config_.pin_dir.empty()) throw std::runtime_error("pinned port counters must be per CPU");
-        bpf_map__set_type(skel_->maps.port_stats, BPF_MAP_TYPE_ARRAY);
-        bpf_map__set_map_flags(skel_->maps.port_stats, BPF_F_MMAPABLE);  // read as memory (port_values_)
         // Created as it comes too: preallocating 32,768 signatures and 65,536
         // destinations with a value per CPU each was a fifth of a short replay.
         bpf_map__set_map_flags(skel_->maps.signatures, BPF_F_NO_PREALLOC);
@@ -172,8 +174,10 @@ DataPlane::DataPlane(const DataPlaneConfig& config) : config_(config) {
         if (bpf_map_update_elem(outer, &zero, &fd_a, BPF_ANY)) throw error("activating the per-source map", errno);
     }
     cache_ = std::make_unique<SourceCache>(bpf_map__fd(skel_->maps.source_cache), cpus_, cache_slots_per_cpu_);
-    if (!config_.per_cpu_port_counters)
-        port_values_ = std::make_unique<MappedArray>(bpf_map__fd(skel_->maps.port_stats), sizeof(ds_counter));
+    port_values_ = std::make_unique<MappedArray>(bpf_map__fd(skel_->maps.port_stats), sizeof(ds_counter));
+    if (port_values_->size() != static_cast<size_t>(port_sections_) * kPortEntries)
+        throw std::runtime_error("the port counter array has " + std::to_string(port_values_->size()) +
+                                 " entries, not " + std::to_string(static_cast<size_t>(port_sections_) * kPortEntries));
     signature_values_ = std::make_unique<MappedArray>(bpf_map__fd(skel_->maps.signature_slots), sizeof(ds_signature_slot));
 }
 
@@ -266,24 +270,27 @@ std::vector<ds_counter> read_stats_map(int fd) { return read_percpu_counters(fd,
 std::vector<ds_counter> DataPlane::read_stats() const { return read_stats_map(bpf_map__fd(skel_->maps.stats)); }
 
 std::vector<ds_counter> DataPlane::read_port_stats() const {
-    if (port_values_) return {port_values_->values<ds_counter>(), port_values_->values<ds_counter>() + port_values_->size()};
-    return read_percpu_counters(bpf_map__fd(skel_->maps.port_stats), DS_PORT_SLOTS * DS_PORTS_PER_SLOT);
+    const ds_counter* v = port_values_->values<ds_counter>();
+    std::vector<ds_counter> out(v, v + kPortEntries);
+    for (uint32_t cpu = 1; cpu < port_sections_; ++cpu) {
+        const ds_counter* section = v + static_cast<size_t>(cpu) * kPortEntries;
+        for (size_t i = 0; i < kPortEntries; ++i) {
+            out[i].packets += section[i].packets;
+            out[i].bytes += section[i].bytes;
+        }
+    }
+    return out;
 }
 
 void DataPlane::read_port_stats_at(const std::vector<uint32_t>& indices, std::vector<ds_counter>& ports) const {
-    const int fd = bpf_map__fd(skel_->maps.port_stats);
-    std::vector<ds_counter> cpus(static_cast<size_t>(cpus_));
+    const ds_counter* v = port_values_->values<ds_counter>();
     for (uint32_t index : indices) {
-        if (index >= ports.size()) throw std::runtime_error("port-array index " + std::to_string(index) + " out of range");
-        if (port_values_) {  // one plain array, mapped: no syscall
-            ports[index] = port_values_->values<ds_counter>()[index];
-            continue;
-        }
-        if (bpf_map_lookup_elem(fd, &index, cpus.data())) throw error("reading the per-port counters", errno);
+        if (index >= ports.size() || index >= kPortEntries)
+            throw std::runtime_error("port-array index " + std::to_string(index) + " out of range");
         ds_counter sum{};
-        for (const ds_counter& c : cpus) {
-            sum.packets += c.packets;
-            sum.bytes += c.bytes;
+        for (uint32_t cpu = 0; cpu < port_sections_; ++cpu) {
+            sum.packets += v[static_cast<size_t>(cpu) * kPortEntries + index].packets;
+            sum.bytes += v[static_cast<size_t>(cpu) * kPortEntries + index].bytes;
         }
         ports[index] = sum;
     }

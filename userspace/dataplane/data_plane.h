@@ -39,8 +39,9 @@ struct DataPlaneConfig {
     // sources_b (source_map_entries), filled until the next drain: a drain period
     // still holds source_map_entries keys, no more, no fewer. 0: both buffers full size.
     uint32_t small_source_buffer = 0;
-    // false: the per-port counters are one plain array instead of a per-CPU one, for
-    // a caller that runs frames on one CPU at a time (replay); never with pin_dir.
+    // true: each CPU counts ports in a section of its own of the port array; false:
+    // one section, for a caller that runs frames on one CPU at a time (replay);
+    // never with pin_dir. Either way the array is read through mmap.
     bool per_cpu_port_counters = true;
     // Per-CPU source table slots in front of the hash (per CPU and generation,
     // rounded down to a power of two); 0 turns the table off. The default,
@@ -160,7 +161,11 @@ private:
     int cpus_ = 0;           // possible CPUs: the source cache has a part for each
     uint32_t cache_slots_per_cpu_ = 0;
     std::unique_ptr<SourceCache> cache_;
-    std::unique_ptr<MappedArray> port_values_;  // the plain port array, mapped (per_cpu_port_counters false)
+    // The port counters, mapped: port_sections_ sections of kPortEntries (one per CPU,
+    // or one in replay), summed when read.
+    std::unique_ptr<MappedArray> port_values_;
+    uint32_t port_sections_ = 1;
+    static constexpr size_t kPortEntries = DS_PORT_SLOTS * DS_PORTS_PER_SLOT;
     std::unique_ptr<MappedArray> signature_values_;  // the signature slots, mapped for the program's life
     std::set<uint32_t> watched_ports_;  // (proto == UDP) * 65536 + source port, as in the bitmap
     std::vector<Attachment> attachments_;
