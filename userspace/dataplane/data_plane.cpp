@@ -109,10 +109,9 @@ DataPlane::DataPlane(const DataPlaneConfig& config) : config_(config) {
     // start, whatever the capture. Live, preallocation keeps an insert from allocating
     // in the packet path, so the agent keeps it.
     const uint32_t source_map_flags = small_buffer_ ? BPF_F_NO_PREALLOC : 0;
-    // Replay runs every frame on one CPU at a time: one plain array of port counters
-    // is a single allocation, where 393,216 per-CPU values took about 0.5 s of every
-    // replay's start (perf: pcpu_alloc under array_map_alloc).
-    // Live, each CPU counts ports in a section of its own (bpf/maps.h, port_stats).
+    // The port counters are one mmap-able array (bpf/maps.h, port_stats): live, each
+    // CPU counts in a section of its own; replay runs every frame on one CPU at a
+    // time, so one section does (a single allocation, read through mmap either way).
     port_sections_ = config_.per_cpu_port_counters ? static_cast<uint32_t>(cpus_) : 1;
     skel_->rodata->cfg_port_cpus = config_.per_cpu_port_counters ? port_sections_ : 0;
     bpf_map__set_max_entries(skel_->maps.port_stats, port_sections_ * kPortEntries);

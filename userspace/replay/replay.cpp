@@ -7,7 +7,6 @@
 #include <cstring>
 #include <stdexcept>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "capture/pcap_reader.h"
 #include "dataplane/data_plane.h"
