@@ -1,8 +1,12 @@
 // The object loads into the running kernel and a dark SYN lands in its counters.
+#include <bpf/libbpf.h>
 #include <gtest/gtest.h>
+
+#include <vector>
 
 #include "dataplane/data_plane.h"
 #include "support/frame_builder.h"
+#include "support/pinned_to_cpu.h"
 
 using namespace darkscope;
 
@@ -22,6 +26,31 @@ TEST(DataPlaneSmoke, DarkSynIsCountedAndDropped) {
     EXPECT_EQ(sources[0].key.port, 445);
     EXPECT_EQ(sources[0].value.packets, 1u);
     EXPECT_TRUE(dp.drain_sources().empty());
+}
+
+// Each CPU counts ports in its own section of the port array; a read sums them,
+// whole or at chosen indices, and a port no CPU counted stays 0.
+TEST(DataPlaneSmoke, PortCountersOfEachCpuAddUp) {
+    if (libbpf_num_possible_cpus() < 2) GTEST_SKIP() << "needs two CPUs";
+    DataPlaneConfig cfg;
+    cfg.dark_prefixes = {Prefix::parse("198.51.100.0/24")};
+    DataPlane dp(cfg);
+    auto frame = test::FrameBuilder().eth().ipv4("203.0.113.7", "198.51.100.9").tcp(40000, 445, 0x02).build();
+    for (int cpu : {0, 1}) {
+        test::PinnedToCpu pin(cpu);
+        ASSERT_TRUE(pin.ok());
+        for (int i = 0; i < 3 + cpu; ++i) ASSERT_EQ(dp.test_run(frame.data(), frame.size()), 1 /* XDP_DROP */);
+    }
+    const uint32_t smb = DS_PORT_INDEX(DS_SLOT_TCP_DST, 445), telnet = DS_PORT_INDEX(DS_SLOT_TCP_DST, 23);
+    const auto ports = dp.read_port_stats();
+    EXPECT_EQ(ports[smb].packets, 7u);
+    EXPECT_EQ(ports[smb].bytes, 7u * frame.size());
+    EXPECT_EQ(ports[telnet].packets, 0u);
+    std::vector<ds_counter> at(ports.size());
+    dp.read_port_stats_at({smb, telnet}, at);
+    EXPECT_EQ(at[smb].packets, 7u);
+    EXPECT_EQ(at[smb].bytes, 7u * frame.size());
+    EXPECT_EQ(at[telnet].packets, 0u);
 }
 
 // Up to DS_FAST_PREFIXES prefixes per family are matched from .rodata, more through
