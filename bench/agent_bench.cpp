@@ -77,9 +77,9 @@ int main(int argc, char** argv) {
     // #20's target for the drain alone (table through mmap, overflow hash in batches,
     // one entry per key): at most 100 ns per drained entry.
     std::printf("of which the drain (swap, read, one entry per key): median %.1f ms, %.0f ns per drained entry "
-                "(min %.1f, max %.1f ms; source table %u slots per CPU)\n",
+                "(min %.1f, max %.1f ms; source table %u slots per generation)\n",
                 drain_ms[drain_ms.size() / 2], drain_ms[drain_ms.size() / 2] * 1e6 / static_cast<double>(drained),
-                drain_ms.front(), drain_ms.back(), dp.source_cache_slots_per_cpu());
+                drain_ms.front(), drain_ms.back(), dp.source_table_slots());
     std::sort(fold_ms.begin(), fold_ms.end());
     // The accumulator's share of the agent's CPU per drained entry (the first run's
     // sources are new, the later runs' already seen today, as in a busy day).

@@ -15,7 +15,7 @@
 // targets of issue #20, so that the verdicts hold on any machine.
 //   bpf_bench [--quick] [--cache-slots N]
 //     --quick          1 and 100,000 sources only
-//     --cache-slots N  source table slots per CPU (default auto: the agent's
+//     --cache-slots N  source table slots per generation (default auto: the agent's
 //                      default; 0: no table, the hash alone)
 //     --fingerprints   only what tool fingerprints add (with/without, interleaved)
 //     --signatures     only what header signatures add (with/without, interleaved)
@@ -34,7 +34,7 @@
 #include "bench_sources.skel.h"
 #include "memory_latency.h"
 #include "dataplane/data_plane.h"
-#include "dataplane/source_cache.h"
+#include "dataplane/source_table.h"
 #include "support/frame_builder.h"
 #include "xdp_drop.skel.h"
 
@@ -166,7 +166,7 @@ void signature_cost(const DataPlaneConfig& base) {
 
 int main(int argc, char** argv) {
     std::vector<uint32_t> counts = {1, 100000, 1000000};
-    uint32_t cache_slots = kAutoSourceCacheSlots;  // the agent's default
+    uint32_t cache_slots = kAutoSourceTableSlots;  // the agent's default
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         if (a == "--quick") {
@@ -183,7 +183,7 @@ int main(int argc, char** argv) {
             return 0;
         } else if (a == "--cache-slots" && i + 1 < argc) {
             const std::string n = argv[++i];
-            cache_slots = n == "auto" ? kAutoSourceCacheSlots : static_cast<uint32_t>(std::strtoul(n.c_str(), nullptr, 0));
+            cache_slots = n == "auto" ? kAutoSourceTableSlots : static_cast<uint32_t>(std::strtoul(n.c_str(), nullptr, 0));
         } else {
             std::fprintf(stderr, "usage: bpf_bench [--quick] [--cache-slots N] [--fingerprints] [--signatures]\n");
             return 2;
@@ -203,7 +203,7 @@ int main(int argc, char** argv) {
     cfg.source_cache_slots = cache_slots;
     DataPlane dp(cfg);
     const int ds_fd = dp.prog_fd();
-    std::printf("source table: %u slots per CPU\n\n", dp.source_cache_slots_per_cpu());
+    std::printf("source table: %u slots per generation, shared by the CPUs\n\n", dp.source_table_slots());
 
     using test::FrameBuilder;
     std::vector<Frame> frames = {

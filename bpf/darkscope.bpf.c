@@ -4,13 +4,13 @@
  * (destination in a monitored prefix, source not allowlisted), classify it,
  * count it per class, per port and per source prefix, and drop it. The pipeline
  * is here; the parsers are in parsing.h, L4 classification in classify.h, the
- * per-source accounting (cache and hash) in source_cache.h.
+ * per-source accounting (table and hash) in source_table.h.
  */
 #include "parsing.h"
 #include "maps.h"
 #include "count.h"
 #include "classify.h"
-#include "source_cache.h"
+#include "source_table.h"
 #include "dns_backscatter.h"
 #include "fingerprint.h"
 #include "signature.h"
@@ -238,7 +238,7 @@ int darkscope_xdp(struct xdp_md *ctx)
 		return finish(DS_STATS_PASS(DS_PASS_ALLOWLISTED), len, XDP_PASS);
 
 	/* Dark from here on: whatever happens, the frame is counted and dropped. */
-	/* Aligned so that the source cache reads it as 32-bit words. */
+	/* Aligned so that the per-source table reads it as 32-bit words. */
 	struct ds_source_key key __attribute__((aligned(8))) = {};
 	source_prefix(&key, &l3);
 	if (l3.family == DS_FAMILY_IPV6) {

@@ -118,26 +118,27 @@ struct {
 	__array(values, struct ds_source_map);
 } active_sources SEC(".maps"); /* set by the agent right after load */
 
-/* Per-CPU source cache in front of the per-source hash, so that the packets of a
- * source already seen in this poll interval touch no hash: two generations x CPUs x
- * cfg_cache_slots slots (struct ds_cache_slot), two-way set-associative, first
- * come first served (a full set sends new keys to the hash). The program fills
- * generation source_cache_gen[0]; the agent flips it, swaps the hash (whose RCU
- * wait covers the flip) and drains and zeroes the idle generation through mmap. */
+/* The per-source table in front of the per-source hash, so that the packets of a
+ * source already seen in this poll interval touch no hash: two generations of
+ * cfg_cache_slots slots (struct ds_cache_slot) shared by the CPUs, 4-way
+ * set-associative, first come first served (a full set sends new keys to the
+ * hash). The program fills generation source_table_gen[0]; the agent flips it,
+ * swaps the hash (whose RCU wait covers the flip) and drains and zeroes the idle
+ * generation through mmap. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, 1); /* set by the agent: 2 x CPUs x slots per CPU */
+	__uint(max_entries, 1); /* set by the agent: 2 x slots per generation */
 	__type(key, __u32);
 	__type(value, struct ds_cache_slot);
-} source_cache SEC(".maps");
+} source_table SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, __u32);
-} source_cache_gen SEC(".maps"); /* 0 or 1, written by the agent only */
+} source_table_gen SEC(".maps"); /* 0 or 1, written by the agent only */
 
 /* DNS backscatter for the agent (struct ds_dns_event), read by its DNS reader thread
  * (live) or after each frame (replay). Not pinned: each agent reads its own program's. */

@@ -21,7 +21,6 @@
 #include "darkscope/abi.h"
 #include "maps.h"
 #include "count.h"
-#include "source_cache.h" /* cfg_cache_cpus */
 
 /* 0: leave signatures out (bench/bpf_bench measures the cost this way). Set by the
  * agent before load. */
@@ -105,10 +104,11 @@ static __always_inline int count_in_hash(void *map, const void *key, __u64 len)
 }
 
 /* The signature slots (maps.h): slots per CPU (a power of 2, 0: none) and the set
- * mask (slots / 2 - 1: two ways per set). Set by the agent before load; the CPUs
- * are cfg_cache_cpus (source_cache.h). */
+ * mask (slots / 2 - 1: two ways per set), and the CPUs they have room for (the
+ * possible CPUs when the agent loaded them). Set by the agent before load. */
 const volatile __u32 cfg_signature_slots = 0;
 const volatile __u32 cfg_signature_set_mask = 0;
+const volatile __u32 cfg_signature_cpus = 0;
 
 /* Adds one probe to its signature, the key given as its three 32-bit words (in
  * registers: see word16 in count.h): in this CPU's slot for it when it has one or
@@ -119,7 +119,7 @@ const volatile __u32 cfg_signature_set_mask = 0;
 static __always_inline int count_signature_key(__u32 w0, __u32 w1, __u32 w2, __u64 len)
 {
 	__u32 cpu = bpf_get_smp_processor_id();
-	if (cfg_signature_slots && cpu < cfg_cache_cpus) {
+	if (cfg_signature_slots && cpu < cfg_signature_cpus) {
 		__u64 h = mix64((((__u64)w0 << 32) | w1) ^ ((__u64)w2 * 0xc2b2ae3d27d4eb4fULL));
 		__u32 idx = cpu * cfg_signature_slots + (((__u32)h & cfg_signature_set_mask) << 1);
 		struct ds_signature_slot *way0 = bpf_map_lookup_elem(&signature_slots, &idx);

@@ -313,26 +313,29 @@ struct ds_dns_event {
 };
 #define DS_DNS_RINGBUF_DEFAULT_BYTES (1u << 20)
 
-/* One slot of the per-CPU source cache (map source_cache): a per-source entry
- * that lives in the cache instead of the hash until the agent drains it. Empty
- * while value.packets is 0. 64 bytes: one cache line per slot. */
+/* One slot of the per-source table (map source_table): a per-source entry that
+ * lives in the table instead of the hash until the agent drains it. The CPUs share
+ * the table; a slot belongs to the CPU that claimed it (owner: CPU + 1, 0 while
+ * free), which alone writes it, so counting needs no atomics. The claim is one
+ * compare-and-swap of the 64-bit word made of the key's last 32 bits (port, proto,
+ * info) and owner, which is never 0 once taken (info holds the family). A slot
+ * drained by the agent is empty while value.packets is 0. 64 bytes: one cache line. */
 struct ds_cache_slot {
 	struct ds_source_key key;
-	__u32 pad;
+	__u32 owner;
 	struct ds_source_value value;
 	__u64 pad2;
 };
-DS_STATIC_ASSERT(sizeof(struct ds_cache_slot) == 64, "a source cache slot is one 64-byte cache line");
-/* Cache slots per CPU and generation (a power of two; 0 turns the cache off), in
- * sets of DS_SOURCE_CACHE_WAYS consecutive slots (256 bytes, four adjacent cache
- * lines). The cache is the per-source table and the hash its overflow. By default
- * the CPUs share DS_SOURCE_CACHE_BUDGET_SLOTS per generation (32 MiB), each CPU
- * getting at most DS_SOURCE_CACHE_DEFAULT_SLOTS (16 MiB, about 200,000 sources
- * between two drains with under 1 % of them spilling to the hash) and at least
- * DS_SOURCE_CACHE_MIN_DEFAULT_SLOTS (docs/dataplane.md; bench/RESULTS.md). */
-#define DS_SOURCE_CACHE_DEFAULT_SLOTS 262144u
-#define DS_SOURCE_CACHE_BUDGET_SLOTS 524288u
-#define DS_SOURCE_CACHE_MIN_DEFAULT_SLOTS 4096u
+DS_STATIC_ASSERT(sizeof(struct ds_cache_slot) == 64, "a source table slot is one 64-byte cache line");
+DS_STATIC_ASSERT(__builtin_offsetof(struct ds_cache_slot, owner) == 20,
+		 "a slot's claim word is the key's last 32 bits and owner, 8-byte aligned at offset 16");
+/* Table slots per generation (a power of two; 0 turns the table off), shared by the
+ * CPUs, in sets of DS_SOURCE_CACHE_WAYS consecutive slots (256 bytes, four adjacent
+ * cache lines). The table is the per-source table and the hash its overflow. By
+ * default DS_SOURCE_CACHE_DEFAULT_SLOTS (32 MiB per generation): about 300,000
+ * sources between two drains with about 6 % of them spilling to the hash, whichever
+ * CPUs they arrive on (docs/dataplane.md; bench/RESULTS.md). */
+#define DS_SOURCE_CACHE_DEFAULT_SLOTS 524288u
 #define DS_SOURCE_CACHE_WAYS 4u
 
 /* Default sizes; the agent may change max_entries before load. */

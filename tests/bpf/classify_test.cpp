@@ -630,7 +630,7 @@ TEST(DataPlaneKnobs, SourcePrefixAggregationInsideAByte) {
 TEST(DataPlaneKnobs, FullSourceMapCountsUnattributed) {
     DataPlaneConfig cfg = fixture_config();
     cfg.source_map_entries = 4;
-    cfg.source_cache_slots = 0;  // the hash alone (source_cache_test.cpp has the cache in front)
+    cfg.source_cache_slots = 0;  // the hash alone (source_table_test.cpp has the table in front)
     DataPlane dp(cfg);
     const std::vector<std::string> srcs = {"203.0.113.1", "203.0.113.2", "203.0.113.3", "203.0.113.4",
                                            "203.0.113.5", "203.0.113.6", "203.0.113.1"};
@@ -665,16 +665,16 @@ TEST(DataPlaneKnobs, FullSourceMapCountsUnattributed) {
     EXPECT_EQ(dp.read_stats()[DS_STATS_MISC(DS_MISC_UNATTRIBUTED)].packets, 2u);
 }
 
-// Drains alternate the two buffers and cache generations; whatever the order of
+// Drains alternate the two buffers and table generations; whatever the order of
 // runs and drains, every packet is returned by exactly one drain. Parameter:
-// source cache slots per CPU (0: no cache; 4: one set, most keys go to the hash).
+// per-source table slots (0: no table; 4: one set, most keys go to the hash).
 class DataPlaneDrain : public ::testing::TestWithParam<uint32_t> {};
 
 TEST_P(DataPlaneDrain, DoubleBufferLosesAndDuplicatesNothing) {
     DataPlaneConfig cfg = fixture_config();
     cfg.source_cache_slots = GetParam();
     DataPlane dp(cfg);
-    EXPECT_EQ(dp.source_cache_slots_per_cpu(), GetParam());
+    EXPECT_EQ(dp.source_table_slots(), GetParam());
     std::map<std::string, uint64_t> sent, drained;
     auto fold = [&](const std::vector<SourceEntry>& entries) {
         for (const SourceEntry& e : entries) {

@@ -2,7 +2,7 @@
 
 #include "accumulator/time_zone.h"
 #include "cli/duration.h"
-#include "dataplane/source_cache.h"
+#include "dataplane/source_table.h"
 
 #include <yaml-cpp/yaml.h>
 
@@ -129,10 +129,10 @@ void add_common_options(CLI::App& cmd, CommonOptions& o) {
         ->capture_default_str()
         ->check(CLI::Range(1u, 1u << 26));
     cmd.add_option("--source-cache-slots", o.source_cache_slots,
-                   "Slots per CPU of the per-source table in front of the per-source buffers (a power of 2; 0: none; "
-                   "auto: 524288 shared by the CPUs, 4096 to 262144 each)")
+                   "Slots of the per-source table in front of the per-source buffers, shared by the CPUs, per "
+                   "generation (a power of 2; 0: none; auto: 524288)")
         ->capture_default_str()
-        ->check(CLI::IsMember({"auto"}) | CLI::Range(0u, kMaxSourceCacheSlots));
+        ->check(CLI::IsMember({"auto"}) | CLI::Range(0u, kMaxSourceTableSlots));
     cmd.add_option("--day-boundary-timezone", o.day_timezone,
                    "IANA time zone in which days begin for unique-source counts (e.g. Asia/Tokyo)")
         ->capture_default_str();
@@ -224,7 +224,7 @@ DataPlaneConfig data_plane_config(const CommonOptions& o) {
     c.source_prefix_v4 = static_cast<uint8_t>(o.source_prefix_v4);
     c.source_prefix_v6 = static_cast<uint8_t>(o.source_prefix_v6);
     c.source_map_entries = o.source_map_entries;
-    c.source_cache_slots = o.source_cache_slots == "auto" ? kAutoSourceCacheSlots
+    c.source_cache_slots = o.source_cache_slots == "auto" ? kAutoSourceTableSlots
                                                          : static_cast<uint32_t>(std::stoul(o.source_cache_slots));
     c.signatures = o.header_signatures;
     c.reflection_ports.clear();

@@ -31,7 +31,7 @@ struct CommonOptions {
     unsigned source_prefix_v4 = 32;
     unsigned source_prefix_v6 = 64;
     uint32_t source_map_entries = DS_SOURCE_MAP_DEFAULT_ENTRIES;
-    std::string source_cache_slots = "auto";  // or slots per CPU
+    std::string source_cache_slots = "auto";  // or slots per generation
     std::string day_timezone = "UTC";
     std::vector<uint16_t> tracked_ports = default_tracked_ports();
     // UDP source ports counted as reflection backscatter ("none": no port).

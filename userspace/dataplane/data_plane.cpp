@@ -1,7 +1,7 @@
 #include "dataplane/data_plane.h"
 #include "dataplane/mapped_array.h"
 #include "dataplane/signature_slots.h"
-#include "dataplane/source_cache.h"
+#include "dataplane/source_table.h"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -69,12 +69,11 @@ DataPlane::DataPlane(const DataPlaneConfig& config) : config_(config) {
         throw std::runtime_error("the DNS event ring buffer must be a power of 2 of at least " + std::to_string(page) +
                                  " bytes");
     if (config_.dns_event_burst == 0) throw std::runtime_error("the DNS event burst must be at least 1");
-    if (config_.source_cache_slots > kMaxSourceCacheSlots && config_.source_cache_slots != kAutoSourceCacheSlots)
-        throw std::runtime_error("the source cache holds at most " + std::to_string(kMaxSourceCacheSlots) + " slots per CPU");
+    if (config_.source_cache_slots > kMaxSourceTableSlots && config_.source_cache_slots != kAutoSourceTableSlots)
+        throw std::runtime_error("the per-source table holds at most " + std::to_string(kMaxSourceTableSlots) + " slots");
     cpus_ = libbpf_num_possible_cpus();
     if (cpus_ <= 0) throw error("counting the possible CPUs", -cpus_);
-    cache_slots_per_cpu_ = darkscope::source_cache_slots_per_cpu(
-        config_.source_cache_slots == kAutoSourceCacheSlots ? default_source_cache_slots(cpus_) : config_.source_cache_slots);
+    table_slots_ = darkscope::source_table_slots(config_.source_cache_slots);
 
     skel_.reset(darkscope_bpf__open());
     if (!skel_) throw error("opening the darkscope BPF object", errno);
@@ -95,10 +94,9 @@ DataPlane::DataPlane(const DataPlaneConfig& config) : config_(config) {
     skel_->rodata->cfg_dns_burst_ns = interval * (config_.dns_event_burst - 1);
     bpf_map__set_max_entries(skel_->maps.dns_events, config_.dns_ringbuf_bytes);
 
-    skel_->rodata->cfg_cache_slots = cache_slots_per_cpu_;
-    skel_->rodata->cfg_cache_set_mask = cache_slots_per_cpu_ ? cache_slots_per_cpu_ / DS_SOURCE_CACHE_WAYS - 1 : 0;
-    skel_->rodata->cfg_cache_cpus = static_cast<uint32_t>(cpus_);
-    bpf_map__set_max_entries(skel_->maps.source_cache, SourceCache::map_entries(cpus_, cache_slots_per_cpu_));
+    skel_->rodata->cfg_cache_slots = table_slots_;
+    skel_->rodata->cfg_cache_set_mask = table_slots_ ? table_slots_ / DS_SOURCE_CACHE_WAYS - 1 : 0;
+    bpf_map__set_max_entries(skel_->maps.source_table, SourceTable::map_entries(table_slots_));
 
     if (config_.pin_dir.empty() && config_.small_source_buffer && config_.small_source_buffer < config_.source_map_entries)
         small_buffer_ = config_.small_source_buffer;
@@ -128,6 +126,7 @@ DataPlane::DataPlane(const DataPlaneConfig& config) : config_(config) {
     const uint32_t signature_slots = signature_slots_per_cpu(config_.signature_slots);
     skel_->rodata->cfg_signature_slots = signature_slots;
     skel_->rodata->cfg_signature_set_mask = signature_slots ? signature_slots / 2 - 1 : 0;
+    skel_->rodata->cfg_signature_cpus = static_cast<uint32_t>(cpus_);
     bpf_map__set_max_entries(skel_->maps.signature_slots,
                              signature_slots ? static_cast<uint32_t>(cpus_) * signature_slots : 1u);
     // The outer map's inner map is only a shape for the kernel, which compares
@@ -144,6 +143,14 @@ DataPlane::DataPlane(const DataPlaneConfig& config) : config_(config) {
 
     if (!config_.pin_dir.empty()) {
         mkdir_p(config_.pin_dir);
+        // Until #20's shared table, the per-source table was per CPU and pinned as
+        // source_cache: its slots mean something else now, and reusing the other
+        // pinned maps beside it would leave its counts behind undrained.
+        const std::string old_table = config_.pin_dir + "/source_cache";
+        if (access(old_table.c_str(), F_OK) == 0)
+            throw std::runtime_error("the pinned map " + old_table +
+                                     " is an earlier darkscope's per-CPU source table, which this agent cannot "
+                                     "read: run 'darkscope cleanup' for this sensor (its counts are lost)");
         for (bpf_map* m : pinned_maps()) {
             std::string path = config_.pin_dir + "/" + bpf_map__name(m);
             check_pinned_layout(m, path);
@@ -172,7 +179,7 @@ DataPlane::DataPlane(const DataPlaneConfig& config) : config_(config) {
         active_buffer_ = 0;
         if (bpf_map_update_elem(outer, &zero, &fd_a, BPF_ANY)) throw error("activating the per-source map", errno);
     }
-    cache_ = std::make_unique<SourceCache>(bpf_map__fd(skel_->maps.source_cache), cpus_, cache_slots_per_cpu_);
+    table_ = std::make_unique<SourceTable>(bpf_map__fd(skel_->maps.source_table), table_slots_);
     port_values_ = std::make_unique<MappedArray>(bpf_map__fd(skel_->maps.port_stats), sizeof(ds_counter));
     if (port_values_->size() != static_cast<size_t>(port_sections_) * kPortEntries)
         throw std::runtime_error("the port counter array has " + std::to_string(port_values_->size()) +
@@ -245,7 +252,7 @@ std::vector<bpf_map*> DataPlane::pinned_maps() const {
     return {skel_->maps.stats,         skel_->maps.port_stats,     skel_->maps.tool_stats,
             skel_->maps.signatures,     skel_->maps.signature_slots,
             skel_->maps.sources_a,     skel_->maps.sources_b,      skel_->maps.active_sources,
-            skel_->maps.source_cache,  skel_->maps.source_cache_gen};
+            skel_->maps.source_table,  skel_->maps.source_table_gen};
 }
 
 int DataPlane::prog_fd() const { return bpf_program__fd(skel_->progs.darkscope_xdp); }
@@ -414,12 +421,12 @@ std::vector<SourceEntry> DataPlane::drain_map(int fd) {
 
 std::vector<SourceEntry> DataPlane::drain_sources(bool swap) {
     bpf_map* maps[2] = {skel_->maps.sources_a, skel_->maps.sources_b};
-    const int gen_fd = bpf_map__fd(skel_->maps.source_cache_gen);
+    const int gen_fd = bpf_map__fd(skel_->maps.source_table_gen);
     uint32_t zero = 0, gen = 0;
-    if (bpf_map_lookup_elem(gen_fd, &zero, &gen)) throw error("reading the source cache generation", errno);
+    if (bpf_map_lookup_elem(gen_fd, &zero, &gen)) throw error("reading the source table generation", errno);
     std::vector<SourceEntry> out, cached;
     if (swap) {
-        // Flip the cache generation first, then the hash buffer: updating a
+        // Flip the table generation first, then the hash buffer: updating a
         // map-in-map slot from userspace returns only after an RCU grace period, so
         // when it returns no program still holds the old buffer or the old
         // generation, and both can be drained. (A program that read the old
@@ -427,14 +434,14 @@ std::vector<SourceEntry> DataPlane::drain_sources(bool swap) {
         // there, at the next drain.)
         const uint32_t next_gen = (gen + 1) & 1;
         if (bpf_map_update_elem(gen_fd, &zero, &next_gen, BPF_ANY))
-            throw error("switching the source cache generation", errno);
+            throw error("switching the source table generation", errno);
         const int next = 1 - active_buffer_;
         int next_fd = bpf_map__fd(maps[next]);
         if (bpf_map_update_elem(bpf_map__fd(skel_->maps.active_sources), &zero, &next_fd, BPF_ANY))
             throw error("switching the per-source map", errno);
         active_buffer_ = next;
         out = drain_map(bpf_map__fd(maps[1 - next]));
-        cache_->drain_generation(gen, cached);
+        table_->drain_generation(gen, cached);
     } else {
         out = drain_map(bpf_map__fd(maps[active_buffer_]));
         if (small_buffer_ && active_buffer_ == 1) {  // spilled: back to the small buffer, now empty
@@ -450,10 +457,10 @@ std::vector<SourceEntry> DataPlane::drain_sources(bool swap) {
             std::vector<SourceEntry> idle = drain_map(bpf_map__fd(maps[1 - active_buffer_]));
             out.insert(out.end(), idle.begin(), idle.end());
         }
-        cache_->drain_generation(0, cached);
-        cache_->drain_generation(1, cached);
+        table_->drain_generation(0, cached);
+        table_->drain_generation(1, cached);
     }
-    merge_cache_entries(out, cached);
+    merge_table_entries(out, cached);
     runs_since_drain_ = 0;
     return out;
 }

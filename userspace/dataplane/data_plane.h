@@ -20,7 +20,7 @@ struct bpf_map;
 
 namespace darkscope {
 
-class SourceCache;
+class SourceTable;
 class MappedArray;
 
 struct DataPlaneConfig {
@@ -43,9 +43,9 @@ struct DataPlaneConfig {
     // one section, for a caller that runs frames on one CPU at a time (replay);
     // never with pin_dir. Either way the array is read through mmap.
     bool per_cpu_port_counters = true;
-    // Per-CPU source table slots in front of the hash (per CPU and generation,
-    // rounded down to a power of two); 0 turns the table off. The default,
-    // kAutoSourceCacheSlots (source_cache.h), sizes it by the CPU count.
+    // Per-source table slots in front of the hash, per generation and shared by the
+    // CPUs (rounded down to a power of two); 0 turns the table off. The default,
+    // kAutoSourceTableSlots (source_table.h), is DS_SOURCE_CACHE_DEFAULT_SLOTS.
     uint32_t source_cache_slots = UINT32_MAX;
     // DNS backscatter sent to userspace (dns_events ring buffer): at most
     // dns_events_per_second per CPU on average (0: no limit, as replay wants, every
@@ -117,7 +117,7 @@ public:
     // a crashed agent) are returned too.
     std::vector<SourceEntry> drain_sources(bool swap = true);
     uint32_t source_map_capacity() const { return config_.source_map_entries; }
-    uint32_t source_cache_slots_per_cpu() const { return cache_slots_per_cpu_; }
+    uint32_t source_table_slots() const { return table_slots_; }
 
     // Runs one frame through the program (BPF_PROG_TEST_RUN); returns the XDP verdict.
     // With repeat > 1, duration_ns receives the kernel's mean time per run.
@@ -158,9 +158,9 @@ private:
     int active_buffer_ = 0;  // which of sources_a/sources_b the program fills
     uint32_t small_buffer_ = 0;     // sources_a's entries when small_source_buffer applies, else 0
     uint64_t runs_since_drain_ = 0;  // test_run() frames since the last drain: sources_a's keys at most
-    int cpus_ = 0;           // possible CPUs: the source cache has a part for each
-    uint32_t cache_slots_per_cpu_ = 0;
-    std::unique_ptr<SourceCache> cache_;
+    int cpus_ = 0;           // possible CPUs: the port counters and signature slots have a part for each
+    uint32_t table_slots_ = 0;  // per-source table slots per generation
+    std::unique_ptr<SourceTable> table_;
     // The port counters, mapped: port_sections_ sections of kPortEntries (one per CPU,
     // or one in replay), summed when read.
     std::unique_ptr<MappedArray> port_values_;

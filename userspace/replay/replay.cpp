@@ -10,7 +10,7 @@
 
 #include "capture/pcap_reader.h"
 #include "dataplane/data_plane.h"
-#include "dataplane/source_cache.h"
+#include "dataplane/source_table.h"
 #include "dataplane/names.h"
 #include "dataplane/source_addr.h"
 #include "drain/source_pipeline.h"
@@ -136,9 +136,9 @@ ReplayResult replay(const std::vector<std::string>& files, const ReplayOptions& 
     dpc.dns_events_per_second = 0;  // every DNS frame of the capture is read, at any speed
     dpc.small_source_buffer = kSourceBuffer;  // drains walk 4,096 buckets while seconds are sparse
     // The same reason for the per-source table: a drain reads every set of it, and the
-    // live default (up to 262,144 slots per CPU) would make each second of capture
-    // time read megabytes. One CPU runs the frames, so a small table holds them.
-    if (dpc.source_cache_slots == kAutoSourceCacheSlots) dpc.source_cache_slots = kSourceBuffer;
+    // live default (524,288 slots) would make each second of capture time read
+    // megabytes. One CPU runs the frames, so a small table holds them.
+    if (dpc.source_cache_slots == kAutoSourceTableSlots) dpc.source_cache_slots = kSourceBuffer;
     dpc.per_cpu_port_counters = false;  // one CPU at a time runs the frames
     DataPlane dp(dpc);
     Accumulator acc(options.accumulator);

@@ -1,9 +1,9 @@
-// The per-CPU source cache in front of the per-source hash (bpf/maps.h,
-// source_cache), through the real program: which keys it takes, what goes to the
-// hash and what is unattributed when both are full, and how the agent folds one
-// source seen on several CPUs, or in one CPU's cache and another's hash, into one
-// entry. BPF_PROG_TEST_RUN runs on the calling CPU, so the test pins itself to a
-// CPU to know which cache a frame meets.
+// The per-source table in front of the per-source hash (bpf/maps.h,
+// source_table), through the real program: which keys it takes, what goes to the
+// hash and what is unattributed when both are full, how the CPUs share its sets,
+// and how the agent folds one source seen on several CPUs, or in the table and the
+// hash, into one entry. BPF_PROG_TEST_RUN runs on the calling CPU, so the test pins
+// itself to a CPU to know which CPU's claims a frame meets.
 #include <bpf/libbpf.h>
 #include <gtest/gtest.h>
 #include <linux/bpf.h>
@@ -16,7 +16,7 @@
 
 #include "darkscope/abi.h"
 #include "dataplane/data_plane.h"
-#include "dataplane/source_cache.h"
+#include "dataplane/source_table.h"
 #include "support/dataplane_diff.h"
 #include "support/frame_builder.h"
 #include "support/pinned_to_cpu.h"
@@ -29,7 +29,7 @@ namespace {
 constexpr uint8_t kTcp = 6;
 const char* const kDark = "198.51.100.7";
 
-// One set of DS_SOURCE_CACHE_WAYS (4) ways per CPU: every key meets the same set.
+// One set of DS_SOURCE_CACHE_WAYS (4) ways, shared by the CPUs: every key meets it.
 DataPlaneConfig one_set_config(uint32_t map_entries) {
     DataPlaneConfig cfg;
     cfg.dark_prefixes = {Prefix::parse("198.51.100.0/24")};
@@ -57,40 +57,35 @@ std::string key_of(const std::string& src, uint16_t port = 445) {
     return test::key_str(test::source_key(src, port, kTcp, false, false, DS_TOOL_UNKNOWN));
 }
 
-TEST(SourceCache, SlotsPerCpuArePowersOfTwo) {
-    EXPECT_EQ(source_cache_slots_per_cpu(0), 0u);
-    EXPECT_EQ(source_cache_slots_per_cpu(4096), 4096u);
-    EXPECT_EQ(source_cache_slots_per_cpu(5000), 4096u);
-    EXPECT_EQ(source_cache_slots_per_cpu(1), 4u);  // at least one set of four ways
-    // auto: 524,288 slots shared by the CPUs, 4,096 to 262,144 each
-    EXPECT_EQ(default_source_cache_slots(1), 262144u);
-    EXPECT_EQ(default_source_cache_slots(2), 262144u);
-    EXPECT_EQ(default_source_cache_slots(3), 131072u);
-    EXPECT_EQ(default_source_cache_slots(64), 8192u);
-    EXPECT_EQ(default_source_cache_slots(1024), 4096u);
-    EXPECT_EQ(SourceCache::map_entries(2, 0), 1u);
-    EXPECT_EQ(SourceCache::map_entries(2, 8), 32u);
+TEST(SourceTable, SlotsArePowersOfTwo) {
+    EXPECT_EQ(source_table_slots(0), 0u);
+    EXPECT_EQ(source_table_slots(4096), 4096u);
+    EXPECT_EQ(source_table_slots(5000), 4096u);
+    EXPECT_EQ(source_table_slots(1), 4u);  // at least one set of four ways
+    EXPECT_EQ(source_table_slots(kAutoSourceTableSlots), 524288u);  // whatever the CPU count
+    EXPECT_EQ(SourceTable::map_entries(0), 1u);
+    EXPECT_EQ(SourceTable::map_entries(8), 16u);
 }
 
-TEST(SourceCache, TooManySlotsIsAClearError) {
+TEST(SourceTable, TooManySlotsIsAClearError) {
     DataPlaneConfig cfg = one_set_config(16);
-    cfg.source_cache_slots = kMaxSourceCacheSlots + 1;
+    cfg.source_cache_slots = kMaxSourceTableSlots + 1;
     try {
         DataPlane dp(cfg);
         FAIL() << "accepted " << cfg.source_cache_slots << " slots";
     } catch (const std::runtime_error& e) {
-        EXPECT_STREQ(e.what(), "the source cache holds at most 1048576 slots per CPU");
+        EXPECT_STREQ(e.what(), "the per-source table holds at most 8388608 slots");
     }
 }
 
 // The first four keys of a poll interval take the four ways; the next ones go to the
 // hash until it is full; the rest are unattributed. Hits count where the key is.
-TEST(SourceCache, FourWaysThenTheHashThenUnattributed) {
+TEST(SourceTable, FourWaysThenTheHashThenUnattributed) {
     static_assert(DS_SOURCE_CACHE_WAYS == 4, "the test fills one set of four ways");
     PinnedToCpu pin(0);
     ASSERT_TRUE(pin.ok());
     DataPlane dp(one_set_config(4));
-    ASSERT_EQ(dp.source_cache_slots_per_cpu(), 4u);
+    ASSERT_EQ(dp.source_table_slots(), 4u);
     for (int i = 1; i <= 10; ++i) send_syn(dp, "203.0.113." + std::to_string(i));
     send_syn(dp, "203.0.113.1");   // in the cache
     send_syn(dp, "203.0.113.5");   // in the hash
@@ -116,10 +111,10 @@ TEST(SourceCache, FourWaysThenTheHashThenUnattributed) {
     EXPECT_EQ(dp.read_stats()[DS_STATS_MISC(DS_MISC_UNATTRIBUTED)].packets, 3u);
 }
 
-// One source counted in the cache of CPU 0, the cache of CPU 1 and the hash of
-// CPU 1 (its set there taken by four others first) comes back as one entry, with
-// packets and bytes summed and the earliest first seen.
-TEST(SourceCache, OneSourceOnSeveralCpusIsOneEntry) {
+// One source counted in CPU 0's slot, in CPU 1's slot of the same set and in
+// CPU 1's hash (the set full by then) comes back as one entry, with packets and
+// bytes summed and the earliest first seen.
+TEST(SourceTable, OneSourceOnSeveralCpusIsOneEntry) {
     if (libbpf_num_possible_cpus() < 2) GTEST_SKIP() << "needs two CPUs";
     DataPlane dp(one_set_config(16));
     {
@@ -148,11 +143,36 @@ TEST(SourceCache, OneSourceOnSeveralCpusIsOneEntry) {
     }
 }
 
+// The CPUs share the sets: a slot belongs to the CPU that claimed it, which alone
+// counts in it. CPU 0 claims one way of the one set, CPU 1 the other three (one of
+// them for a source CPU 0 holds too), so that a new source on either CPU goes to
+// the 2-entry hash, and the next one is unattributed. With a table per CPU, CPU 1
+// would have had four ways of its own and nothing would have been unattributed.
+TEST(SourceTable, CpusShareTheSetsAndCountInTheirOwnSlots) {
+    if (libbpf_num_possible_cpus() < 2) GTEST_SKIP() << "needs two CPUs";
+    DataPlane dp(one_set_config(2));
+    auto on_cpu = [&](int cpu, std::initializer_list<const char*> sources) {
+        PinnedToCpu pin(cpu);
+        if (!pin.ok()) return false;
+        for (const char* s : sources) send_syn(dp, s);
+        return true;
+    };
+    if (!on_cpu(0, {"203.0.113.1", "203.0.113.1"})) GTEST_SKIP() << "CPU 0 not usable";
+    if (!on_cpu(1, {"203.0.113.1", "203.0.113.2", "203.0.113.3", "203.0.113.4", "203.0.113.1"}))
+        GTEST_SKIP() << "CPU 1 not usable";
+    on_cpu(0, {"203.0.113.5", "203.0.113.1", "203.0.113.6"});
+    EXPECT_EQ(dp.read_stats()[DS_STATS_MISC(DS_MISC_UNATTRIBUTED)].packets, 1u);  // 203.0.113.6
+    const std::map<std::string, uint64_t> want = {
+        {key_of("203.0.113.1"), 5}, {key_of("203.0.113.2"), 1}, {key_of("203.0.113.3"), 1},
+        {key_of("203.0.113.4"), 1}, {key_of("203.0.113.5"), 1}};
+    EXPECT_EQ(packets_by_key(dp.drain_sources(true)), want);
+}
+
 // Sources that differ only in the bytes a scan varies (an IPv4 /16's last two bytes,
 // an IPv6 /64's second word) spread over the sets: 1,000 of them fit a table of
 // 1,024 sets of 4 ways, with at most a few in a 16-entry hash. (A set index taken
 // from a bare multiplication's low bits put them all into two sets.)
-TEST(SourceCache, ScannedSourcesSpreadOverTheSets) {
+TEST(SourceTable, ScannedSourcesSpreadOverTheSets) {
     PinnedToCpu pin(0);
     ASSERT_TRUE(pin.ok());
     for (const bool v6 : {false, true}) {
@@ -176,7 +196,7 @@ TEST(SourceCache, ScannedSourcesSpreadOverTheSets) {
 }
 
 // Replay drains in place (no swap): both generations and both buffers.
-TEST(SourceCache, InPlaceDrainReadsBothGenerations) {
+TEST(SourceTable, InPlaceDrainReadsBothGenerations) {
     PinnedToCpu pin(0);
     ASSERT_TRUE(pin.ok());
     DataPlane dp(one_set_config(16));
@@ -191,16 +211,16 @@ TEST(SourceCache, InPlaceDrainReadsBothGenerations) {
     EXPECT_TRUE(dp.drain_sources(false).empty());
 }
 
-// merge_cache_entries on its own: duplicates among cache entries fold, a hash
-// entry with a cached key folds into it, the others stay.
-TEST(SourceCache, MergeFoldsSameKeys) {
+// merge_table_entries on its own: duplicates among table entries fold, a hash
+// entry with a key in the table folds into it, the others stay.
+TEST(SourceTable, MergeFoldsSameKeys) {
     auto entry = [](const std::string& src, uint64_t packets, uint64_t first, uint64_t last) {
         return SourceEntry{test::source_key(src, 445, kTcp, false, false, DS_TOOL_UNKNOWN), {packets, packets * 60, first, last}};
     };
     std::vector<SourceEntry> hash = {entry("203.0.113.1", 3, 50, 60), entry("203.0.113.2", 1, 10, 10)};
     std::vector<SourceEntry> cache = {entry("203.0.113.1", 2, 40, 45), entry("203.0.113.3", 4, 5, 9),
                                       entry("203.0.113.1", 1, 70, 70)};
-    merge_cache_entries(hash, cache);
+    merge_table_entries(hash, cache);
     ASSERT_EQ(hash.size(), 3u);
     std::map<std::string, SourceEntry> by_key;
     for (const SourceEntry& e : hash) by_key[test::key_str(e.key)] = e;

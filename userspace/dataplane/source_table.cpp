@@ -1,4 +1,4 @@
-#include "dataplane/source_cache.h"
+#include "dataplane/source_table.h"
 
 #include <sys/mman.h>
 #include <unistd.h>
@@ -15,44 +15,40 @@
 
 namespace darkscope {
 
-uint32_t default_source_cache_slots(int cpus) {
-    const uint32_t share = DS_SOURCE_CACHE_BUDGET_SLOTS / static_cast<uint32_t>(std::max(cpus, 1));
-    return std::bit_floor(std::clamp(share, DS_SOURCE_CACHE_MIN_DEFAULT_SLOTS, DS_SOURCE_CACHE_DEFAULT_SLOTS));
-}
-
-uint32_t source_cache_slots_per_cpu(uint32_t slots) {
+uint32_t source_table_slots(uint32_t slots) {
+    if (slots == kAutoSourceTableSlots) slots = DS_SOURCE_CACHE_DEFAULT_SLOTS;
     return slots ? std::bit_floor(std::max<uint32_t>(DS_SOURCE_CACHE_WAYS, slots)) : 0;
 }
 
-uint32_t SourceCache::map_entries(int cpus, uint32_t slots_per_cpu) {
-    return slots_per_cpu ? 2u * static_cast<uint32_t>(cpus) * slots_per_cpu : 1u;
-}
+uint32_t SourceTable::map_entries(uint32_t slots_per_gen) { return slots_per_gen ? 2u * slots_per_gen : 1u; }
 
-SourceCache::SourceCache(int map_fd, int cpus, uint32_t slots_per_cpu) : cpus_(cpus), slots_per_cpu_(slots_per_cpu) {
-    if (!slots_per_cpu_) return;
+SourceTable::SourceTable(int map_fd, uint32_t slots_per_gen) : slots_per_gen_(slots_per_gen) {
+    if (!slots_per_gen_) return;
     const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
-    const size_t bytes = static_cast<size_t>(map_entries(cpus, slots_per_cpu)) * sizeof(ds_cache_slot);
+    const size_t bytes = static_cast<size_t>(map_entries(slots_per_gen)) * sizeof(ds_cache_slot);
     mapped_bytes_ = (bytes + page - 1) / page * page;
     void* p = mmap(nullptr, mapped_bytes_, PROT_READ | PROT_WRITE, MAP_SHARED, map_fd, 0);
     if (p == MAP_FAILED)
-        throw std::runtime_error(std::string("mapping the per-CPU source cache: ") + std::strerror(errno));
+        throw std::runtime_error(std::string("mapping the per-source table: ") + std::strerror(errno));
     slots_ = static_cast<ds_cache_slot*>(p);
 }
 
-SourceCache::~SourceCache() {
+SourceTable::~SourceTable() {
     if (slots_) munmap(slots_, mapped_bytes_);
 }
 
-void SourceCache::drain_generation(uint32_t gen, std::vector<SourceEntry>& out) {
+void SourceTable::drain_generation(uint32_t gen, std::vector<SourceEntry>& out) {
     if (!slots_) return;
-    const size_t per_gen = static_cast<size_t>(cpus_) * slots_per_cpu_;
-    ds_cache_slot* first = slots_ + (gen & 1) * per_gen;
+    ds_cache_slot* first = slots_ + (gen & 1) * static_cast<size_t>(slots_per_gen_);
     // Sized once for what the last drain found, not grown entry by entry.
     out.reserve(out.size() + last_drained_ + last_drained_ / 8);
     const size_t before = out.size();
-    // The taken ways of a set are its first ones (bpf/source_cache.h): a set's first
-    // free way ends it, so a sparse generation costs one cache line per set.
-    for (size_t set = 0; set < per_gen; set += DS_SOURCE_CACHE_WAYS) {
+    // The taken ways of a set are its first ones (bpf/source_table.h): a set's first
+    // free way ends it, so a sparse generation costs one cache line per set. A slot
+    // counts as taken by its packets, not its claim word, so that a slot the program
+    // claimed is read only once its packet is in (the drain follows a grace period:
+    // both are).
+    for (size_t set = 0; set < slots_per_gen_; set += DS_SOURCE_CACHE_WAYS) {
         for (size_t way = 0; way < DS_SOURCE_CACHE_WAYS; ++way) {
             ds_cache_slot& s = first[set + way];
             if (!s.value.packets) break;
@@ -115,41 +111,41 @@ constexpr size_t kAhead = 8;  // entries whose index slot is prefetched ahead of
 
 }  // namespace
 
-void merge_cache_entries(std::vector<SourceEntry>& hash_entries, std::vector<SourceEntry>& cache_entries) {
-    if (cache_entries.empty()) return;
-    // Compact the cache's entries to one per key (folding a key's entries from other
+void merge_table_entries(std::vector<SourceEntry>& hash_entries, std::vector<SourceEntry>& table_entries) {
+    if (table_entries.empty()) return;
+    // Compact the table's entries to one per key (folding a key's entries from other
     // CPUs); the index points into [0, kept) only.
-    KeyIndex index(cache_entries.size());
-    std::vector<uint64_t> hashes(std::max(cache_entries.size(), hash_entries.size()));
-    for (size_t i = 0; i < cache_entries.size(); ++i) hashes[i] = KeyIndex::hash(cache_entries[i].key);
+    KeyIndex index(table_entries.size());
+    std::vector<uint64_t> hashes(std::max(table_entries.size(), hash_entries.size()));
+    for (size_t i = 0; i < table_entries.size(); ++i) hashes[i] = KeyIndex::hash(table_entries[i].key);
     size_t kept = 0;
     uint64_t* empty = nullptr;
-    for (size_t i = 0; i < cache_entries.size(); ++i) {
-        if (i + kAhead < cache_entries.size()) index.prefetch(hashes[i + kAhead]);
-        const uint32_t at = index.find(cache_entries, cache_entries[i].key, hashes[i], &empty);
+    for (size_t i = 0; i < table_entries.size(); ++i) {
+        if (i + kAhead < table_entries.size()) index.prefetch(hashes[i + kAhead]);
+        const uint32_t at = index.find(table_entries, table_entries[i].key, hashes[i], &empty);
         if (at != KeyIndex::kNone) {
-            fold(cache_entries[at].value, cache_entries[i].value);
+            fold(table_entries[at].value, table_entries[i].value);
             continue;
         }
-        if (kept != i) cache_entries[kept] = cache_entries[i];
+        if (kept != i) table_entries[kept] = table_entries[i];
         KeyIndex::put(empty, hashes[i], static_cast<uint32_t>(kept++));
     }
-    cache_entries.resize(kept);
-    // Hash entries are distinct already: fold those the cache also has.
+    table_entries.resize(kept);
+    // Hash entries are distinct already: fold those the table also has.
     for (size_t i = 0; i < hash_entries.size(); ++i) hashes[i] = KeyIndex::hash(hash_entries[i].key);
     size_t out = 0;
     for (size_t i = 0; i < hash_entries.size(); ++i) {
         if (i + kAhead < hash_entries.size()) index.prefetch(hashes[i + kAhead]);
-        const uint32_t at = index.find(cache_entries, hash_entries[i].key, hashes[i], &empty);
+        const uint32_t at = index.find(table_entries, hash_entries[i].key, hashes[i], &empty);
         if (at != KeyIndex::kNone) {
-            fold(cache_entries[at].value, hash_entries[i].value);
+            fold(table_entries[at].value, hash_entries[i].value);
             continue;
         }
         if (out != i) hash_entries[out] = hash_entries[i];
         ++out;
     }
     hash_entries.resize(out);
-    hash_entries.insert(hash_entries.end(), cache_entries.begin(), cache_entries.end());
+    hash_entries.insert(hash_entries.end(), table_entries.begin(), table_entries.end());
 }
 
 }  // namespace darkscope
