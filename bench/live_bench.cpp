@@ -20,7 +20,9 @@
 // between sessions first: run it under `setsid`, as scripts/bench.sh does), so the
 // nice'd builds of a shared machine disturb them less.
 //
-//   bench/live_bench [--rounds N] [--seconds S] [--budget S] [--family 4|6] [--quick]
+//   bench/live_bench [--rounds N] [--seconds S] [--budget S] [--family 4|6] [--table-slots N|auto] [--quick]
+// --table-slots: the agent's --source-cache-slots (default 2097152: room for a poll
+// interval's million keys).
 // --budget: no round starts that would, at the pace of the last one, end later.
 #include <unistd.h>
 
@@ -120,6 +122,9 @@ Sample measure(const Testbed& tb, TrafficGen& gen, Receiver& rx, const SendSpec&
 int main(int argc, char** argv) {
     int rounds = 3, family = 6;
     double seconds = 1.0, budget = 200;
+    // Room in the per-source table for a poll interval's million keys at half load
+    // (docs/dataplane.md, "Size"), as the docs tell such a sensor to set.
+    std::string table_slots = "2097152";
     std::vector<double> loads = {0, 1e6, 5e5, 1e5};
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
@@ -127,9 +132,10 @@ int main(int argc, char** argv) {
         else if (a == "--seconds" && i + 1 < argc) seconds = std::max(0.1, std::atof(argv[++i]));
         else if (a == "--budget" && i + 1 < argc) budget = std::atof(argv[++i]);
         else if (a == "--family" && i + 1 < argc) family = std::atoi(argv[++i]) == 4 ? 4 : 6;
+        else if (a == "--table-slots" && i + 1 < argc) table_slots = argv[++i];
         else if (a == "--quick") rounds = 1, seconds = 0.5, loads = {0, 1e6};
         else {
-            std::fprintf(stderr, "usage: live_bench [--rounds N] [--seconds S] [--budget S] [--family 4|6] [--quick]\n");
+            std::fprintf(stderr, "usage: live_bench [--rounds N] [--seconds S] [--budget S] [--family 4|6] [--table-slots N|auto] [--quick]\n");
             return 2;
         }
     }
@@ -153,7 +159,7 @@ int main(int argc, char** argv) {
         Tcpdump tcpdump(tb, where);
         Pmacctd pmacctd(tb, where);
         // Room for every source of one poll interval: nothing is unattributed.
-        DarkscopeAgent agent(tb, where, 1u << 20);
+        DarkscopeAgent agent(tb, where, 1u << 20, table_slots);
         const uint32_t peers = 1000000;  // the peers see the hardest traffic darkscope sees
         const std::vector<std::vector<Case>> groups = {
             {{&drop, 1}, {&drop, 100000}, {&drop, peers}}, {{&stack, peers}}, {{&tcpdump, peers}}, {{&pmacctd, peers}},
@@ -301,9 +307,9 @@ int main(int argc, char** argv) {
                     if (!s.failed) v.push_back(s.figures.at(key));
             return spread(v);
         };
-        std::printf("\n(%s) agent, 1,000,000 sources, at max load: last poll %s s draining %s entries; "
-                    "/metrics scrape %s s (%s series)\n",
-                    method, fmt(figure(0, "poll_seconds"), "%.3f").c_str(), fmt(figure(0, "poll_entries"), "%.0f").c_str(),
+        std::printf("\n(%s) agent (--source-cache-slots %s), 1,000,000 sources, at max load: last poll %s s "
+                    "draining %s entries; /metrics scrape %s s (%s series)\n",
+                    method, table_slots.c_str(), fmt(figure(0, "poll_seconds"), "%.3f").c_str(), fmt(figure(0, "poll_entries"), "%.0f").c_str(),
                     fmt(figure(0, "scrape_seconds"), "%.3f").c_str(), fmt(figure(0, "series"), "%.0f").c_str());
         if (full.count(1e6))
             std::printf("(%s) agent CPU at 1M packets/s offered (1,000,000 sources): %s of one core\n", method,

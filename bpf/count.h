@@ -39,18 +39,4 @@ static __always_inline __u16 half8(__u8 first, __u8 second)
 #endif
 }
 
-/* MurmurHash3's 64-bit finalizer: every input bit moves every output bit, so any
- * bits of the result may index a table. A bare multiplication does not: its low
- * result bits see only the low input bits, and indexing by them put 100,000 IPv4
- * sources (whose varying bytes load into a key word's high bits) into two sets. */
-static __always_inline __u64 mix64(__u64 x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ULL;
-	x ^= x >> 33;
-	return x;
-}
-
 #endif /* DARKSCOPE_BPF_COUNT_H */

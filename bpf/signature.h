@@ -120,7 +120,7 @@ static __always_inline int count_signature_key(__u32 w0, __u32 w1, __u32 w2, __u
 {
 	__u32 cpu = bpf_get_smp_processor_id();
 	if (cfg_signature_slots && cpu < cfg_signature_cpus) {
-		__u64 h = mix64((((__u64)w0 << 32) | w1) ^ ((__u64)w2 * 0xc2b2ae3d27d4eb4fULL));
+		__u64 h = ds_mix64((((__u64)w0 << 32) | w1) ^ ((__u64)w2 * 0xc2b2ae3d27d4eb4fULL));
 		__u32 idx = cpu * cfg_signature_slots + (((__u32)h & cfg_signature_set_mask) << 1);
 		struct ds_signature_slot *way0 = bpf_map_lookup_elem(&signature_slots, &idx);
 		idx++;

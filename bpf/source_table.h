@@ -55,14 +55,12 @@ static __always_inline int count_source_in_hash(struct ds_source_key *key, __u64
 	return 1;
 }
 
-/* The table set of a key: its five words (the key is on the stack, 8-byte aligned)
- * folded into 64 bits and mixed (count.h, mix64), masked to the sets. */
+/* The table set of a key (abi.h, ds_table_set): its five words, read as words (the
+ * key is on the stack, 8-byte aligned). */
 static __always_inline __u32 cache_set(const struct ds_source_key *key)
 {
 	const __u32 *w = (const __u32 *)key;
-	__u64 a = ((__u64)w[0] << 32) | w[1];
-	__u64 b = ((__u64)w[2] << 32) | w[3];
-	return (__u32)mix64(a ^ (b * 0xc2b2ae3d27d4eb4fULL) ^ ((__u64)w[4] * 0x9e3779b97f4a7c15ULL)) & cfg_cache_set_mask;
+	return ds_table_set(w[0], w[1], w[2], w[3], w[4], cfg_cache_set_mask);
 }
 
 /* A slot's claim word (abi.h, struct ds_cache_slot): the key's fifth 32-bit word

@@ -139,6 +139,8 @@ void DarkscopeAgent::setup() {
           "--source-map-entries"})
         argv.push_back(w);
     argv.push_back(std::to_string(source_map_entries_));
+    argv.push_back("--source-cache-slots");
+    argv.push_back(table_slots_);
     pid_ = spawn(argv, log_);
     for (int i = 0; i < 300; ++i) {
         if (scrape().count("darkscope_polls_total")) return;

@@ -98,8 +98,9 @@ private:
 // (classes + passed + malformed), read from /metrics; plus the agent's own figures.
 class DarkscopeAgent : public Receiver {
 public:
-    DarkscopeAgent(const Testbed& tb, ReceiverPlacement where, uint32_t source_map_entries)
-        : Receiver(tb, where), source_map_entries_(source_map_entries) {}
+    // table_slots: --source-cache-slots ("auto" or a count).
+    DarkscopeAgent(const Testbed& tb, ReceiverPlacement where, uint32_t source_map_entries, std::string table_slots)
+        : Receiver(tb, where), source_map_entries_(source_map_entries), table_slots_(std::move(table_slots)) {}
     std::string name() const override { return "darkscope"; }
     void setup() override;
     void begin() override;
@@ -112,6 +113,7 @@ private:
     double cpu_seconds() const;
 
     uint32_t source_map_entries_;
+    std::string table_slots_;
     pid_t pid_ = -1;
     std::string log_, sensor_name_;
     std::map<std::string, double> start_, figures_;

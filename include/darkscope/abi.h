@@ -336,6 +336,33 @@ DS_STATIC_ASSERT(__builtin_offsetof(struct ds_cache_slot, owner) == 20,
  * sources between two drains with about 6 % of them spilling to the hash, whichever
  * CPUs they arrive on (docs/dataplane.md; bench/RESULTS.md). */
 #define DS_SOURCE_CACHE_DEFAULT_SLOTS 524288u
+
+/* MurmurHash3's 64-bit finalizer: every input bit moves every output bit, so any
+ * bits of the result may index a table. A bare multiplication does not: its low
+ * result bits see only the low input bits, and indexing by them put 100,000 IPv4
+ * sources (whose varying bytes load into a key word's high bits) into two sets. */
+static inline __attribute__((always_inline)) __u64 ds_mix64(__u64 x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	x ^= x >> 33;
+	return x;
+}
+
+/* The per-source table set of a key, given as its five 32-bit words as they lie
+ * in memory (the program reads them from the stack, the agent copies them out):
+ * the words folded into 64 bits and mixed, masked to the sets (set_mask = sets - 1).
+ * One definition for both, because the agent's drain finds a key's other entries in
+ * the key's own set. */
+static inline __attribute__((always_inline)) __u32 ds_table_set(__u32 w0, __u32 w1, __u32 w2, __u32 w3, __u32 w4,
+								__u32 set_mask)
+{
+	__u64 a = ((__u64)w0 << 32) | w1;
+	__u64 b = ((__u64)w2 << 32) | w3;
+	return (__u32)ds_mix64(a ^ (b * 0xc2b2ae3d27d4eb4fULL) ^ ((__u64)w4 * 0x9e3779b97f4a7c15ULL)) & set_mask;
+}
 #define DS_SOURCE_CACHE_WAYS 4u
 
 /* Default sizes; the agent may change max_entries before load. */

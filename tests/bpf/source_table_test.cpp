@@ -4,12 +4,15 @@
 // and how the agent folds one source seen on several CPUs, or in the table and the
 // hash, into one entry. BPF_PROG_TEST_RUN runs on the calling CPU, so the test pins
 // itself to a CPU to know which CPU's claims a frame meets.
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <gtest/gtest.h>
 #include <linux/bpf.h>
 #include <sched.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <map>
 #include <string>
 #include <vector>
@@ -17,6 +20,7 @@
 #include "darkscope/abi.h"
 #include "dataplane/data_plane.h"
 #include "dataplane/source_table.h"
+#include "dataplane/unique_fd.h"
 #include "support/dataplane_diff.h"
 #include "support/frame_builder.h"
 #include "support/pinned_to_cpu.h"
@@ -211,26 +215,48 @@ TEST(SourceTable, InPlaceDrainReadsBothGenerations) {
     EXPECT_TRUE(dp.drain_sources(false).empty());
 }
 
-// merge_table_entries on its own: duplicates among table entries fold, a hash
-// entry with a key in the table folds into it, the others stay.
-TEST(SourceTable, MergeFoldsSameKeys) {
-    auto entry = [](const std::string& src, uint64_t packets, uint64_t first, uint64_t last) {
-        return SourceEntry{test::source_key(src, 445, kTcp, false, false, DS_TOOL_UNKNOWN), {packets, packets * 60, first, last}};
+// The drain's fold on its own, over a real mmap-able array laid out as the table:
+// a key's slots in one set (two CPUs, two generations) and its hash entry fold into
+// one entry; other keys of the set, and a hash entry of a key the table does not
+// hold, stay; every slot read is emptied.
+TEST(SourceTable, DrainFoldsAKeysSlotsAndHashEntry) {
+    constexpr uint32_t kSlots = 8;  // two sets per generation
+    LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_MMAPABLE);
+    const UniqueFd map(bpf_map_create(BPF_MAP_TYPE_ARRAY, "table_test", 4, sizeof(ds_cache_slot),
+                                      SourceTable::map_entries(kSlots), &opts));
+    ASSERT_TRUE(map.valid()) << std::strerror(errno);
+    SourceTable table(map.get(), kSlots);
+    auto key = [](const std::string& src) { return test::source_key(src, 445, kTcp, false, false, DS_TOOL_UNKNOWN); };
+    auto put = [&](uint32_t gen, const std::string& src, uint32_t way, uint64_t packets, uint64_t first, uint64_t last) {
+        ds_cache_slot s{};
+        s.key = key(src);
+        s.owner = 1 + way;  // a CPU's claim; the drain reads packets, not owners
+        s.value = {packets, packets * 60, first, last};
+        const uint32_t idx = gen * kSlots + table.set_of(s.key) * DS_SOURCE_CACHE_WAYS + way;
+        ASSERT_EQ(bpf_map_update_elem(map.get(), &idx, &s, BPF_ANY), 0);
     };
-    std::vector<SourceEntry> hash = {entry("203.0.113.1", 3, 50, 60), entry("203.0.113.2", 1, 10, 10)};
-    std::vector<SourceEntry> cache = {entry("203.0.113.1", 2, 40, 45), entry("203.0.113.3", 4, 5, 9),
-                                      entry("203.0.113.1", 1, 70, 70)};
-    merge_table_entries(hash, cache);
-    ASSERT_EQ(hash.size(), 3u);
+    // Two sources of one set: find them.
+    std::string one = "203.0.113.1", other;
+    for (int i = 2; other.empty(); ++i)
+        if (table.set_of(key("203.0.113." + std::to_string(i))) == table.set_of(key(one))) other = "203.0.113." + std::to_string(i);
+    put(0, one, 0, 2, 40, 45);    // CPU A, generation 0
+    put(0, other, 1, 4, 5, 9);
+    put(0, one, 2, 1, 70, 70);    // CPU B, generation 0
+    put(1, one, 0, 7, 30, 80);    // generation 1
+    std::vector<SourceEntry> hash = {{key(one), {3, 180, 50, 60}}, {key("198.18.0.1"), {1, 60, 10, 10}}};
+    std::vector<SourceEntry> got = table.drain(hash, 0, 2);
+    ASSERT_EQ(got.size(), 3u);
     std::map<std::string, SourceEntry> by_key;
-    for (const SourceEntry& e : hash) by_key[test::key_str(e.key)] = e;
-    const SourceEntry& one = by_key.at(key_of("203.0.113.1"));
-    EXPECT_EQ(one.value.packets, 6u);
-    EXPECT_EQ(one.value.bytes, 360u);
-    EXPECT_EQ(one.value.first_seen_ns, 40u);
-    EXPECT_EQ(one.value.last_seen_ns, 70u);
-    EXPECT_EQ(by_key.at(key_of("203.0.113.2")).value.packets, 1u);
-    EXPECT_EQ(by_key.at(key_of("203.0.113.3")).value.packets, 4u);
+    for (const SourceEntry& e : got) by_key[test::key_str(e.key)] = e;
+    const SourceEntry& folded = by_key.at(test::key_str(key(one)));
+    EXPECT_EQ(folded.value.packets, 13u);
+    EXPECT_EQ(folded.value.bytes, 780u);
+    EXPECT_EQ(folded.value.first_seen_ns, 30u);
+    EXPECT_EQ(folded.value.last_seen_ns, 80u);
+    EXPECT_EQ(by_key.at(test::key_str(key(other))).value.packets, 4u);
+    EXPECT_EQ(by_key.at(test::key_str(key("198.18.0.1"))).value.packets, 1u);
+    // Emptied: a second drain has the hash's entries only.
+    EXPECT_EQ(table.drain({}, 0, 2).size(), 0u);
 }
 
 }  // namespace

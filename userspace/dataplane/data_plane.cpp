@@ -424,7 +424,7 @@ std::vector<SourceEntry> DataPlane::drain_sources(bool swap) {
     const int gen_fd = bpf_map__fd(skel_->maps.source_table_gen);
     uint32_t zero = 0, gen = 0;
     if (bpf_map_lookup_elem(gen_fd, &zero, &gen)) throw error("reading the source table generation", errno);
-    std::vector<SourceEntry> out, cached;
+    std::vector<SourceEntry> out;
     if (swap) {
         // Flip the table generation first, then the hash buffer: updating a
         // map-in-map slot from userspace returns only after an RCU grace period, so
@@ -440,8 +440,7 @@ std::vector<SourceEntry> DataPlane::drain_sources(bool swap) {
         if (bpf_map_update_elem(bpf_map__fd(skel_->maps.active_sources), &zero, &next_fd, BPF_ANY))
             throw error("switching the per-source map", errno);
         active_buffer_ = next;
-        out = drain_map(bpf_map__fd(maps[1 - next]));
-        table_->drain_generation(gen, cached);
+        out = table_->drain(drain_map(bpf_map__fd(maps[1 - next])), gen, 1);
     } else {
         out = drain_map(bpf_map__fd(maps[active_buffer_]));
         if (small_buffer_ && active_buffer_ == 1) {  // spilled: back to the small buffer, now empty
@@ -457,10 +456,8 @@ std::vector<SourceEntry> DataPlane::drain_sources(bool swap) {
             std::vector<SourceEntry> idle = drain_map(bpf_map__fd(maps[1 - active_buffer_]));
             out.insert(out.end(), idle.begin(), idle.end());
         }
-        table_->drain_generation(0, cached);
-        table_->drain_generation(1, cached);
+        out = table_->drain(std::move(out), 0, 2);
     }
-    merge_table_entries(out, cached);
     runs_since_drain_ = 0;
     return out;
 }

@@ -34,9 +34,16 @@ public:
     SourceTable(const SourceTable&) = delete;
     SourceTable& operator=(const SourceTable&) = delete;
 
-    // Appends the occupied slots of generation `gen` (0 or 1) to `out`, one entry
-    // per slot (a key seen by several CPUs has a slot for each), and empties them.
-    void drain_generation(uint32_t gen, std::vector<SourceEntry>& out);
+    // Everything drained, one entry per key: hash_entries (the drained hash buffers,
+    // distinct keys) and the taken slots of `gens` generations from first_gen (1:
+    // the idle one after a flip; 2 from 0: both, when nothing runs), folded: a key's
+    // slots (one for each CPU that saw it, in each generation) and its hash entry
+    // add up to one entry, packets and bytes summed, first seen the earliest, last
+    // seen the latest. Empties the slots it reads.
+    std::vector<SourceEntry> drain(std::vector<SourceEntry> hash_entries, uint32_t first_gen, uint32_t gens);
+
+    // The set of key, as the program computes it (abi.h, ds_table_set).
+    uint32_t set_of(const ds_source_key& key) const;
 
     // Map entries for this geometry (at least 1: a map cannot be empty).
     static uint32_t map_entries(uint32_t slots_per_gen);
@@ -45,13 +52,8 @@ private:
     ds_cache_slot* slots_ = nullptr;
     size_t mapped_bytes_ = 0;
     uint32_t slots_per_gen_ = 0;
-    size_t last_drained_ = 0;  // entries the last drain_generation() found: the next one's reserve
+    uint32_t sets_ = 0;
+    size_t last_drained_ = 0;  // entries the last drain() returned: the next one's reserve
 };
-
-// Appends the drained table entries to the drained hash entries (whose keys are
-// distinct already), folding entries with the same key (one source seen by several
-// CPUs, or in the table and in the hash) into one: packets and bytes add
-// up, first seen is the earliest, last seen the latest.
-void merge_table_entries(std::vector<SourceEntry>& hash_entries, std::vector<SourceEntry>& table_entries);
 
 }  // namespace darkscope
