@@ -116,6 +116,12 @@ int main(int argc, char** argv) {
                                           .port_combination_max_sources = combination_sources,
                                           .scans = {.max_sources = scan_sources}});
         std::vector<SourceEntry> batch(10000);
+        // The million sources twice: new the first time (each a country lookup, an
+        // insert), seen already today the second; the CPU time of each pass per entry
+        // is the accumulator's cost at a million sources, out of the caches.
+        double pass_ms[2] = {0, 0};
+        long after = 0;
+        for (int pass = 0; pass < 2; ++pass)
         for (uint32_t done = 0; done < 1000000; done += 10000) {
             for (uint32_t k = 0; k < 10000; ++k) {
                 SourceEntry& e = batch[k];
@@ -131,13 +137,17 @@ int main(int argc, char** argv) {
                 e.key.port = 445;
                 e.value = {1, 74, 0, 0};
             }
+            const double t = thread_cpu_ms();
             big.add_sources(batch, [](uint64_t) { return int64_t{1728086400} * 1000000000; },
                             [](uint8_t, const uint8_t*) { return std::string("ZZ"); });
+            pass_ms[pass] += thread_cpu_ms() - t;
+            if (pass == 0 && done + 10000 >= 1000000) after = rss_kib();
         }
-        const long after = rss_kib();
         std::printf("accumulator with %llu distinct sources today, %s: %.1f MiB resident (%.0f bytes per source)\n",
                     static_cast<unsigned long long>(big.snapshot().sources_today), what, (after - before) / 1024.0,
                     (after - before) * 1024.0 / 1e6);
+        std::printf("  of which CPU per entry: %.0f ns for a new source, %.0f ns for one seen already today\n",
+                    pass_ms[0] * 1e6 / 1e6, pass_ms[1] * 1e6 / 1e6);
     };
     // Each in a child of its own: freed memory stays in the allocator, so a second
     // measurement in the same process would start from the first one's leftovers.
