@@ -30,6 +30,16 @@ static __always_inline __u32 word16(__u16 first, __u16 second)
 #endif
 }
 
+/* The same for two 32-bit fields and the 64-bit word they make. */
+static __always_inline __u64 word32(__u32 first, __u32 second)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return (__u64)first | ((__u64)second << 32);
+#else
+	return ((__u64)first << 32) | second;
+#endif
+}
+
 static __always_inline __u16 half8(__u8 first, __u8 second)
 {
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__

@@ -63,17 +63,6 @@ static __always_inline __u32 cache_set(const struct ds_source_key *key)
 	return ds_table_set(w[0], w[1], w[2], w[3], w[4], cfg_cache_set_mask);
 }
 
-/* A slot's claim word (abi.h, struct ds_cache_slot): the key's fifth 32-bit word
- * and the owner, as they lie in memory at offset 16. */
-static __always_inline __u64 claim_word(__u32 key_word4, __u32 owner)
-{
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	return (__u64)key_word4 | ((__u64)owner << 32);
-#else
-	return ((__u64)key_word4 << 32) | owner;
-#endif
-}
-
 /* Per-source accounting; returns 0 when the packet could not be attributed.
  * The table is the per-source table: a source this CPU already holds in its set
  * (the common case: scanners and victims send many packets per poll interval)
@@ -97,7 +86,9 @@ static __always_inline int count_source(struct ds_source_key *key, __u64 len)
 	if (!gen)
 		return count_source_in_hash(key, len);
 	const __u32 *w = (const __u32 *)key;
-	const __u64 mine = claim_word(w[4], bpf_get_smp_processor_id() + 1);
+	/* This CPU's claim word (abi.h, struct ds_cache_slot): the key's fifth word and
+	 * the owner, as they lie in memory at offset 16. */
+	const __u64 mine = word32(w[4], bpf_get_smp_processor_id() + 1);
 	__u32 base = (*gen & 1) * cfg_cache_slots + cache_set(key) * DS_SOURCE_CACHE_WAYS;
 #pragma unroll
 	for (__u32 way = 0; way < DS_SOURCE_CACHE_WAYS; way++) {
