@@ -160,10 +160,12 @@ __attribute__((noinline)) int classify_and_count(struct xdp_md *ctx, __u32 l4_of
 		count_misc(DS_MISC_FIRST_FRAGMENT, len);
 	if (l4.header_cut)
 		count_misc(DS_MISC_TCP_HEADER_CUT, len);
+	/* Read once: the port counters' section, the signature slots and the per-source
+	 * table's claim word all follow the CPU. */
+	const __u32 cpu = bpf_get_smp_processor_id();
 	if (l4.slot < DS_PORT_SLOTS) {
 		__u32 idx = DS_PORT_INDEX(l4.slot, l4.port);
 		if (cfg_port_cpus) {
-			__u32 cpu = bpf_get_smp_processor_id();
 			/* Never past the possible CPUs the agent sized it for; if a CPU ever
 			 * were, its packets share section 0 with atomic adds, still exact. */
 			if (cpu < cfg_port_cpus) {
@@ -187,12 +189,12 @@ __attribute__((noinline)) int classify_and_count(struct xdp_md *ctx, __u32 l4_of
 	/* port, proto and info as the key's last word, in one store (count.h, word16) */
 	((__u32 *)key)[4] = word16(l4.port, half8(l3.proto, info));
 	if (cfg_signatures && (l4.cls == DS_CLASS_TCP_SYN || l4.cls == DS_CLASS_UDP) &&
-	    !count_signature(ctx, c.pos, META_L3_OFF(meta), l3.family, l3.proto, len))
+	    !count_signature(ctx, c.pos, META_L3_OFF(meta), l3.family, l3.proto, cpu, len))
 		count_misc(DS_MISC_SIGNATURE_FULL, len);
 	if (cfg_signatures && (l4.cls == DS_CLASS_TCP_SYN || l4.cls == DS_CLASS_UDP) &&
 	    !count_source_port_dest(ctx, c.pos, l3.proto, len))
 		count_misc(DS_MISC_SOURCE_PORT_DEST_FULL, len);
-	if (!count_source(key, len))
+	if (!count_source(key, cpu, len))
 		count_misc(DS_MISC_UNATTRIBUTED, len);
 	if (dns_backscatter_class(l4.cls)) {
 		int dns = report_dns_backscatter(ctx, META_L3_OFF(meta), l4_off,

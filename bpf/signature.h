@@ -116,9 +116,8 @@ const volatile __u32 cfg_signature_cpus = 0;
  * probe touches one cache line and no hash in the common case (few signatures, each
  * sending many probes); a slot, once taken, keeps its signature for good, so a
  * signature is never in a slot and in the hash of the same CPU. */
-static __always_inline int count_signature_key(__u32 w0, __u32 w1, __u32 w2, __u64 len)
+static __always_inline int count_signature_key(__u32 w0, __u32 w1, __u32 w2, __u32 cpu, __u64 len)
 {
-	__u32 cpu = bpf_get_smp_processor_id();
 	if (cfg_signature_slots && cpu < cfg_signature_cpus) {
 		__u64 h = ds_mix64((((__u64)w0 << 32) | w1) ^ ((__u64)w2 * 0xc2b2ae3d27d4eb4fULL));
 		__u32 idx = cpu * cfg_signature_slots + (((__u32)h & cfg_signature_set_mask) << 1);
@@ -160,7 +159,7 @@ static __always_inline int count_signature_key(__u32 w0, __u32 w1, __u32 w2, __u
 /* Counts one probe; l4 points at its TCP or UDP header (checked by parse_l4),
  * l3_off is where the IP header begins. Returns 0 when the map had no room. */
 static __always_inline int count_signature(struct xdp_md *ctx, void *l4, __u32 l3_off, __u8 family, __u8 proto,
-					    __u64 len)
+					    __u32 cpu, __u64 len)
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
@@ -191,7 +190,7 @@ static __always_inline int count_signature(struct xdp_md *ctx, void *l4, __u32 l
 			return 1;
 		ports = word16(bpf_ntohs(uh->source), 0);
 	}
-	return count_signature_key(options, ports, word16(half8(proto, ttl), 0), len);
+	return count_signature_key(options, ports, word16(half8(proto, ttl), 0), cpu, len);
 }
 
 /* Counts a probe from a watched source port by its destination port (abi.h,

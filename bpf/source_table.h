@@ -63,7 +63,7 @@ static __always_inline __u32 cache_set(const struct ds_source_key *key)
 	return ds_table_set(w[0], w[1], w[2], w[3], w[4], cfg_cache_set_mask);
 }
 
-/* Per-source accounting; returns 0 when the packet could not be attributed.
+/* Per-source accounting on CPU cpu; returns 0 when the packet could not be attributed.
  * The table is the per-source table: a source this CPU already holds in its set
  * (the common case: scanners and victims send many packets per poll interval)
  * costs one cache line and no hash; a new key claims the first free way of its set,
@@ -77,7 +77,7 @@ static __always_inline __u32 cache_set(const struct ds_source_key *key)
  * a CPU claims only the first free way it sees, so the taken ways of a set are
  * always its first ones: the first free way ends a search, and no key is ever in
  * two places of one CPU. */
-static __always_inline int count_source(struct ds_source_key *key, __u64 len)
+static __always_inline int count_source(struct ds_source_key *key, __u32 cpu, __u64 len)
 {
 	if (!cfg_cache_slots)
 		return count_source_in_hash(key, len);
@@ -88,7 +88,7 @@ static __always_inline int count_source(struct ds_source_key *key, __u64 len)
 	const __u32 *w = (const __u32 *)key;
 	/* This CPU's claim word (abi.h, struct ds_cache_slot): the key's fifth word and
 	 * the owner, as they lie in memory at offset 16. */
-	const __u64 mine = word32(w[4], bpf_get_smp_processor_id() + 1);
+	const __u64 mine = word32(w[4], cpu + 1);
 	__u32 base = (*gen & 1) * cfg_cache_slots + cache_set(key) * DS_SOURCE_CACHE_WAYS;
 #pragma unroll
 	for (__u32 way = 0; way < DS_SOURCE_CACHE_WAYS; way++) {
