@@ -205,8 +205,9 @@ __attribute__((noinline)) int classify_and_count(struct xdp_md *ctx, __u32 l4_of
 	return finish(DS_STATS_CLASS(proto_slot(&l3), l4.cls), len, verdict);
 }
 
-SEC("xdp")
-int darkscope_xdp(struct xdp_md *ctx)
+/* One frame, from its first byte to the verdict: the whole pipeline, which both
+ * programs below run. */
+static __always_inline int count_frame(struct xdp_md *ctx)
 {
 	struct cursor c = {
 		.pos = (void *)(long)ctx->data,
@@ -251,6 +252,71 @@ int darkscope_xdp(struct xdp_md *ctx)
 	__u32 meta = l3.proto | ((__u32)l3.family << 8) | (l3.first_fragment ? META_FIRST_FRAGMENT : 0) |
 		     (l3.non_first_fragment ? META_NON_FIRST_FRAGMENT : 0) | (cfg_pass_dark ? META_PASS_DARK : 0) | ((l3_off & 0xff) << 20);
 	return classify_and_count(ctx, (__u32)(c.pos - (void *)(long)ctx->data), &key, meta, len);
+}
+
+SEC("xdp")
+int darkscope_xdp(struct xdp_md *ctx)
+{
+	return count_frame(ctx);
+}
+
+/*
+ * Replay in batches (abi.h, struct ds_replay_batch): one BPF_PROG_TEST_RUN counts
+ * up to DS_REPLAY_BATCH_FRAMES frames of replay_frames, so that a capture costs
+ * one system call (and its test-run setup) per batch rather than per frame. Each
+ * frame becomes the run's packet in turn: the packet is resized to the frame's
+ * length and the frame copied in (growing a packet zeroes what it adds, so the
+ * frames cannot simply lie side by side in it), then counted by the same
+ * count_frame() as live traffic. Returns the frames counted: fewer than asked
+ * means a frame was refused (a length out of range), and the agent says so.
+ * Loaded by replay only.
+ */
+__attribute__((noinline)) int replay_count_frame(struct xdp_md *ctx)
+{
+	if (!ctx)
+		return XDP_ABORTED;
+	return count_frame(ctx);
+}
+
+/* bpf_loop's state: the program's context, the packet's length (tracked, not read
+ * back) and the frames counted. */
+struct replay_loop {
+	struct xdp_md *ctx;
+	__u32 len;
+	__u32 done;
+};
+
+/* One frame of the batch, as bpf_loop's callback (verified once, whatever the
+ * batch's length): 0 to go on, 1 to stop at a frame the kernel refused. */
+static long replay_one(__u32 i, void *data)
+{
+	struct replay_loop *l = data;
+	struct ds_replay_frame *f = bpf_map_lookup_elem(&replay_frames, &i);
+	if (!f)
+		return 1;
+	const __u32 want = f->len;
+	if (want < sizeof(struct ethhdr) || want > DS_REPLAY_FRAME_BYTES)
+		return 1;
+	if (bpf_xdp_adjust_tail(l->ctx, (int)want - (int)l->len))
+		return 1;
+	l->len = want;
+	if (bpf_xdp_store_bytes(l->ctx, 0, f->frame, want))
+		return 1;
+	replay_count_frame(l->ctx);
+	l->done++;
+	return 0;
+}
+
+SEC("xdp")
+int darkscope_replay(struct xdp_md *ctx)
+{
+	struct ds_replay_batch *b = (void *)(long)ctx->data;
+	if ((void *)(b + 1) > (void *)(long)ctx->data_end)
+		return 0;
+	const __u32 frames = b->frames < DS_REPLAY_BATCH_FRAMES ? b->frames : DS_REPLAY_BATCH_FRAMES;
+	struct replay_loop l = { .ctx = ctx, .len = bpf_xdp_get_buff_len(ctx), .done = 0 };
+	bpf_loop(frames, replay_one, &l, 0);
+	return l.done;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -140,6 +140,17 @@ struct {
 	__type(value, __u32);
 } source_table_gen SEC(".maps"); /* 0 or 1, written by the agent only */
 
+/* Replay's frames (abi.h, struct ds_replay_frame), written by the agent through
+ * mmap and counted by darkscope_replay; one entry unless replay sizes it to
+ * DS_REPLAY_BATCH_FRAMES. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ds_replay_frame);
+} replay_frames SEC(".maps");
+
 /* DNS backscatter for the agent (struct ds_dns_event), read by its DNS reader thread
  * (live) or after each frame (replay). Not pinned: each agent reads its own program's. */
 struct {

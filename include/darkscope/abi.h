@@ -365,6 +365,26 @@ static inline __attribute__((always_inline)) __u32 ds_table_set(__u32 w0, __u32 
 }
 #define DS_SOURCE_CACHE_WAYS 4u
 
+/* Replay in batches (issue #20): `darkscope replay` writes up to
+ * DS_REPLAY_BATCH_FRAMES frames into the mmap-able array replay_frames, then one
+ * BPF_PROG_TEST_RUN of the program darkscope_replay counts them all, in order, with
+ * the live program's own code; the run's packet is a struct ds_replay_batch. A
+ * frame is at most DS_REPLAY_FRAME_BYTES long (replay cuts longer ones to it): what
+ * fits, with the XDP headroom and tailroom, in the page a test run gets. */
+#define DS_REPLAY_BATCH_FRAMES 128u
+#define DS_REPLAY_FRAME_BYTES 3500u
+struct ds_replay_frame {
+	__u32 len; /* bytes of frame[] used: 14 (an Ethernet header) to DS_REPLAY_FRAME_BYTES */
+	__u8 frame[DS_REPLAY_FRAME_BYTES];
+};
+DS_STATIC_ASSERT(sizeof(struct ds_replay_frame) % 8 == 0, "replay frames lie back to back in the mmap-able array");
+/* The packet of a batch's test run: how many frames of replay_frames to count
+ * (padded to 16 bytes: a test run's packet holds at least an Ethernet header). */
+struct ds_replay_batch {
+	__u32 frames;
+	__u32 pad[3];
+};
+
 /* Default sizes; the agent may change max_entries before load. */
 #define DS_SOURCE_MAP_DEFAULT_ENTRIES 262144u
 #define DS_PREFIX_MAP_ENTRIES 4096u

@@ -74,7 +74,28 @@ DataPlane::DataPlane(const DataPlaneConfig& config) : config_(config) {
     cpus_ = libbpf_num_possible_cpus();
     if (cpus_ <= 0) throw error("counting the possible CPUs", -cpus_);
     table_slots_ = darkscope::source_table_slots(config_.source_cache_slots);
+    if (config_.replay_batches && !config_.pin_dir.empty())
+        throw std::runtime_error("replay batches are for replay, which pins nothing");
 
+    open_skeleton(config_.replay_batches);
+    int err = darkscope_bpf__load(skel_.get());
+    if (err && config_.replay_batches) {
+        // The batch program needs what the live one does not (bpf_xdp_store_bytes,
+        // a packet resized in a loop): a kernel that refuses it still replays, one
+        // frame per test run.
+        batch_error_ = std::string("the kernel refused the batch program darkscope_replay: ") + std::strerror(err < 0 ? -err : err);
+        open_skeleton(false);
+        err = darkscope_bpf__load(skel_.get());
+    }
+    inner_shape_ = UniqueFd();  // only load needed it
+    if (err) {
+        skel_.reset();
+        throw error("loading the darkscope XDP program (are you root, with BPF support?)", err);
+    }
+    after_load();
+}
+
+void DataPlane::open_skeleton(bool replay_batches) {
     skel_.reset(darkscope_bpf__open());
     if (!skel_) throw error("opening the darkscope BPF object", errno);
 
@@ -135,10 +156,10 @@ DataPlane::DataPlane(const DataPlaneConfig& config) : config_(config) {
     // preallocated per-CPU elements cost 0.6 s of every start and every replay; a
     // one-entry map of the same shape does (libbpf 1.1 cannot resize its own).
     LIBBPF_OPTS(bpf_map_create_opts, shape_opts, .map_flags = source_map_flags);
-    UniqueFd inner_shape(bpf_map_create(BPF_MAP_TYPE_PERCPU_HASH, "sources_shape", sizeof(ds_source_key),
-                                        sizeof(ds_source_value), 1, &shape_opts));
-    if (inner_shape.get() < 0) throw error("creating the per-source map's shape", errno);
-    if (int err = bpf_map__set_inner_map_fd(skel_->maps.active_sources, inner_shape.get()))
+    inner_shape_ = UniqueFd(bpf_map_create(BPF_MAP_TYPE_PERCPU_HASH, "sources_shape", sizeof(ds_source_key),
+                                           sizeof(ds_source_value), 1, &shape_opts));
+    if (inner_shape_.get() < 0) throw error("creating the per-source map's shape", errno);
+    if (int err = bpf_map__set_inner_map_fd(skel_->maps.active_sources, inner_shape_.get()))
         throw error("setting the per-source map's shape", err);
 
     if (!config_.pin_dir.empty()) {
@@ -158,11 +179,11 @@ DataPlane::DataPlane(const DataPlaneConfig& config) : config_(config) {
         }
     }
 
-    if (int err = darkscope_bpf__load(skel_.get())) {
-        skel_.reset();
-        throw error("loading the darkscope XDP program (are you root, with BPF support?)", err);
-    }
+    bpf_program__set_autoload(skel_->progs.darkscope_replay, replay_batches);
+    bpf_map__set_max_entries(skel_->maps.replay_frames, replay_batches ? DS_REPLAY_BATCH_FRAMES : 1u);
+}
 
+void DataPlane::after_load() {
     fill_prefixes(bpf_map__fd(skel_->maps.dark_prefixes), config_.dark_prefixes, "dark prefix");
     fill_prefixes(bpf_map__fd(skel_->maps.allowed_sources), config_.allowed_sources, "allowed source");
     // Which buffer is active survives in the pinned outer map; start on A otherwise.
@@ -185,6 +206,9 @@ DataPlane::DataPlane(const DataPlaneConfig& config) : config_(config) {
         throw std::runtime_error("the port counter array has " + std::to_string(port_values_->size()) +
                                  " entries, not " + std::to_string(static_cast<size_t>(port_sections_) * kPortEntries));
     signature_values_ = std::make_unique<MappedArray>(bpf_map__fd(skel_->maps.signature_slots), sizeof(ds_signature_slot));
+    if (bpf_program__fd(skel_->progs.darkscope_replay) >= 0)
+        replay_frames_ = std::make_unique<MappedArray>(bpf_map__fd(skel_->maps.replay_frames), sizeof(ds_replay_frame),
+                                                       /*writable=*/true);
 }
 
 void DataPlane::SkeletonDeleter::operator()(darkscope_bpf* skel) const { darkscope_bpf__destroy(skel); }
@@ -486,9 +510,41 @@ int DataPlane::test_run(const void* frame, uint32_t len, uint32_t repeat, uint32
     if (small_buffer_ && active_buffer_ == 0 && runs_since_drain_ + repeat > small_buffer_) spill_sources();
     runs_since_drain_ += repeat;
     LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = len, .repeat = static_cast<int>(repeat));
+    test_runs_++;
     if (int err = bpf_prog_test_run_opts(prog_fd(), &opts)) throw error("BPF_PROG_TEST_RUN", err);
     if (duration_ns) *duration_ns = opts.duration;
     return static_cast<int>(opts.retval);
+}
+
+void DataPlane::queue_frame(const void* frame, uint32_t len) {
+    if (!replay_frames_) {
+        test_run(frame, len);
+        return;
+    }
+    if (len < 14 || len > DS_REPLAY_FRAME_BYTES)
+        throw std::runtime_error("a replayed frame must hold 14 to " + std::to_string(DS_REPLAY_FRAME_BYTES) +
+                                 " bytes, not " + std::to_string(len));
+    if (queued_ == DS_REPLAY_BATCH_FRAMES) run_frames();
+    ds_replay_frame& slot = replay_frames_->writable_values<ds_replay_frame>()[queued_++];
+    slot.len = len;
+    std::memcpy(slot.frame, frame, len);
+}
+
+void DataPlane::run_frames() {
+    if (!queued_) return;
+    // The same rule as test_run(): each frame adds at most one key.
+    if (small_buffer_ && active_buffer_ == 0 && runs_since_drain_ + queued_ > small_buffer_) spill_sources();
+    runs_since_drain_ += queued_;
+    const ds_replay_batch batch{.frames = queued_, .pad = {}};
+    LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = &batch, .data_size_in = sizeof batch);
+    const uint32_t frames = queued_;
+    queued_ = 0;
+    test_runs_++;
+    if (int err = bpf_prog_test_run_opts(bpf_program__fd(skel_->progs.darkscope_replay), &opts))
+        throw error("BPF_PROG_TEST_RUN of a batch of " + std::to_string(frames) + " frames", err);
+    if (opts.retval != frames)
+        throw std::runtime_error("the batch program counted " + std::to_string(opts.retval) + " of " +
+                                 std::to_string(frames) + " frames (the kernel refused resizing or filling the next)");
 }
 
 Attachment DataPlane::attach(const std::string& ifname, XdpMode mode) {

@@ -60,6 +60,11 @@ struct DataPlaneConfig {
     uint32_t signature_map_entries = DS_SIGNATURE_MAP_ENTRIES;  // distinct signatures kept
     // Per-CPU signature slots in front of the hash (abi.h); 0: none, the hash only.
     uint32_t signature_slots = DS_SIGNATURE_SLOTS_DEFAULT;
+    // Replay (never with pin_dir): also load darkscope_replay, which counts up to
+    // DS_REPLAY_BATCH_FRAMES frames per BPF_PROG_TEST_RUN (queue_frame). A kernel that
+    // refuses it gets the data plane without it: batch_error() says why, and frames
+    // then run one per test run.
+    bool replay_batches = false;
     // bpffs directory for the counter maps; empty: nothing pinned. Maps already
     // pinned there are reused, so a restarted agent continues the counts.
     std::string pin_dir;
@@ -122,6 +127,17 @@ public:
     // Runs one frame through the program (BPF_PROG_TEST_RUN); returns the XDP verdict.
     // With repeat > 1, duration_ns receives the kernel's mean time per run.
     int test_run(const void* frame, uint32_t len, uint32_t repeat = 1, uint32_t* duration_ns = nullptr);
+    // Replay's way in: queues a frame of 14 to DS_REPLAY_FRAME_BYTES bytes, counted at
+    // the next run_frames() (or at once when the batch is full), in the order queued.
+    // Without batches (replay_batches not set, or refused) the frame runs at once
+    // through test_run(). Throws std::runtime_error when the kernel refuses a frame.
+    void queue_frame(const void* frame, uint32_t len);
+    // Counts the frames queued, with one BPF_PROG_TEST_RUN; nothing when none is.
+    void run_frames();
+    bool batches() const { return replay_frames_ != nullptr; }
+    // Why replay_batches was asked for and not granted ("" when it was, or was not asked).
+    const std::string& batch_error() const { return batch_error_; }
+    uint64_t test_runs() const { return test_runs_; }  // BPF_PROG_TEST_RUN calls made
 
     // Attaches to an interface through a bpf_link (pinned under pin_dir when set;
     // a link already pinned there gets this program swapped in). Auto tries native
@@ -139,6 +155,10 @@ public:
     int native_fallback_error() const { return native_fallback_error_; }
 
 private:
+    // Opens the BPF object and sets everything that must be set before load, with or
+    // without replay's batch program.
+    void open_skeleton(bool replay_batches);
+    void after_load();  // what the constructor does once the object is loaded
     void set_fast_prefixes();
     std::vector<bpf_map*> pinned_maps() const;
     void check_pinned_layout(bpf_map* m, const std::string& path) const;
@@ -155,6 +175,7 @@ private:
 
     DataPlaneConfig config_;
     std::unique_ptr<darkscope_bpf, SkeletonDeleter> skel_;
+    UniqueFd inner_shape_;  // open_skeleton()'s shape of the per-source buffers, until load
     int active_buffer_ = 0;  // which of sources_a/sources_b the program fills
     uint32_t small_buffer_ = 0;     // sources_a's entries when small_source_buffer applies, else 0
     uint64_t runs_since_drain_ = 0;  // test_run() frames since the last drain: sources_a's keys at most
@@ -167,6 +188,10 @@ private:
     uint32_t port_sections_ = 1;
     static constexpr size_t kPortEntries = DS_PORT_SLOTS * DS_PORTS_PER_SLOT;
     std::unique_ptr<MappedArray> signature_values_;  // the signature slots, mapped for the program's life
+    std::unique_ptr<MappedArray> replay_frames_;  // replay's batch, mapped writable (batches() only)
+    uint32_t queued_ = 0;  // frames of replay_frames_ waiting for run_frames()
+    std::string batch_error_;
+    uint64_t test_runs_ = 0;
     std::set<uint32_t> watched_ports_;  // (proto == UDP) * 65536 + source port, as in the bitmap
     std::vector<Attachment> attachments_;
     std::vector<UniqueFd> link_fds_;

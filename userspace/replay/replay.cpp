@@ -23,7 +23,7 @@ namespace {
 // page with the XDP headroom; the program reads headers only, so a longer frame
 // is passed cut to that size (its byte count is then the cut size).
 constexpr uint32_t kMinFrame = 14;
-constexpr uint32_t kMaxFrame = 3500;
+constexpr uint32_t kMaxFrame = DS_REPLAY_FRAME_BYTES;
 // Entries of the per-source buffer filled first (DataPlaneConfig::small_source_buffer):
 // a drain walks every bucket, and replay drains once per second of capture time that
 // has frames, thousands of times for a sparse capture of a few days.
@@ -140,10 +140,15 @@ ReplayResult replay(const std::vector<std::string>& files, const ReplayOptions& 
     // megabytes. One CPU runs the frames, so a small table holds them.
     if (dpc.source_cache_slots == kAutoSourceTableSlots) dpc.source_cache_slots = kSourceBuffer;
     dpc.per_cpu_port_counters = false;  // one CPU at a time runs the frames
+    // Frames are queued and counted DS_REPLAY_BATCH_FRAMES per test run (issue #20):
+    // everything that reads what the program counted (a drain, the DNS events)
+    // first runs what is queued, so it sees every frame read before it.
+    dpc.replay_batches = options.batches;
     DataPlane dp(dpc);
     Accumulator acc(options.accumulator);
     ReplayResult result;
     result.files = files;
+    result.batch_error = dp.batch_error();
     dns::BackscatterConfig dns = options.dns;
     dns.resolver_country = options.country;  // the same GeoIP as the sources
     SourcePipeline pipeline(acc, options.victims, dns,
@@ -164,6 +169,7 @@ ReplayResult replay(const std::vector<std::string>& files, const ReplayOptions& 
     // Each drain is dated with the last frame's capture time (the kernel's clock means
     // nothing here): the accumulator's days and the victims' flows move with it.
     auto drain = [&] {
+        dp.run_frames();
         const std::vector<SourceEntry> entries =
             pipeline.drain(dp, /*swap=*/false, DrainClock::fixed(last_ts), options.country);
         totals.add(entries, options.country);
@@ -239,6 +245,7 @@ ReplayResult replay(const std::vector<std::string>& files, const ReplayOptions& 
                     drain_end = ts - ts % resolution + resolution;
                 }
                 if (day != dns_day) {  // DNS zones count per day, as live
+                    dp.run_frames();
                     pipeline.read_dns();
                     pipeline.dns_day(day);
                     dns_day = day;
@@ -251,10 +258,13 @@ ReplayResult replay(const std::vector<std::string>& files, const ReplayOptions& 
                 if (len < kMinFrame) {
                     runts++;
                 } else {
-                    dp.test_run(frame.bytes.data(), std::min(len, kMaxFrame));
+                    dp.queue_frame(frame.bytes.data(), std::min(len, kMaxFrame));
                 }
                 // The ring buffer (1 MiB) holds about 3,500 events: read it well before.
-                if ((result.frames & 0x3ff) == 0) pipeline.read_dns();
+                if ((result.frames & 0x3ff) == 0) {
+                    dp.run_frames();
+                    pipeline.read_dns();
+                }
                 if (options.progress && (result.frames & 0x3fff) == 0)
                     options.progress(done_bytes + reader.bytes_read(), total_bytes);
             }
@@ -265,7 +275,8 @@ ReplayResult replay(const std::vector<std::string>& files, const ReplayOptions& 
         done_bytes += file_size(path);
         if (options.progress) options.progress(done_bytes, total_bytes);
     }
-    flush(true);
+    flush(true);  // its drain runs the frames still queued
+    result.test_runs = dp.test_runs();
     totals.finish(result);
     result.snapshot = acc.snapshot();
     result.port_stats = dp.read_port_stats();

@@ -29,6 +29,9 @@ struct ReplayOptions {
     int64_t backscatter_resolution_ns = 1'000'000'000;
     CountryLookup country;            // GeoIP; empty: every source is "ZZ"
     int64_t interval_ns = 60'000'000'000;  // capture time between counter snapshots
+    // Count frames DS_REPLAY_BATCH_FRAMES per BPF_PROG_TEST_RUN (DataPlaneConfig::
+    // replay_batches); false: one per run, the way tests check the batches against.
+    bool batches = true;
     // Called with (bytes read so far, total bytes) now and then: the progress bar.
     std::function<void(uint64_t, uint64_t)> progress;
     // Called at the end of each interval with the capture time, the accumulator and
@@ -60,6 +63,11 @@ struct ReplayResult {
     // Port combinations over the whole capture (each source's set of ports of interest,
     // every day together), the top kTopCombinations exact sets.
     PortCombinationSnapshot combinations;
+    // BPF_PROG_TEST_RUN calls made: one per batch of up to DS_REPLAY_BATCH_FRAMES
+    // frames, or one per frame when the kernel refused the batch program (batch_error
+    // then says why).
+    uint64_t test_runs = 0;
+    std::string batch_error;
     std::string error;                               // set when a file failed part-way
 };
 

@@ -370,6 +370,7 @@ std::string format_summary(const ReplayResult& r, size_t top_n) {
         for (uint32_t p = 0; p < DS_PASS_COUNT; ++p)
             if (uint64_t n = s.stats[DS_STATS_PASS(p)].packets) row((std::string("  ") + pass_reason_name(p)).c_str(), n);
     }
+    if (!r.batch_error.empty()) o << "\nnote: " << r.batch_error << "; frames ran one per test run\n";
     if (!r.error.empty()) o << "\nerror: " << r.error << " (counts above include the frames read before it)\n";
     return o.str();
 }
@@ -383,6 +384,8 @@ nlohmann::json to_json(const ReplayResult& r) {
     j["frames"] = r.frames;
     j["first_timestamp"] = r.frames ? json(iso_time(r.first_ts_ns)) : json(nullptr);
     j["last_timestamp"] = r.frames ? json(iso_time(r.last_ts_ns)) : json(nullptr);
+    j["test_runs"] = r.test_runs;
+    j["batch_error"] = r.batch_error.empty() ? json(nullptr) : json(r.batch_error);
     j["totals"] = {
         {"dark_packets", t.dark.packets},          {"dark_bytes", t.dark.bytes},
         {"probe_packets", t.probe.packets},        {"backscatter_packets", t.backscatter.packets},
