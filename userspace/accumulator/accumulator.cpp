@@ -278,12 +278,11 @@ void Accumulator::add_sources(const std::vector<SourceEntry>& entries,
     auto prefetch_tables = [&](size_t i) {
         const SourceAddr a = SourceAddr::of(entries[i].key);
         scans_.prefetch(a, entry_hashes_[i]);
-        today_sources_.prefetch(HashedSourceAddr{a, entry_hashes_[i]});
+        today_sources_.prefetch(entry_hashes_[i]);
     };
     auto prefetch_state = [&](size_t i) {
         const SourceAddr a = SourceAddr::of(entries[i].key);
-        if (const auto it = today_sources_.find(HashedSourceAddr{a, entry_hashes_[i]}); it != today_sources_.end())
-            __builtin_prefetch(&today_days_[it->second], 1);
+        if (const uint32_t* index = today_sources_.find(a, entry_hashes_[i])) __builtin_prefetch(&today_days_[*index], 1);
     };
     for (size_t i = 0; i < std::min(n, kAhead); ++i) prefetch_tables(i);
     for (size_t i = 0; i < std::min(n, kAhead / 2); ++i) prefetch_state(i);
@@ -311,12 +310,12 @@ void Accumulator::add_sources(const std::vector<SourceEntry>& entries,
             if (day == yesterday_) add_late_source(addr);
             continue;
         }
-        const auto found = today_sources_.find(HashedSourceAddr{addr, addr_hash});
-        const bool kept = found != today_sources_.end();
+        const uint32_t* found = today_sources_.find(addr, addr_hash);
+        const bool kept = found != nullptr;
         const uint64_t hash = kept ? 0 : sketch_key_.hash(&addr, sizeof addr);
         SourceDay scratch;
         // source_today() is the step's last insert into today_days_, so sd stays valid.
-        SourceDay& sd = kept ? today_days_[found->second] : source_today(addr, hash, *day_totals, country, scratch);
+        SourceDay& sd = kept ? today_days_[*found] : source_today(addr, addr_hash, hash, *day_totals, country, scratch);
         const bool counted = kept || &sd != &scratch;  // its exact figures are kept
         ds_counter& cp = country_packets_of(sd.country);
         cp.packets += e.value.packets;
@@ -359,7 +358,7 @@ ds_counter& Accumulator::country_packets_of(uint16_t ci) {
     return *country_packets_at_[ci];
 }
 
-Accumulator::SourceDay& Accumulator::source_today(const AddrKey& addr, uint64_t hash, DayTotals& day,
+Accumulator::SourceDay& Accumulator::source_today(const AddrKey& addr, size_t addr_hash, uint64_t hash, DayTotals& day,
                                                   const CountryLookup& country, SourceDay& scratch) {
     std::string cc = country ? country(addr.family, addr.addr) : std::string("ZZ");
     auto [ci, added] = country_index_.try_emplace(cc, static_cast<uint16_t>(countries_.size()));
@@ -371,7 +370,7 @@ Accumulator::SourceDay& Accumulator::source_today(const AddrKey& addr, uint64_t 
         scratch.country = ci->second;
         return scratch;
     }
-    today_sources_.emplace(addr, static_cast<uint32_t>(today_days_.size()));
+    today_sources_.insert(addr, addr_hash, static_cast<uint32_t>(today_days_.size()));
     SourceDay& sd = today_days_.emplace_back();
     sd.country = ci->second;
     country_sources_[sd.country]++;
@@ -380,11 +379,11 @@ Accumulator::SourceDay& Accumulator::source_today(const AddrKey& addr, uint64_t 
 }
 
 void Accumulator::add_late_source(const AddrKey& addr) {
-    if (yesterday_sources_.count(addr)) return;
+    if (yesterday_sources_.find(addr)) return;
     yesterday_sketch_.add_hash(sketch_key_.hash(&addr, sizeof addr));
     DayTotals& totals = days_[yesterday_];
     if (!yesterday_estimated_ && yesterday_sources_.size() < config_.day_max_sources) {
-        yesterday_sources_.try_emplace(addr, 0);
+        yesterday_sources_.insert(addr, 0);
         totals.sources++;
         return;
     }

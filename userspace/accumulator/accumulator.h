@@ -23,6 +23,7 @@
 #include "accumulator/cross_tab.h"
 #include "accumulator/port_combinations.h"
 #include "accumulator/scan_detector.h"
+#include "accumulator/source_index.h"
 #include "accumulator/source_sketches.h"
 #include "fingerprint/signatures.h"
 #include "hashing/keyed_hash.h"
@@ -188,8 +189,9 @@ private:
     void fill_ports_today(Snapshot& s) const;  // under mu_
     // Under mu_: the source's state today, added if new; a scratch one (not kept) when
     // the set is full. Feeds the sketches and the exact counts of a source it keeps.
-    SourceDay& source_today(const AddrKey& addr, uint64_t hash, DayTotals& day, const CountryLookup& country,
-                            SourceDay& scratch);
+    // addr_hash: its SourceAddrHash (today's index); hash: its sketch hash.
+    SourceDay& source_today(const AddrKey& addr, size_t addr_hash, uint64_t hash, DayTotals& day,
+                            const CountryLookup& country, SourceDay& scratch);
     // Under mu_: country_packets_ of a country index, found once per index (a node of
     // the map, stable until load() replaces the map and forgets these).
     ds_counter& country_packets_of(uint16_t ci);
@@ -229,7 +231,7 @@ private:
     // Today's sources: address -> index into today_days_, where their states lie dense
     // in arrival order. A slot of the index is 24 bytes, so a table at its load limit
     // costs less than a node per source did; the day ends whole (no source is erased).
-    SourceMap<uint32_t> today_sources_;
+    SourceIndex today_sources_;
     std::vector<SourceDay> today_days_;
     std::vector<size_t> entry_hashes_;  // add_sources()'s scratch: each entry's SourceAddrHash
     std::unordered_map<uint32_t, uint64_t> label_sources_;  // label_id -> sources today
@@ -253,7 +255,7 @@ private:
     bool today_estimated_ = false;
     // Yesterday's set, moved (not copied) at the boundary, for entries that arrive
     // late; its sketch and flag go on with it.
-    SourceMap<uint32_t> yesterday_sources_;  // today's index, moved at the boundary: the keys matter
+    SourceIndex yesterday_sources_;  // today's index, moved at the boundary: the keys matter
     DistinctCounter yesterday_sketch_;
     bool yesterday_estimated_ = false;
     std::string yesterday_;

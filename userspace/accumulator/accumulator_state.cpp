@@ -114,15 +114,16 @@ std::string fingerprint(const AccumulatorConfig& c) {
 // A version 3 file has no sketches: they are built again from the exact sets it holds
 // (no set in it ever overflowed, there was no cap), under this process's hash key.
 void Accumulator::sketch_loaded_sets() {
-    for (const auto& [addr, index] : today_sources_) {
+    today_sources_.for_each([&](const SourceAddr& addr, uint32_t index) {
         const SourceDay& day = today_days_[index];
         const uint64_t h = sketch_key_.hash(&addr, sizeof addr);
         today_sketches_.add_source(h, day.country);
         for (uint32_t l : day.labels) today_sketches_.add_label(h, l);
         for (uint32_t t = 0; t < DS_TOOL_COUNT; ++t)
             if (day.tools & (1u << t)) today_sketches_.add_tool(h, t);
-    }
-    for (const auto& [addr, _] : yesterday_sources_) yesterday_sketch_.add_hash(sketch_key_.hash(&addr, sizeof addr));
+    });
+    yesterday_sources_.for_each(
+        [&](const SourceAddr& addr, uint32_t) { yesterday_sketch_.add_hash(sketch_key_.hash(&addr, sizeof addr)); });
 }
 
 void Accumulator::save(std::ostream& out) const {
@@ -142,14 +143,14 @@ void Accumulator::save(std::ostream& out) const {
         for (const auto& [port, base] : ports) w.pod(port), w.pod(base);
     }
     w.pod<uint64_t>(today_sources_.size());
-    for (const auto& [addr, index] : today_sources_) {
+    today_sources_.for_each([&](const SourceAddr& addr, uint32_t index) {
         const SourceDay& day = today_days_[index];
         w.pod(addr);
         w.pod(day.country);
         w.pod(day.tools);
         w.pod<uint64_t>(day.labels.size());
         for (uint32_t l : day.labels) w.pod(l);
-    }
+    });
     w.pod<uint64_t>(label_sources_.size());
     for (const auto& [l, n] : label_sources_) w.pod(l), w.pod(n);
     w.pod<uint64_t>(country_sources_.size());
@@ -163,7 +164,7 @@ void Accumulator::save(std::ostream& out) const {
     for (const auto& [d, t] : days_) w.str(d), w.pod(t);
     w.str(yesterday_);
     w.pod<uint64_t>(yesterday_sources_.size());
-    for (const auto& [a, _] : yesterday_sources_) w.pod(a);
+    yesterday_sources_.for_each([&](const SourceAddr& a, uint32_t) { w.pod(a); });
     w.pod(sketch_key_.bytes);  // the sketches' hashes are under it
     write_sketches(w, today_sketches_);
     w.pod<uint8_t>(today_estimated_);
@@ -199,6 +200,10 @@ void Accumulator::load(std::istream& in) {
             if (c >= s.countries_.size()) throw std::runtime_error("country index out of range");
             return c;
         };
+        const auto source_ok = [](const SourceAddr& a) {
+            if (a.family != DS_FAMILY_IPV4 && a.family != DS_FAMILY_IPV6) throw std::runtime_error("bad source family");
+            return a;
+        };
         for (uint64_t n = r.count(); n--;) {
             std::string c = r.str();
             s.country_packets_[c] = r.pod<ds_counter>();
@@ -211,12 +216,12 @@ void Accumulator::load(std::istream& in) {
             }
         }
         for (uint64_t n = r.count(); n--;) {
-            const auto addr = r.pod<SourceAddr>();
+            const auto addr = source_ok(r.pod<SourceAddr>());
             SourceDay day;
             day.country = country_ok(r.pod<uint16_t>());
             day.tools = r.pod<uint8_t>();
             for (uint64_t m = r.count(); m--;) day.labels.push_back(r.pod<uint32_t>());
-            if (s.today_sources_.try_emplace(addr, static_cast<uint32_t>(s.today_days_.size())).second)
+            if (s.today_sources_.insert(addr, static_cast<uint32_t>(s.today_days_.size())))
                 s.today_days_.push_back(std::move(day));
         }
         for (uint64_t n = r.count(); n--;) {
@@ -235,7 +240,7 @@ void Accumulator::load(std::istream& in) {
             s.days_[d] = r.pod<DayTotals>();
         }
         s.yesterday_ = r.str();
-        for (uint64_t n = r.count(); n--;) s.yesterday_sources_.try_emplace(r.pod<SourceAddr>(), 0);
+        for (uint64_t n = r.count(); n--;) s.yesterday_sources_.insert(source_ok(r.pod<SourceAddr>()), 0);
         if (has_sketches) {
             s.sketch_key_.bytes = r.pod<decltype(s.sketch_key_.bytes)>();
             read_sketches(r, s.today_sketches_);
