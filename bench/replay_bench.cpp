@@ -57,12 +57,15 @@ int main(int argc, char** argv) {
     ReplayOptions o;
     o.dataplane.dark_prefixes = {Prefix::parse("203.0.113.0/24"), Prefix::parse("2001:db8:ffff::/48")};
     std::vector<double> secs;
-    uint64_t counted = 0;
+    uint64_t counted = 0, test_runs = 0;
+    std::string batch_error;
     for (int r = 0; r < runs; ++r) {
         auto t0 = std::chrono::steady_clock::now();
         ReplayResult res = replay({path}, o);
         secs.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
         counted = res.frames;
+        test_runs = res.test_runs;
+        batch_error = res.batch_error;
         if (!res.error.empty()) {
             std::fprintf(stderr, "replay_bench: %s\n", res.error.c_str());
             return 1;
@@ -73,5 +76,8 @@ int main(int argc, char** argv) {
     std::printf("replay of %llu frames: median %.2f s (min %.2f, max %.2f, %d runs), %.0f frames/s\n",
                 static_cast<unsigned long long>(counted), secs[secs.size() / 2], secs.front(), secs.back(), runs,
                 static_cast<double>(counted) / secs[secs.size() / 2]);
+    // Which path ran: batches (docs/replay.md), or one frame per run and why.
+    std::printf("%llu BPF_PROG_TEST_RUN calls in the last run%s%s\n", static_cast<unsigned long long>(test_runs),
+                batch_error.empty() ? "" : ": ", batch_error.c_str());
     return 0;
 }

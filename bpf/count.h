@@ -17,6 +17,22 @@ static __always_inline void count(struct ds_counter *c, __u64 len)
 	}
 }
 
+/* Replay's batches (darkscope.bpf.c, darkscope_replay): the hash entries inserted
+ * in the current test run. Replay's hashes allocate entries as they come, from a
+ * small per-CPU cache that the kernel refills between runs: 128 frames of new
+ * sources in one run emptied it and lost their counts (-ENOMEM, counted as
+ * unattributed), so a batch stops before it could insert more than
+ * DS_REPLAY_RUN_INSERTS and goes on in the next run. Counted only when the agent
+ * sets cfg_count_inserts (replay); live, the verifier removes the count. */
+const volatile __u8 cfg_count_inserts = 0;
+__u32 run_inserts = 0;
+
+static __always_inline void note_insert(void)
+{
+	if (cfg_count_inserts)
+		run_inserts++;
+}
+
 /* Two 16-bit fields as the 32-bit word they make in memory (the low-address field
  * first). Keys are built word by word with these: stored as bytes and halves and
  * then read back as words, a key stalls the load on the store buffer (store-to-load

@@ -268,7 +268,9 @@ int darkscope_xdp(struct xdp_md *ctx)
  * length and the frame copied in (growing a packet zeroes what it adds, so the
  * frames cannot simply lie side by side in it), then counted by the same
  * count_frame() as live traffic. Returns the frames counted: fewer than asked
- * means a frame was refused (a length out of range), and the agent says so.
+ * when the run stopped at DS_REPLAY_RUN_INSERTS hash inserts (the agent runs the
+ * rest next), none when the first frame was refused (a length out of range), and
+ * the agent says so.
  * Loaded by replay only.
  */
 __attribute__((noinline)) int replay_count_frame(struct xdp_md *ctx)
@@ -282,6 +284,7 @@ __attribute__((noinline)) int replay_count_frame(struct xdp_md *ctx)
  * back) and the frames counted. */
 struct replay_loop {
 	struct xdp_md *ctx;
+	__u32 first;
 	__u32 len;
 	__u32 done;
 };
@@ -291,7 +294,10 @@ struct replay_loop {
 static long replay_one(__u32 i, void *data)
 {
 	struct replay_loop *l = data;
-	struct ds_replay_frame *f = bpf_map_lookup_elem(&replay_frames, &i);
+	if (run_inserts >= DS_REPLAY_RUN_INSERTS)
+		return 1; /* the rest in the next run, once the kernel refilled its cache */
+	__u32 slot = l->first + i;
+	struct ds_replay_frame *f = bpf_map_lookup_elem(&replay_frames, &slot);
 	if (!f)
 		return 1;
 	const __u32 want = f->len;
@@ -314,7 +320,8 @@ int darkscope_replay(struct xdp_md *ctx)
 	if ((void *)(b + 1) > (void *)(long)ctx->data_end)
 		return 0;
 	const __u32 frames = b->frames < DS_REPLAY_BATCH_FRAMES ? b->frames : DS_REPLAY_BATCH_FRAMES;
-	struct replay_loop l = { .ctx = ctx, .len = bpf_xdp_get_buff_len(ctx), .done = 0 };
+	struct replay_loop l = { .ctx = ctx, .first = b->first, .len = bpf_xdp_get_buff_len(ctx), .done = 0 };
+	run_inserts = 0;
 	bpf_loop(frames, replay_one, &l, 0);
 	return l.done;
 }

@@ -94,7 +94,8 @@ static __always_inline int count_in_hash(void *map, const void *key, __u64 len)
 		/* A new key: this CPU's slot gets zeros, the others too. Another CPU may add
 		 * the same key in between; then the second lookup finds it. */
 		struct ds_counter zero = {};
-		bpf_map_update_elem(map, key, &zero, BPF_NOEXIST);
+		if (bpf_map_update_elem(map, key, &zero, BPF_NOEXIST) == 0)
+			note_insert();
 		c = bpf_map_lookup_elem(map, key);
 		if (!c)
 			return 0; /* full */

@@ -37,8 +37,10 @@ static __always_inline int count_source_in_hash(struct ds_source_key *key, __u64
 			.packets = 1, .bytes = len, .first_seen_ns = now, .last_seen_ns = now,
 		};
 		long err = bpf_map_update_elem(map, key, &init, BPF_NOEXIST);
-		if (err == 0)
+		if (err == 0) {
+			note_insert();
 			return 1;
+		}
 		/* Another CPU inserted the key first: count into our CPU's slot. */
 		v = bpf_map_lookup_elem(map, key);
 		if (!v)

@@ -373,16 +373,21 @@ static inline __attribute__((always_inline)) __u32 ds_table_set(__u32 w0, __u32 
  * fits, with the XDP headroom and tailroom, in the page a test run gets. */
 #define DS_REPLAY_BATCH_FRAMES 128u
 #define DS_REPLAY_FRAME_BYTES 3500u
+/* A batch's run stops before a frame once this many hash entries were inserted in
+ * it (bpf/count.h, run_inserts); the agent runs the rest of the batch next. A frame
+ * inserts at most three (its source, signature, source port and destination). */
+#define DS_REPLAY_RUN_INSERTS 24u
 struct ds_replay_frame {
 	__u32 len; /* bytes of frame[] used: 14 (an Ethernet header) to DS_REPLAY_FRAME_BYTES */
 	__u8 frame[DS_REPLAY_FRAME_BYTES];
 };
 DS_STATIC_ASSERT(sizeof(struct ds_replay_frame) % 8 == 0, "replay frames lie back to back in the mmap-able array");
-/* The packet of a batch's test run: how many frames of replay_frames to count
+/* The packet of a batch's test run: count frames of replay_frames from the first
  * (padded to 16 bytes: a test run's packet holds at least an Ethernet header). */
 struct ds_replay_batch {
+	__u32 first;
 	__u32 frames;
-	__u32 pad[3];
+	__u32 pad[2];
 };
 
 /* Default sizes; the agent may change max_entries before load. */

@@ -180,6 +180,7 @@ void DataPlane::open_skeleton(bool replay_batches) {
     }
 
     bpf_program__set_autoload(skel_->progs.darkscope_replay, replay_batches);
+    skel_->rodata->cfg_count_inserts = replay_batches;
     bpf_map__set_max_entries(skel_->maps.replay_frames, replay_batches ? DS_REPLAY_BATCH_FRAMES : 1u);
 }
 
@@ -535,16 +536,21 @@ void DataPlane::run_frames() {
     // The same rule as test_run(): each frame adds at most one key.
     if (small_buffer_ && active_buffer_ == 0 && runs_since_drain_ + queued_ > small_buffer_) spill_sources();
     runs_since_drain_ += queued_;
-    const ds_replay_batch batch{.frames = queued_, .pad = {}};
-    LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = &batch, .data_size_in = sizeof batch);
     const uint32_t frames = queued_;
     queued_ = 0;
-    test_runs_++;
-    if (int err = bpf_prog_test_run_opts(bpf_program__fd(skel_->progs.darkscope_replay), &opts))
-        throw error("BPF_PROG_TEST_RUN of a batch of " + std::to_string(frames) + " frames", err);
-    if (opts.retval != frames)
-        throw std::runtime_error("the batch program counted " + std::to_string(opts.retval) + " of " +
-                                 std::to_string(frames) + " frames (the kernel refused resizing or filling the next)");
+    // A run stops early once it inserted DS_REPLAY_RUN_INSERTS hash entries (bpf/count.h):
+    // the next one goes on from there.
+    for (uint32_t first = 0; first < frames;) {
+        const ds_replay_batch batch{.first = first, .frames = frames - first, .pad = {}};
+        LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = &batch, .data_size_in = sizeof batch);
+        test_runs_++;
+        if (int err = bpf_prog_test_run_opts(bpf_program__fd(skel_->progs.darkscope_replay), &opts))
+            throw error("BPF_PROG_TEST_RUN of a batch of " + std::to_string(frames) + " frames", err);
+        if (opts.retval == 0 || opts.retval > frames - first)
+            throw std::runtime_error("the batch program counted " + std::to_string(first) + " of " +
+                                     std::to_string(frames) + " frames (the kernel refused resizing or filling the next)");
+        first += opts.retval;
+    }
 }
 
 Attachment DataPlane::attach(const std::string& ifname, XdpMode mode) {
