@@ -31,7 +31,8 @@ public:
     // The source's value, or nullptr.
     const uint32_t* find(const SourceAddr& a, size_t h) const;
     const uint32_t* find(const SourceAddr& a) const { return find(a, SourceAddrHash{}(a)); }
-    // Adds a source not yet in it, with its value; false (and nothing changes) when it is.
+    // Adds a source not yet in it, with its value; false (and nothing changes) when it
+    // is. h must be SourceAddrHash{}(a): a growth places every source by it again.
     bool insert(const SourceAddr& a, size_t h, uint32_t value);
     bool insert(const SourceAddr& a, uint32_t value) { return insert(a, SourceAddrHash{}(a), value); }
     size_t size() const { return size_; }
