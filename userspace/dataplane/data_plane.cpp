@@ -83,7 +83,7 @@ DataPlane::DataPlane(const DataPlaneConfig& config) : config_(config) {
         // The batch program needs what the live one does not (bpf_xdp_store_bytes,
         // a packet resized in a loop): a kernel that refuses it still replays, one
         // frame per test run.
-        batch_error_ = std::string("the kernel refused the batch program darkscope_replay: ") + std::strerror(err < 0 ? -err : err);
+        batch_error_ = error("the kernel refused the batch program darkscope_replay", err).what();
         open_skeleton(false);
         err = darkscope_bpf__load(skel_.get());
     }

@@ -132,7 +132,8 @@ public:
     // Without batches (replay_batches not set, or refused) the frame runs at once
     // through test_run(). Throws std::runtime_error when the kernel refuses a frame.
     void queue_frame(const void* frame, uint32_t len);
-    // Counts the frames queued, with one BPF_PROG_TEST_RUN; nothing when none is.
+    // Counts the frames queued, with one BPF_PROG_TEST_RUN, or more when a run stops at
+    // DS_REPLAY_RUN_INSERTS hash inserts; nothing when none is queued.
     void run_frames();
     bool batches() const { return replay_frames_ != nullptr; }
     // Why replay_batches was asked for and not granted ("" when it was, or was not asked).

@@ -64,8 +64,8 @@ struct ReplayResult {
     // every day together), the top kTopCombinations exact sets.
     PortCombinationSnapshot combinations;
     // BPF_PROG_TEST_RUN calls made: one per batch of up to DS_REPLAY_BATCH_FRAMES
-    // frames, or one per frame when the kernel refused the batch program (batch_error
-    // then says why).
+    // frames (more when a run stops at DS_REPLAY_RUN_INSERTS hash inserts), or one per
+    // frame when the kernel refused the batch program (batch_error then says why).
     uint64_t test_runs = 0;
     std::string batch_error;
     std::string error;                               // set when a file failed part-way
