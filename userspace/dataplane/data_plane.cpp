@@ -127,14 +127,17 @@ void DataPlane::open_skeleton(bool replay_batches) {
     // preallocating the full-size buffer's per-CPU elements cost it 0.7 s at every
     // start, whatever the capture. Live, preallocation keeps an insert from allocating
     // in the packet path, so the agent keeps it.
-    const uint32_t source_map_flags = small_buffer_ ? BPF_F_NO_PREALLOC : 0;
+    // Batches (replay_batches) preallocate too: a hash that allocates as it comes
+    // takes its entries from a per-CPU cache the kernel refills only now and then, and
+    // a run of many new sources emptied it and lost their counts (-ENOMEM).
+    const uint32_t source_map_flags = small_buffer_ && !replay_batches ? BPF_F_NO_PREALLOC : 0;
     // The port counters are one mmap-able array (bpf/maps.h, port_stats): live, each
     // CPU counts in a section of its own; replay runs every frame on one CPU at a
     // time, so one section does (a single allocation, read through mmap either way).
     port_sections_ = config_.per_cpu_port_counters ? static_cast<uint32_t>(cpus_) : 1;
     skel_->rodata->cfg_port_cpus = config_.per_cpu_port_counters ? port_sections_ : 0;
     bpf_map__set_max_entries(skel_->maps.port_stats, port_sections_ * kPortEntries);
-    if (!config_.per_cpu_port_counters) {
+    if (!config_.per_cpu_port_counters && !replay_batches) {
         if (!config_.pin_dir.empty()) throw std::runtime_error("pinned port counters must be per CPU");
         // Created as it comes too: preallocating 32,768 signatures and 65,536
         // destinations with a value per CPU each was a fifth of a short replay.
