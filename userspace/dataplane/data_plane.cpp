@@ -123,13 +123,13 @@ void DataPlane::open_skeleton(bool replay_batches) {
         small_buffer_ = config_.small_source_buffer;
     bpf_map__set_max_entries(skel_->maps.sources_a, small_buffer_ ? small_buffer_ : config_.source_map_entries);
     bpf_map__set_max_entries(skel_->maps.sources_b, config_.source_map_entries);
-    // Replay (the small buffer, never pinned) allocates per-source entries as they come:
-    // preallocating the full-size buffer's per-CPU elements cost it 0.7 s at every
-    // start, whatever the capture. Live, preallocation keeps an insert from allocating
-    // in the packet path, so the agent keeps it.
-    // Batches (replay_batches) preallocate too: a hash that allocates as it comes
-    // takes its entries from a per-CPU cache the kernel refills only now and then, and
-    // a run of many new sources emptied it and lost their counts (-ENOMEM).
+    // Replay one frame per run (the small buffer, never pinned) allocates per-source
+    // entries as they come: preallocating the full-size buffer's per-CPU elements cost
+    // it 0.7 s at every start, whatever the capture. Live, preallocation keeps an insert
+    // from allocating in the packet path, so the agent keeps it. Replay in batches
+    // (replay_batches) preallocates as well: a hash that allocates as it comes takes
+    // its entries from a per-CPU cache the kernel refills only now and then, and a run
+    // of many new sources emptied it and lost their counts (-ENOMEM).
     const uint32_t source_map_flags = small_buffer_ && !replay_batches ? BPF_F_NO_PREALLOC : 0;
     // The port counters are one mmap-able array (bpf/maps.h, port_stats): live, each
     // CPU counts in a section of its own; replay runs every frame on one CPU at a
