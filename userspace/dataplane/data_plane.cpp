@@ -122,7 +122,8 @@ void DataPlane::open_skeleton(bool replay_batches) {
     if (config_.pin_dir.empty() && config_.small_source_buffer && config_.small_source_buffer < config_.source_map_entries)
         small_buffer_ = config_.small_source_buffer;
     bpf_map__set_max_entries(skel_->maps.sources_a, small_buffer_ ? small_buffer_ : config_.source_map_entries);
-    bpf_map__set_max_entries(skel_->maps.sources_b, config_.source_map_entries);
+    // The small buffer's spill buffer is made when first needed (spill_sources()).
+    bpf_map__set_max_entries(skel_->maps.sources_b, small_buffer_ ? 1u : config_.source_map_entries);
     // Replay one frame per run (the small buffer, never pinned) allocates per-source
     // entries as they come: preallocating the full-size buffer's per-CPU elements cost
     // it 0.7 s at every start, whatever the capture. Live, preallocation keeps an insert
@@ -130,7 +131,10 @@ void DataPlane::open_skeleton(bool replay_batches) {
     // (replay_batches) preallocates as well: a hash that allocates as it comes takes
     // its entries from a per-CPU cache the kernel refills only now and then, and a run
     // of many new sources emptied it and lost their counts (-ENOMEM).
+    // Preallocating is what costs a replay's start: that is why the small buffer's
+    // spill buffer is created only by a capture that spills.
     const uint32_t source_map_flags = small_buffer_ && !replay_batches ? BPF_F_NO_PREALLOC : 0;
+    source_map_flags_ = source_map_flags;
     // The port counters are one mmap-able array (bpf/maps.h, port_stats): live, each
     // CPU counts in a section of its own; replay runs every frame on one CPU at a
     // time, so one section does (a single allocation, read through mmap either way).
@@ -183,6 +187,10 @@ void DataPlane::open_skeleton(bool replay_batches) {
     }
 
     bpf_program__set_autoload(skel_->progs.darkscope_replay, replay_batches);
+    // A replay in batches never runs the live program: not verifying it saves a
+    // third of a short replay's start (a kernel that refuses the batch program
+    // gets the live one back, in open_skeleton(false)).
+    bpf_program__set_autoload(skel_->progs.darkscope_xdp, !replay_batches);
     skel_->rodata->cfg_count_inserts = replay_batches;
     bpf_map__set_max_entries(skel_->maps.replay_frames, replay_batches ? DS_REPLAY_BATCH_FRAMES : 1u);
 }
@@ -283,7 +291,11 @@ std::vector<bpf_map*> DataPlane::pinned_maps() const {
             skel_->maps.source_table,  skel_->maps.source_table_gen};
 }
 
-int DataPlane::prog_fd() const { return bpf_program__fd(skel_->progs.darkscope_xdp); }
+int DataPlane::prog_fd() const {
+    const int fd = bpf_program__fd(skel_->progs.darkscope_xdp);
+    if (fd < 0) throw std::runtime_error("this data plane runs replay batches only: its live program is not loaded");
+    return fd;
+}
 
 int DataPlane::dns_events_fd() const { return bpf_map__fd(skel_->maps.dns_events); }
 
@@ -448,7 +460,6 @@ std::vector<SourceEntry> DataPlane::drain_map(int fd) {
 }
 
 std::vector<SourceEntry> DataPlane::drain_sources(bool swap) {
-    bpf_map* maps[2] = {skel_->maps.sources_a, skel_->maps.sources_b};
     const int gen_fd = bpf_map__fd(skel_->maps.source_table_gen);
     uint32_t zero = 0, gen = 0;
     if (bpf_map_lookup_elem(gen_fd, &zero, &gen)) throw error("reading the source table generation", errno);
@@ -464,15 +475,15 @@ std::vector<SourceEntry> DataPlane::drain_sources(bool swap) {
         if (bpf_map_update_elem(gen_fd, &zero, &next_gen, BPF_ANY))
             throw error("switching the source table generation", errno);
         const int next = 1 - active_buffer_;
-        int next_fd = bpf_map__fd(maps[next]);
+        int next_fd = buffer_fd(next);
         if (bpf_map_update_elem(bpf_map__fd(skel_->maps.active_sources), &zero, &next_fd, BPF_ANY))
             throw error("switching the per-source map", errno);
         active_buffer_ = next;
-        out = table_->drain(drain_map(bpf_map__fd(maps[1 - next])), gen, 1);
+        out = table_->drain(drain_map(buffer_fd(1 - next)), gen, 1);
     } else {
-        out = drain_map(bpf_map__fd(maps[active_buffer_]));
+        out = drain_map(buffer_fd(active_buffer_));
         if (small_buffer_ && active_buffer_ == 1) {  // spilled: back to the small buffer, now empty
-            const int fd_a = bpf_map__fd(maps[0]);
+            const int fd_a = buffer_fd(0);
             if (bpf_map_update_elem(bpf_map__fd(skel_->maps.active_sources), &zero, &fd_a, BPF_ANY))
                 throw error("switching the per-source map", errno);
             active_buffer_ = 0;
@@ -481,7 +492,7 @@ std::vector<SourceEntry> DataPlane::drain_sources(bool swap) {
         // unpinned (replay) it stays empty, and walking its buckets would double the
         // cost of every drain.
         if (!config_.pin_dir.empty()) {
-            std::vector<SourceEntry> idle = drain_map(bpf_map__fd(maps[1 - active_buffer_]));
+            std::vector<SourceEntry> idle = drain_map(buffer_fd(1 - active_buffer_));
             out.insert(out.end(), idle.begin(), idle.end());
         }
         out = table_->drain(std::move(out), 0, 2);
@@ -492,7 +503,7 @@ std::vector<SourceEntry> DataPlane::drain_sources(bool swap) {
 
 void DataPlane::spill_sources() {
     static_assert(sizeof(ds_source_value) % 8 == 0, "per-CPU values are laid out 8-byte aligned");
-    const int fd_a = bpf_map__fd(skel_->maps.sources_a), fd_b = bpf_map__fd(skel_->maps.sources_b);
+    const int fd_a = buffer_fd(0), fd_b = buffer_fd(1);
     std::vector<ds_source_key> keys;
     std::vector<ds_source_value> values;
     for_each_percpu_entry<ds_source_key, ds_source_value>(
@@ -507,6 +518,24 @@ void DataPlane::spill_sources() {
     if (bpf_map_update_elem(bpf_map__fd(skel_->maps.active_sources), &zero, &fd_b, BPF_ANY))
         throw error("switching the per-source map", errno);
     active_buffer_ = 1;
+}
+
+int DataPlane::buffer_fd(int buffer) {
+    if (buffer == 0) return bpf_map__fd(skel_->maps.sources_a);
+    if (!small_buffer_) return bpf_map__fd(skel_->maps.sources_b);
+    if (!spill_buffer_.valid()) {
+        // The same shape as the buffers (the outer map accepts no other), at full size.
+        LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = source_map_flags_);
+        spill_buffer_ = UniqueFd(bpf_map_create(BPF_MAP_TYPE_PERCPU_HASH, "sources_b", sizeof(ds_source_key),
+                                                sizeof(ds_source_value), config_.source_map_entries, &opts));
+        if (!spill_buffer_.valid()) {
+            const int err = errno;
+            throw error("creating the per-source spill buffer of " + std::to_string(config_.source_map_entries) +
+                            " entries",
+                        err);
+        }
+    }
+    return spill_buffer_.get();
 }
 
 int DataPlane::test_run(const void* frame, uint32_t len, uint32_t repeat, uint32_t* duration_ns) {

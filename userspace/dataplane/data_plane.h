@@ -91,6 +91,7 @@ public:
     DataPlane& operator=(const DataPlane&) = delete;
 
     const DataPlaneConfig& config() const { return config_; }
+    // The live program (darkscope_xdp); throws when replay batches left it unloaded.
     int prog_fd() const;
     int dns_events_fd() const;  // the ring buffer of struct ds_dns_event
 
@@ -168,6 +169,8 @@ private:
     // Moves sources_a's entries, per-CPU values as they are, into sources_b and
     // makes that the buffer the program fills (small_source_buffer).
     void spill_sources();
+    // The fd of sources_a (0) or of the buffer that stands for sources_b (1).
+    int buffer_fd(int buffer);
 
     // The libbpf skeleton, destroyed (programs unloaded, maps closed) with its owner.
     struct SkeletonDeleter {
@@ -179,6 +182,11 @@ private:
     UniqueFd inner_shape_;  // open_skeleton()'s shape of the per-source buffers, until load
     int active_buffer_ = 0;  // which of sources_a/sources_b the program fills
     uint32_t small_buffer_ = 0;     // sources_a's entries when small_source_buffer applies, else 0
+    uint32_t source_map_flags_ = 0;  // the per-source buffers' map flags
+    // With the small buffer, the full-size spill buffer is created at the first spill,
+    // and the skeleton's sources_b is a one-entry stand-in: a capture whose seconds
+    // never hold small_buffer_ keys never pays for it (see spill_buffer_fd()).
+    UniqueFd spill_buffer_;
     uint64_t runs_since_drain_ = 0;  // test_run() frames since the last drain: sources_a's keys at most
     int cpus_ = 0;           // possible CPUs: the port counters and signature slots have a part for each
     uint32_t table_slots_ = 0;  // per-source table slots per generation
