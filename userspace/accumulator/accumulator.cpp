@@ -6,6 +6,7 @@
 #include <ctime>
 #include <stdexcept>
 
+#include "accumulator/prefetch.h"
 #include "accumulator/time_zone.h"
 #include "dataplane/names.h"
 #include "hashing/keyed_hash.h"
@@ -283,6 +284,7 @@ void Accumulator::add_sources(const std::vector<SourceEntry>& entries,
     auto prefetch_state = [&](size_t i) {
         const SourceAddr a = SourceAddr::of(entries[i].key);
         if (const uint32_t* index = today_sources_.find(a, entry_hashes_[i])) __builtin_prefetch(&today_days_[*index], 1);
+        keep_prefetches();
     };
     for (size_t i = 0; i < std::min(n, kAhead); ++i) prefetch_tables(i);
     for (size_t i = 0; i < std::min(n, kAhead / 2); ++i) prefetch_state(i);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "accumulator/port_combinations.h"
+#include "accumulator/prefetch.h"
 #include "dataplane/source_addr.h"
 
 namespace darkscope {
@@ -56,7 +57,10 @@ public:
     }
     // Starts loading the source's slot into the CPU's cache, for an add() a few
     // entries later (a drain's sources are mostly out of cache: issue #20).
-    void prefetch(const SourceAddr& source, size_t hash) const { watched_.prefetch(HashedSourceAddr{source, hash}); }
+    void prefetch(const SourceAddr& source, size_t hash) const {
+        watched_.prefetch(HashedSourceAddr{source, hash});
+        keep_prefetches();
+    }
     // Ends the events of scanners silent for a window and forgets sources that were not
     // scanners and silent as long.
     void expire(int64_t now_ns);

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "accumulator/prefetch.h"
 #include "dataplane/source_addr.h"
 
 namespace darkscope {
@@ -27,6 +28,7 @@ public:
     // h: SourceAddrHash of the source (keyed: the senders choose the addresses).
     void prefetch(size_t h) const {
         if (!slots_.empty()) __builtin_prefetch(&slots_[h & mask_]);
+        keep_prefetches();
     }
     // The source's value, or nullptr.
     const uint32_t* find(const SourceAddr& a, size_t h) const;

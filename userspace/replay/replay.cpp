@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "accumulator/prefetch.h"
 #include "capture/pcap_reader.h"
 #include "dataplane/data_plane.h"
 #include "dataplane/source_table.h"
@@ -53,6 +54,7 @@ public:
             sources_.prefetch(HashedSourceAddr{addr, hashes_[i]});
             if (const auto p = ports_.find(uint32_t{e.key.proto} << 16 | e.key.port); p != ports_.end())
                 p->second.sources.prefetch(HashedSourceAddr{addr, hashes_[i]});
+            keep_prefetches();
         };
         for (size_t i = 0; i < std::min(kAhead, entries.size()); ++i) prefetch(i);
         for (size_t i = 0; i < entries.size(); ++i) {
