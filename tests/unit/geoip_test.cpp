@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <stdexcept>
 
@@ -88,6 +89,48 @@ TEST(GeoIp, BadFilesAreOneLineErrors) {
         EXPECT_NE(std::string(e.what()).find("not a MaxMind DB"), std::string::npos) << e.what();
         EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos);
     }
+}
+
+// The cache keeps an answer for a block of addresses when the database answered
+// for a network around that block: a smaller network inside a larger one must still
+// get its own country, whichever address of the two was looked up first.
+TEST(GeoIp, NetworksInsideNetworksGetTheirOwnCountryInAnyOrder) {
+    const std::vector<std::pair<const char*, const char*>> want = {
+        {"198.18.0.1", "XD"},           {"198.18.0.200", "XD"},       {"198.18.5.17", "XF"},
+        {"198.18.5.30", "XF"},          {"198.18.5.1", "XD"},         {"198.18.5.32", "XD"},
+        {"198.18.6.1", "XD"},           {"198.19.1.1", "XD"},         {"198.19.200.9", "XD"},
+        {"198.17.255.255", "ZZ"},       {"203.0.113.1", "ZZ"},        {"2001:db8:1::1", "XE"},
+        {"2001:db8:ffff::1", "XE"},     {"2001:db8:ab12::1", "XH"},   {"2001:db8:abff:1::1", "XH"},
+        {"2001:db8:0:1::5", "XG"},      {"2001:db8:0:1:ffff::1", "XG"}, {"2001:db8:0:1::42", "XI"},
+        {"2001:db8:0:1::43", "XI"},     {"2001:db8:0:1::44", "XG"},   {"2001:db8:0:2::1", "XE"},
+        {"2001:db9::1", "ZZ"},
+    };
+    for (bool reversed : {false, true}) {
+        GeoIp g({kDir + "/country-nested.mmdb"});
+        std::vector<std::pair<const char*, const char*>> order = want;
+        if (reversed) std::reverse(order.begin(), order.end());
+        for (int pass = 0; pass < 2; ++pass)
+            for (const auto& [addr, cc] : order) EXPECT_EQ(country(g, addr), cc) << addr << (reversed ? " (reversed)" : "");
+    }
+}
+
+// One entry for every address of one network, however many of them send.
+TEST(GeoIp, AddressesOfOneNetworkShareOneCacheEntry) {
+    GeoIp g({kDir + "/country-nested.mmdb"});
+    uint8_t a[16] = {};
+    inet_pton(AF_INET6, "2001:db8:ab00::", a);
+    for (unsigned i = 0; i < 10000; ++i) {
+        a[14] = static_cast<uint8_t>(i >> 8);
+        a[15] = static_cast<uint8_t>(i);
+        ASSERT_EQ(g.country(6, a), "XH");
+    }
+    for (unsigned i = 0; i < 1000; ++i) {
+        const uint8_t v4[4] = {198, 19, static_cast<uint8_t>(i >> 8), static_cast<uint8_t>(i)};
+        ASSERT_EQ(g.country(4, v4), "XD");
+    }
+    // 2001:db8:ab00::/40 is answered at /40 and kept for its /48 block; 198.18.0.0/15
+    // at /16 for 198.19.0.0/16, kept at that level.
+    EXPECT_EQ(g.cached_networks(), 2u);
 }
 
 TEST(GeoIp, CountryLookupFunction) {

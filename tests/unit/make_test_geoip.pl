@@ -5,6 +5,7 @@
 #   country-maxmind.mmdb  MaxMind layout   (country => {iso_code => ...})
 #   country-flat.mmdb     ip-location-db / DB-IP lite layout (country_code => ...)
 #   asn.mmdb              MaxMind ASN layout (autonomous_system_number => ...)
+#   country-nested.mmdb   MaxMind layout, smaller networks inside larger ones
 # Only documentation and benchmarking prefixes, mapped to made-up (user-assigned)
 # country codes; 203.0.113.0/24 is left out on purpose (an unknown source).
 #   make_test_geoip.pl --country OUT.mmdb PREFIX=CC [PREFIX=CC ...]
@@ -81,3 +82,16 @@ my $asn = new_tree('darkscope-test-ASN',
 $asn->insert_network($_, { autonomous_system_number => $asns{$_}, autonomous_system_organization => 'Example AS' })
     for sort keys %asns;
 finish($asn, "$dir/asn.mmdb");
+
+# Networks inside networks, for the country cache's blocks (tests/unit/geoip_test.cpp):
+# inserted largest first, so that each smaller one cuts into the one around it.
+my $nested = new_tree('darkscope-test-Country-nested', \%country_types);
+$nested->insert_network($_->[0], { country => { iso_code => $_->[1] } }) for (
+    ['198.18.0.0/15',       'XD'],
+    ['198.18.5.16/28',      'XF'],
+    ['2001:db8::/32',       'XE'],
+    ['2001:db8:ab00::/40',  'XH'],
+    ['2001:db8:0:1::/64',   'XG'],
+    ['2001:db8:0:1::42/127', 'XI'],
+);
+finish($nested, "$dir/country-nested.mmdb");

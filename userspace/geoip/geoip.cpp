@@ -15,8 +15,19 @@ namespace {
 
 constexpr size_t kCacheLimit = 1u << 20;  // entries; the cache starts over when full
 
-// Looks an address up; returns false when no record covers it.
-bool lookup(MMDB_s* db, uint8_t family, const uint8_t* addr, MMDB_entry_s* entry) {
+// The country cache's block sizes, in prefix bits, per family (GeoIp::cache_).
+struct CacheLevel {
+    uint8_t family;
+    uint8_t bits;
+};
+constexpr CacheLevel kCacheLevels[] = {{4, 8},   {4, 16},  {4, 24},  {4, 32},  {6, 16},
+                                       {6, 32},  {6, 48},  {6, 64},  {6, 128}};
+
+// Looks an address up; returns false when no record covers it. netmask (when given)
+// receives the prefix length, in the address's own family, of the network the
+// database's tree answered for (a record's or an empty branch's): every address
+// of that network gets the same answer. 0 when the lookup failed.
+bool lookup(MMDB_s* db, uint8_t family, const uint8_t* addr, MMDB_entry_s* entry, unsigned* netmask = nullptr) {
     sockaddr_storage ss{};
     if (family == 4) {
         auto* sin = reinterpret_cast<sockaddr_in*>(&ss);
@@ -29,6 +40,14 @@ bool lookup(MMDB_s* db, uint8_t family, const uint8_t* addr, MMDB_entry_s* entry
     }
     int err = MMDB_SUCCESS;
     MMDB_lookup_result_s r = MMDB_lookup_sockaddr(db, reinterpret_cast<sockaddr*>(&ss), &err);
+    if (netmask) {
+        // An IPv6 database holds IPv4 under ::/96, and counts an IPv4 answer's
+        // netmask from its own root; one found above that depth covers every IPv4
+        // address.
+        unsigned n = err == MMDB_SUCCESS ? r.netmask : 0;
+        if (family == 4 && db->metadata.ip_version == 6) n = n > 96 ? n - 96 : 0;
+        *netmask = err == MMDB_SUCCESS ? n : (family == 4 ? 32 : 128);
+    }
     if (err != MMDB_SUCCESS || !r.found_entry) return false;
     *entry = r.entry;
     return true;
@@ -115,23 +134,53 @@ GeoIp::~GeoIp() {
     for (auto& db : dbs_) MMDB_close(db.get());
 }
 
+namespace {
+
+// The cache key of addr's block at level (family, bits).
+std::array<uint8_t, 18> cache_key(const CacheLevel& level, const uint8_t* addr) {
+    std::array<uint8_t, 18> k{};
+    k[0] = level.family;
+    k[1] = level.bits;
+    for (unsigned byte = 0; byte * 8 < level.bits; ++byte) {
+        const unsigned keep = std::min(8u, level.bits - byte * 8u);
+        k[2 + byte] = static_cast<uint8_t>(addr[byte] & (0xff00u >> keep));
+    }
+    return k;
+}
+
+}  // namespace
+
 std::string GeoIp::country(uint8_t family, const uint8_t* addr) const {
     if (country_db_ < 0) return kUnknownCountry;
-    CacheKey key;
-    key.bytes[0] = family;
-    std::memcpy(key.bytes.data() + 1, addr, family == 4 ? 4 : 16);
     {
         std::lock_guard lock(cache_mu_);
-        if (auto it = cache_.find(key); it != cache_.end()) return it->second;
+        for (size_t i = 0; i < std::size(kCacheLevels); ++i) {
+            if (kCacheLevels[i].family != family || !(levels_used_ & (1u << i))) continue;
+            if (auto it = cache_.find(CacheKey{cache_key(kCacheLevels[i], addr)}); it != cache_.end()) return it->second;
+        }
     }
     MMDB_entry_s entry{};
     std::string cc;
-    if (lookup(dbs_[country_db_].get(), family, addr, &entry)) cc = country_of(&entry);
+    unsigned netmask = 0;
+    if (lookup(dbs_[country_db_].get(), family, addr, &entry, &netmask)) cc = country_of(&entry);
     if (cc.empty()) cc = kUnknownCountry;
+    // The smallest block that lies inside the answered network (the last level of a
+    // family is its whole address, which always does).
+    size_t level = 0;
+    while (kCacheLevels[level].family != family || kCacheLevels[level].bits < netmask) ++level;
     std::lock_guard lock(cache_mu_);
-    if (cache_.size() >= kCacheLimit) cache_.clear();
-    cache_.emplace(key, cc);
+    if (cache_.size() >= kCacheLimit) {
+        cache_.clear();
+        levels_used_ = 0;
+    }
+    cache_.emplace(CacheKey{cache_key(kCacheLevels[level], addr)}, cc);
+    levels_used_ |= 1u << level;
     return cc;
+}
+
+size_t GeoIp::cached_networks() const {
+    std::lock_guard lock(cache_mu_);
+    return cache_.size();
 }
 
 std::optional<uint32_t> GeoIp::asn(uint8_t family, const uint8_t* addr) const {

@@ -53,6 +53,7 @@ public:
 
     const std::vector<GeoIpDatabaseInfo>& databases() const { return info_; }
     bool has_country() const { return country_db_ >= 0; }
+    size_t cached_networks() const;  // entries of the country cache (tests, memory figures)
 
 private:
     std::vector<std::unique_ptr<MMDB_s>> dbs_;
@@ -60,18 +61,22 @@ private:
     int country_db_ = -1;
     int asn_db_ = -1;
     mutable std::mutex cache_mu_;
-    // (family, address) -> country. A flat table of fixed-size keys: a key per
-    // string allocated for every IPv6 source, in a table of nodes, made the cache
-    // cost more than the lookup it saves under a flood of new sources (issue #20).
-    // Keyed hash: the addresses are the sender's choice.
+    // (family, level, address masked to level bits) -> country. A lookup's answer
+    // holds for the whole network the database's tree resolved it at (its netmask),
+    // so it is kept for the smallest of a few block sizes (the levels) that lies
+    // inside that network: every other address of the block then hits it. Keyed by
+    // address alone, the cache took an entry, a SipHash and a miss per new source
+    // of a flood, and most of the agent's GeoIP time (issue #20). A flat table of
+    // fixed-size keys; keyed hash: the addresses are the sender's choice.
     struct CacheKey {
-        std::array<uint8_t, 17> bytes{};
+        std::array<uint8_t, 18> bytes{};  // family, level bits, address masked to them
         bool operator==(const CacheKey&) const = default;
     };
     struct CacheKeyHash {
         size_t operator()(const CacheKey& k) const { return static_cast<size_t>(keyed_hash(k.bytes.data(), k.bytes.size())); }
     };
     mutable absl::flat_hash_map<CacheKey, std::string, CacheKeyHash> cache_;
+    mutable uint32_t levels_used_ = 0;  // bit i: some entry of kCacheLevels' i-th level
 };
 
 // A country lookup over the given files (a dataplane/country_lookup.h CountryLookup); with no
