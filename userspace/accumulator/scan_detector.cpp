@@ -102,8 +102,11 @@ ScanSnapshot ScanDetector::snapshot(size_t top_n) const {
     s.events = events_;
     s.untracked_entries = untracked_;
     s.watched = watched_.size();
-    for (const auto& [addr, w] : watched_)
-        if (w.scanner) s.top.push_back(row_of(addr, w));
+    // active_ counts the watches marked scanner: with none, the walk over every
+    // watched source (up to max_sources of them, at every poll and scrape) finds nothing.
+    if (active_ > 0)
+        for (const auto& [addr, w] : watched_)
+            if (w.scanner) s.top.push_back(row_of(addr, w));
     std::sort(s.top.begin(), s.top.end(), bigger);
     s.biggest = s.top;
     s.biggest.insert(s.biggest.end(), biggest_ended_.begin(), biggest_ended_.end());
