@@ -16,6 +16,8 @@
 #include <unordered_set>
 #include <vector>
 
+#include <absl/container/flat_hash_map.h>
+
 #include "darkscope/abi.h"
 #include "dataplane/country_lookup.h"
 #include "dataplane/entries.h"
@@ -227,14 +229,14 @@ private:
     // Today's attributed probe packets per (probe slot, port) and per country index.
     std::vector<uint64_t> ports_today_;  // kTodaySlots x 65,536
     std::vector<uint32_t> ports_today_used_;  // the indices of ports_today_ not 0, in no order
-    std::unordered_map<uint16_t, uint64_t> country_packets_today_;
+    absl::flat_hash_map<uint16_t, uint64_t> country_packets_today_;  // flat: one lookup per drained entry
     // Today's sources: address -> index into today_days_, where their states lie dense
     // in arrival order. A slot of the index is 24 bytes, so a table at its load limit
     // costs less than a node per source did; the day ends whole (no source is erased).
     SourceIndex today_sources_;
     std::vector<SourceDay> today_days_;
     std::vector<size_t> entry_hashes_;  // add_sources()'s scratch: each entry's SourceAddrHash
-    std::unordered_map<uint32_t, uint64_t> label_sources_;  // label_id -> sources today
+    absl::flat_hash_map<uint32_t, uint64_t> label_sources_;  // label_id -> sources today
     std::unordered_map<uint16_t, uint64_t> country_sources_;
     std::unordered_map<uint16_t, uint64_t> previous_country_sources_;  // of yesterday_, kept at its end
     ToolCounts tools_;
