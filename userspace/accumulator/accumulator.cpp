@@ -262,14 +262,11 @@ void Accumulator::advance_to(int64_t unix_ns) {
 void Accumulator::add_sources(const std::vector<SourceEntry>& entries,
                               const std::function<int64_t(uint64_t)>& to_unix_ns, const CountryLookup& country) {
     std::lock_guard lock(mu_);
-    // The day of an entry depends only on its 15-minute block of UTC time (every time
-    // zone in use today is offset from UTC by a multiple of 15 minutes, as replay's
-    // day cache assumes too), and a drain's entries share one or two blocks: localtime_r
-    // and the day's totals are looked up when it changes. Keyed by the second, they
-    // were looked up for most entries, which come in table order, not time order
-    // (perf of the live agent: strftime and localtime_r, 4.5 % of its time).
-    constexpr int64_t kDayBlock = 900LL * 1'000'000'000;
-    int64_t day_block = INT64_MIN;
+    // The day of an entry depends only on its day_block(), and a drain's entries share
+    // one or two blocks: localtime_r and the day's totals are looked up when it
+    // changes. Keyed by the second, they were looked up for most entries, which come
+    // in table order, not time order (perf of the live agent: 4.5 % of its time).
+    int64_t last_block = INT64_MIN;
     std::string day;
     DayTotals* day_totals = nullptr;
     // Each entry's source is hashed once, ahead of its turn: its slots in the scan
@@ -299,8 +296,8 @@ void Accumulator::add_sources(const std::vector<SourceEntry>& entries,
         const SourceEntry& e = entries[i];
         if (e.key.info & DS_KEY_BACKSCATTER) continue;  // accesses exclude backscatter
         const int64_t ts = to_unix_ns(e.value.last_seen_ns);
-        if (const int64_t block = ts >= 0 ? ts / kDayBlock : (ts - kDayBlock + 1) / kDayBlock; block != day_block) {
-            day_block = block;
+        if (const int64_t block = day_block(ts); block != last_block) {
+            last_block = block;
             if (std::string d = day_of(ts); d != day || !day_totals) {
                 day = std::move(d);
                 if (today_.empty() || day > today_) roll_day(day);

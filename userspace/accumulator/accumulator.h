@@ -159,6 +159,13 @@ public:
     // What the status file shows (no counter arrays: cheap enough for every poll).
     Snapshot summary() const;
     std::string day_of(int64_t unix_ns) const;  // "YYYY-MM-DD" in the configured zone
+    // The 15-minute block of UTC time holding unix_ns. Every time zone in use today is
+    // offset from UTC by a multiple of 15 minutes, so day_of() never changes inside a
+    // block: callers that need the day of many times look it up once per block.
+    static int64_t day_block(int64_t unix_ns) {
+        constexpr int64_t kBlock = 900LL * 1'000'000'000;
+        return unix_ns >= 0 ? unix_ns / kBlock : (unix_ns - kBlock + 1) / kBlock;
+    }
 
     // The accumulator's own figures (not the kernel's counters, which live in the
     // pinned maps), so a restarted agent continues them (accumulator_state.cpp).

@@ -130,11 +130,9 @@ void DataPlane::open_skeleton(bool replay_batches) {
     // from allocating in the packet path, so the agent keeps it. Replay in batches
     // (replay_batches) preallocates as well: a hash that allocates as it comes takes
     // its entries from a per-CPU cache the kernel refills only now and then, and a run
-    // of many new sources emptied it and lost their counts (-ENOMEM).
-    // Preallocating is what costs a replay's start: that is why the small buffer's
-    // spill buffer is created only by a capture that spills.
-    const uint32_t source_map_flags = small_buffer_ && !replay_batches ? BPF_F_NO_PREALLOC : 0;
-    source_map_flags_ = source_map_flags;
+    // of many new sources emptied it and lost their counts (-ENOMEM). Preallocating is
+    // what costs a replay's start: hence the spill buffer made only when needed.
+    source_map_flags_ = small_buffer_ && !replay_batches ? BPF_F_NO_PREALLOC : 0;
     // The port counters are one mmap-able array (bpf/maps.h, port_stats): live, each
     // CPU counts in a section of its own; replay runs every frame on one CPU at a
     // time, so one section does (a single allocation, read through mmap either way).
@@ -148,8 +146,8 @@ void DataPlane::open_skeleton(bool replay_batches) {
         bpf_map__set_map_flags(skel_->maps.signatures, BPF_F_NO_PREALLOC);
         bpf_map__set_map_flags(skel_->maps.source_port_dests, BPF_F_NO_PREALLOC);
     }
-    bpf_map__set_map_flags(skel_->maps.sources_a, source_map_flags);
-    bpf_map__set_map_flags(skel_->maps.sources_b, source_map_flags);
+    bpf_map__set_map_flags(skel_->maps.sources_a, source_map_flags_);
+    bpf_map__set_map_flags(skel_->maps.sources_b, source_map_flags_);
     bpf_map__set_max_entries(skel_->maps.signatures, config_.signature_map_entries);
     const uint32_t signature_slots = signature_slots_per_cpu(config_.signature_slots);
     skel_->rodata->cfg_signature_slots = signature_slots;
@@ -162,7 +160,7 @@ void DataPlane::open_skeleton(bool replay_batches) {
     // would build it from the BTF definition at the buffers' default size, whose
     // preallocated per-CPU elements cost 0.6 s of every start and every replay; a
     // one-entry map of the same shape does (libbpf 1.1 cannot resize its own).
-    LIBBPF_OPTS(bpf_map_create_opts, shape_opts, .map_flags = source_map_flags);
+    LIBBPF_OPTS(bpf_map_create_opts, shape_opts, .map_flags = source_map_flags_);
     inner_shape_ = UniqueFd(bpf_map_create(BPF_MAP_TYPE_PERCPU_HASH, "sources_shape", sizeof(ds_source_key),
                                            sizeof(ds_source_value), 1, &shape_opts));
     if (inner_shape_.get() < 0) throw error("creating the per-source map's shape", errno);

@@ -185,7 +185,7 @@ private:
     uint32_t source_map_flags_ = 0;  // the per-source buffers' map flags
     // With the small buffer, the full-size spill buffer is created at the first spill,
     // and the skeleton's sources_b is a one-entry stand-in: a capture whose seconds
-    // never hold small_buffer_ keys never pays for it (see spill_buffer_fd()).
+    // never hold small_buffer_ keys never pays for it (see buffer_fd()).
     UniqueFd spill_buffer_;
     uint64_t runs_since_drain_ = 0;  // test_run() frames since the last drain: sources_a's keys at most
     int cpus_ = 0;           // possible CPUs: the port counters and signature slots have a part for each

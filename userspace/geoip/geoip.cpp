@@ -26,7 +26,8 @@ constexpr CacheLevel kCacheLevels[] = {{4, 8},   {4, 16},  {4, 24},  {4, 32},  {
 // Looks an address up; returns false when no record covers it. netmask (when given)
 // receives the prefix length, in the address's own family, of the network the
 // database's tree answered for (a record's or an empty branch's): every address
-// of that network gets the same answer. 0 when the lookup failed.
+// of that network gets the same answer; the whole address's length when the lookup
+// failed (nothing is known beyond that address).
 bool lookup(MMDB_s* db, uint8_t family, const uint8_t* addr, MMDB_entry_s* entry, unsigned* netmask = nullptr) {
     sockaddr_storage ss{};
     if (family == 4) {
@@ -44,7 +45,7 @@ bool lookup(MMDB_s* db, uint8_t family, const uint8_t* addr, MMDB_entry_s* entry
         // An IPv6 database holds IPv4 under ::/96, and counts an IPv4 answer's
         // netmask from its own root; one found above that depth covers every IPv4
         // address.
-        unsigned n = err == MMDB_SUCCESS ? r.netmask : 0;
+        unsigned n = r.netmask;
         if (family == 4 && db->metadata.ip_version == 6) n = n > 96 ? n - 96 : 0;
         *netmask = err == MMDB_SUCCESS ? n : (family == 4 ? 32 : 128);
     }

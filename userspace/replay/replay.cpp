@@ -205,15 +205,12 @@ ReplayResult replay(const std::vector<std::string>& files, const ReplayOptions& 
         }
     };
 
-    // The day of a timestamp, remembered per 15-minute block: every time zone in use
-    // today is offset from UTC by a multiple of 15 minutes, so a day never changes
-    // inside a block, and localtime_r runs once per block instead of twice per frame.
-    constexpr int64_t kBlock = 900LL * 1'000'000'000;
+    // The day of a timestamp, remembered per Accumulator::day_block(): localtime_r runs
+    // once per block instead of twice per frame.
     int64_t cached_block = INT64_MIN;
     std::string cached_day;
     auto day_of = [&](int64_t ts) -> const std::string& {
-        const int64_t block = ts >= 0 ? ts / kBlock : (ts - kBlock + 1) / kBlock;
-        if (block != cached_block) {
+        if (const int64_t block = Accumulator::day_block(ts); block != cached_block) {
             cached_block = block;
             cached_day = acc.day_of(ts);
         }
