@@ -80,3 +80,27 @@ TEST(ScanDetector, WindowRestartsAndEventsEnd) {
     EXPECT_EQ(s.biggest[0].start_ns, 61 * kSec);
     EXPECT_EQ(s.biggest[0].last_ns, 63 * kSec);
 }
+
+TEST(ScanDetector, AScannerHeardAgainAfterASilentWindowStartsANewEvent) {
+    ScanDetector d({.min_ports = 0, .min_packets = 10, .window_ns = 60 * kSec, .max_sources = 4});
+    d.add(v4("198.51.100.1"), true, proto_port(6, 22), 10, 0);
+    d.add(v4("198.51.100.2"), true, proto_port(6, 23), 10, 5 * kSec);
+    ScanSnapshot s = d.snapshot(10);
+    EXPECT_EQ(s.active, 2u);
+    ASSERT_EQ(s.top.size(), 2u);
+    // .1 silent for more than a window (expire() not run since): its packet ends the
+    // old event and starts a window of 1 packet, not yet a scan.
+    d.add(v4("198.51.100.1"), true, proto_port(6, 22), 1, 61 * kSec);
+    s = d.snapshot(10);
+    EXPECT_EQ(s.active, 1u);
+    ASSERT_EQ(s.top.size(), 1u);
+    EXPECT_EQ(source_text(s.top[0].source), "198.51.100.2");
+    EXPECT_EQ(s.biggest.size(), 2u);
+    // 9 more packets: a second event of .1.
+    d.add(v4("198.51.100.1"), true, proto_port(6, 22), 9, 62 * kSec);
+    s = d.snapshot(10);
+    EXPECT_EQ(s.active, 2u);
+    EXPECT_EQ(s.events, 3u);
+    ASSERT_EQ(s.top.size(), 2u);
+    EXPECT_EQ(s.top[0].packets + s.top[1].packets, 20u);
+}

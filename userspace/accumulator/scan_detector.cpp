@@ -39,19 +39,23 @@ bool ScanDetector::is_scan(const Watch& w) const {
 
 void ScanDetector::add(const SourceAddr& source, size_t hash, bool has_port, ProtoPort port, uint64_t packets,
                        int64_t ts_ns) {
-    auto it = watched_.find(HashedSourceAddr{source, hash});
-    if (it == watched_.end()) {
-        if (watched_.size() >= config_.max_sources) {
+    const HashedSourceAddr hashed{source, hash};
+    SourceMap<Watch>::iterator it;
+    if (watched_.size() >= config_.max_sources) {
+        it = watched_.find(hashed);
+        if (it == watched_.end()) {
             untracked_++;
             return;
         }
-        it = watched_.try_emplace(source, Watch::starting(ts_ns)).first;
+    } else {
+        // One probe, under the caller's hash: try_emplace(source) would hash it again.
+        it = watched_.lazy_emplace(hashed, [&](const auto& construct) { construct(source, Watch::starting(ts_ns)); });
     }
     Watch& w = it->second;
     if (w.scanner && ts_ns - w.last_ns > config_.window_ns) {
         // Silent for a window before this packet (expire() had not run since): that
         // event ended; this packet starts a new window.
-        active_--;
+        scanners_.erase(it->first);
         keep_biggest(row_of(it->first, w));
         w = Watch::starting(ts_ns);
     } else if (!w.scanner && ts_ns - w.start_ns > config_.window_ns) {
@@ -71,7 +75,7 @@ void ScanDetector::add(const SourceAddr& source, size_t hash, bool has_port, Pro
     oldest_last_ns_ = std::min(oldest_last_ns_, w.last_ns);
     if (!w.scanner && is_scan(w)) {
         w.scanner = true;
-        active_++;
+        scanners_.insert(it->first);
         events_++;
     }
 }
@@ -84,7 +88,7 @@ void ScanDetector::expire(int64_t now_ns) {
         const Watch& w = it->second;
         if (now_ns - w.last_ns > config_.window_ns) {
             if (w.scanner) {
-                active_--;
+                        scanners_.erase(it->first);
                 keep_biggest(row_of(it->first, w));
             }
             watched_.erase(it++);  // a flat table's erase leaves the other iterators valid
@@ -98,15 +102,12 @@ void ScanDetector::expire(int64_t now_ns) {
 
 ScanSnapshot ScanDetector::snapshot(size_t top_n) const {
     ScanSnapshot s;
-    s.active = active_;
+    s.active = scanners_.size();
     s.events = events_;
     s.untracked_entries = untracked_;
     s.watched = watched_.size();
-    // active_ counts the watches marked scanner: with none, the walk over every
-    // watched source (up to max_sources of them, at every poll and scrape) finds nothing.
-    if (active_ > 0)
-        for (const auto& [addr, w] : watched_)
-            if (w.scanner) s.top.push_back(row_of(addr, w));
+    s.top.reserve(scanners_.size());
+    for (const SourceAddr& addr : scanners_) s.top.push_back(row_of(addr, watched_.at(addr)));
     std::sort(s.top.begin(), s.top.end(), bigger);
     s.biggest = s.top;
     s.biggest.insert(s.biggest.end(), biggest_ended_.begin(), biggest_ended_.end());
