@@ -20,8 +20,10 @@
 // between sessions first: run it under `setsid`, as scripts/bench.sh does), so the
 // nice'd builds of a shared machine disturb them less.
 //
-//   bench/live_bench [--rounds N] [--seconds S] [--budget S] [--family 4|6] [--table-slots N|auto] [--quick]
+//   bench/live_bench [--rounds N] [--seconds S] [--budget S] [--family 4|6] [--table-slots N|auto] [--quick] [--darkscope-only]
 // --table-slots: the agent's --source-cache-slots (default auto, the agent's default).
+// --darkscope-only: the bare drop and darkscope rows alone (no kernel stack, tcpdump
+// or pmacctd), for a quicker before/after of darkscope or a profile of its agent.
 // --budget: no round starts that would, at the pace of the last one, end later.
 #include <unistd.h>
 
@@ -125,6 +127,7 @@ int main(int argc, char** argv) {
     // interval's million keys room at half load (docs/dataplane.md, "Size").
     std::string table_slots = "auto";
     std::vector<double> loads = {0, 1e6, 5e5, 1e5};
+    bool darkscope_only = false;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         if (a == "--rounds" && i + 1 < argc) rounds = std::max(1, std::atoi(argv[++i]));
@@ -133,8 +136,10 @@ int main(int argc, char** argv) {
         else if (a == "--family" && i + 1 < argc) family = std::atoi(argv[++i]) == 4 ? 4 : 6;
         else if (a == "--table-slots" && i + 1 < argc) table_slots = argv[++i];
         else if (a == "--quick") rounds = 1, seconds = 0.5, loads = {0, 1e6};
+        else if (a == "--darkscope-only") darkscope_only = true;
         else {
-            std::fprintf(stderr, "usage: live_bench [--rounds N] [--seconds S] [--budget S] [--family 4|6] [--table-slots N|auto] [--quick]\n");
+            std::fprintf(stderr, "usage: live_bench [--rounds N] [--seconds S] [--budget S] [--family 4|6] "
+                                 "[--table-slots N|auto] [--quick] [--darkscope-only]\n");
             return 2;
         }
     }
@@ -160,10 +165,11 @@ int main(int argc, char** argv) {
         // Room for every source of one poll interval: nothing is unattributed.
         DarkscopeAgent agent(tb, where, 1u << 20, table_slots);
         const uint32_t peers = 1000000;  // the peers see the hardest traffic darkscope sees
-        const std::vector<std::vector<Case>> groups = {
+        std::vector<std::vector<Case>> groups = {
             {{&drop, 1}, {&drop, 100000}, {&drop, peers}}, {{&stack, peers}}, {{&tcpdump, peers}}, {{&pmacctd, peers}},
             {{&agent, 1}, {&agent, 100000}, {&agent, 1000000}},
         };
+        if (darkscope_only) groups = {groups.front(), groups.back()};
         std::map<std::string, std::map<double, std::vector<Sample>>> samples;
         const auto t0 = std::chrono::steady_clock::now();
         auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
@@ -245,7 +251,7 @@ int main(int argc, char** argv) {
                                 c.receiver->name().c_str(), c.sources, load_name(load).c_str(),
                                 fmt(spread(offered), "%.2f").c_str(), fmt(spread(handled), "%.3f").c_str(),
                                 fmt(spread(lost), "%.1f").c_str(), sat.c_str(), fmt(spread(vs_drop), "%.2f").c_str(),
-                                fmt(spread(vs_tcpdump), "%.1f").c_str());
+                                vs_tcpdump.empty() ? "–" : fmt(spread(vs_tcpdump), "%.1f").c_str());
                     if (failures)
                         std::printf("| %s | %s | %u | %s | failed in %zu of %zu rounds (see stderr) | | | | | |\n",
                                     method, c.receiver->name().c_str(), c.sources, load_name(load).c_str(), failures,
