@@ -1,7 +1,9 @@
 // Live packet rates and costs: a generator in one network namespace sends TCP SYNs
 // from N distinct sources over a veth pair to a receiver in another, at full speed
 // and at paced loads; the receivers are a bare XDP_DROP and darkscope's agent (1 /
-// 100,000 / 1,000,000 sources each), the kernel stack alone, tcpdump and pmacctd.
+// 100,000 / 1,000,000 sources each), an XDP_DROP that reads the frame's first and
+// last byte (1 source: what fetching the headers costs, which a bare drop never
+// pays), the kernel stack alone, tcpdump and pmacctd.
 // Every figure is the median of the rounds with min and max; every ratio is taken
 // within one round (same load, minutes apart at most), as the machine is shared.
 //
@@ -159,6 +161,7 @@ int main(int argc, char** argv) {
             : test::FrameBuilder().eth().ipv6("2001:db8::1", "2001:db8:dead::9", 6).tcp(40000, 445, 0x02).build();
         const ReceiverPlacement where{kReceiverCpu, kNice};
         BareDrop drop(tb, where);
+        ReadDrop read_drop(tb, where);
         KernelStack stack(tb, where);
         Tcpdump tcpdump(tb, where);
         Pmacctd pmacctd(tb, where);
@@ -166,10 +169,10 @@ int main(int argc, char** argv) {
         DarkscopeAgent agent(tb, where, 1u << 20, table_slots);
         const uint32_t peers = 1000000;  // the peers see the hardest traffic darkscope sees
         std::vector<std::vector<Case>> groups = {
-            {{&drop, 1}, {&drop, 100000}, {&drop, peers}}, {{&stack, peers}}, {{&tcpdump, peers}}, {{&pmacctd, peers}},
-            {{&agent, 1}, {&agent, 100000}, {&agent, 1000000}},
+            {{&drop, 1}, {&drop, 100000}, {&drop, peers}}, {{&read_drop, 1}}, {{&stack, peers}}, {{&tcpdump, peers}},
+            {{&pmacctd, peers}}, {{&agent, 1}, {&agent, 100000}, {&agent, 1000000}},
         };
-        if (darkscope_only) groups = {groups.front(), groups.back()};
+        if (darkscope_only) groups = {groups[0], groups[1], groups.back()};
         std::map<std::string, std::map<double, std::vector<Sample>>> samples;
         const auto t0 = std::chrono::steady_clock::now();
         auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
@@ -264,8 +267,9 @@ int main(int argc, char** argv) {
         std::printf("\n| generator | receiver | keys (sources) | frames per run | program ns/run (BPF stats) "
                     "| program − bare drop, ns | agent CPU ns/packet |\n");
         std::printf("|---|---|---:|---:|---:|---:|---:|\n");
-        for (Receiver* rx : std::vector<Receiver*>{&drop, &agent})
+        for (Receiver* rx : std::vector<Receiver*>{&drop, &read_drop, &agent})
             for (uint32_t keys : {1u, 100000u, peers}) {
+                if (rx == &read_drop && keys != 1) continue;  // reading the frame costs the same whatever its source
                 const auto& v = samples[Case{rx, keys}.label()][0];
                 const auto& d = samples[Case{&drop, keys}.label()][0];
                 std::vector<double> frames, prog, extra, cpu;

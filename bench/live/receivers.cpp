@@ -50,7 +50,7 @@ std::vector<std::string> Receiver::on_receiver_core() const {
 
 // --- bare XDP_DROP ---
 void BareDrop::setup() {
-    run_checked("ip -n " + tb_.sensor_ns + " link set dev " + tb_.sensor_if + " xdpdrv obj " + XDP_DROP_OBJ + " sec xdp");
+    run_checked("ip -n " + tb_.sensor_ns + " link set dev " + tb_.sensor_if + " xdpdrv obj " + object() + " sec xdp");
 }
 void BareDrop::begin() { start_ = tb_.counters().xdp_drops; }
 uint64_t BareDrop::end() { return tb_.counters().xdp_drops - start_; }

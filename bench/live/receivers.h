@@ -51,8 +51,22 @@ public:
     uint64_t end() override;
     void teardown() override;
 
+protected:
+    virtual const char* object() const { return XDP_DROP_OBJ; }
+
 private:
     uint64_t start_ = 0;
+};
+
+// XDP_DROP after reading the frame's first and last byte (bench/bpf/xdp_read_drop.bpf.c):
+// what fetching the headers costs any program that parses them.
+class ReadDrop : public BareDrop {
+public:
+    using BareDrop::BareDrop;
+    std::string name() const override { return "XDP_DROP reading the frame"; }
+
+protected:
+    const char* object() const override { return XDP_READ_DROP_OBJ; }
 };
 
 // No XDP program: the IP layer takes every frame in and drops it (null route).
