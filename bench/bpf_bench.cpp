@@ -35,6 +35,7 @@
 
 #include "bench_sources.skel.h"
 #include "memory_latency.h"
+#include "verdict.h"
 #include "dataplane/data_plane.h"
 #include "dataplane/source_table.h"
 #include "support/frame_builder.h"
@@ -315,7 +316,7 @@ int main(int argc, char** argv) {
     std::printf("\n| case | extra ns | target | target ns | verdict |\n|---|---:|---|---:|---|\n");
     for (const Verdict& v : verdicts)
         std::printf("| %s | %.1f | %s | %.1f | %s |\n", v.what.c_str(), v.extra_ns, v.target.c_str(), v.target_ns,
-                    v.extra_ns <= v.target_ns ? "met" : ("missed by " + std::to_string(static_cast<int>(v.extra_ns - v.target_ns + 0.5)) + " ns").c_str());
+                    bench::verdict(v.extra_ns, v.target_ns, "ns").c_str());
     fingerprint_cost(cfg);
     const auto stats = dp.read_stats();
     uint64_t unattributed = stats[DS_STATS_MISC(DS_MISC_UNATTRIBUTED)].packets;

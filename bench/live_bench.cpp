@@ -44,6 +44,8 @@
 #include "live/shell.h"
 #include "live/testbed.h"
 #include "live/traffic_gen.h"
+#include "memory_latency.h"
+#include "verdict.h"
 #include "support/frame_builder.h"
 
 using namespace darkscope;
@@ -174,6 +176,9 @@ int main(int argc, char** argv) {
         };
         if (darkscope_only) groups = {groups[0], groups[1], groups.back()};
         std::map<std::string, std::map<double, std::vector<Sample>>> samples;
+        // L, issue #20's yardstick (bench/memory_latency.h), measured before and after
+        // the rounds, as bpf_bench does: the live program's target is a multiple of it.
+        const MemoryLatency l_before = measure_memory_latency();
         const auto t0 = std::chrono::steady_clock::now();
         auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
         int done = 0;
@@ -264,6 +269,9 @@ int main(int argc, char** argv) {
         // What holds at any rate: the program's own time per run, from the kernel's
         // BPF statistics, and the agent's CPU per packet; at full load (max), where
         // the most frames ran.
+        const MemoryLatency l_after = measure_memory_latency();
+        const double L = (l_before.huge_pages_ns + l_after.huge_pages_ns) / 2;
+        double agent_extra_ns = -1, agent_cpu_ns = -1;  // medians at 1,000,000 keys, for the targets
         std::printf("\n| generator | receiver | keys (sources) | frames per run | program ns/run (BPF stats) "
                     "| program − bare drop, ns | agent CPU ns/packet |\n");
         std::printf("|---|---|---:|---:|---:|---:|---:|\n");
@@ -280,11 +288,31 @@ int main(int argc, char** argv) {
                     if (k < d.size() && !d[k].failed && d[k].prog_ns > 0) extra.push_back(v[k].prog_ns - d[k].prog_ns);
                     if (v[k].figures.count("cpu_ns_per_packet")) cpu.push_back(v[k].figures.at("cpu_ns_per_packet"));
                 }
+                if (rx == &agent && keys == peers) {
+                    if (!extra.empty()) agent_extra_ns = spread(extra).median;
+                    if (!cpu.empty()) agent_cpu_ns = spread(cpu).median;
+                }
                 std::printf("| %s | %s | %u | %s | %s | %s | %s |\n", method, rx->name().c_str(), keys,
                             fmt(spread(frames), "%.0f").c_str(), fmt(spread(prog), "%.1f").c_str(),
                             rx == &drop ? "–" : fmt(spread(extra), "%.1f").c_str(),
                             cpu.empty() ? "–" : fmt(spread(cpu), "%.0f").c_str());
             }
+
+        // Issue #20's live targets, against L of this run.
+        std::printf("\nL = %.1f ns (one random memory access, huge pages; %.1f before the rounds, %.1f after)\n\n", L,
+                    l_before.huge_pages_ns, l_after.huge_pages_ns);
+        std::printf("| target (issue #20), 1,000,000 keys, max load | measured (median) | target | verdict |\n");
+        std::printf("|---|---:|---:|---|\n");
+        if (agent_extra_ns >= 0)
+            std::printf("| program − bare drop (BPF statistics) | %.1f ns (%.2f L) | <= 1.5 x L = %.1f ns | %s |\n",
+                        agent_extra_ns, agent_extra_ns / L, 1.5 * L, verdict(agent_extra_ns, 1.5 * L, "ns").c_str());
+        else
+            std::printf("| program − bare drop (BPF statistics) | not measured (see stderr) | <= 1.5 x L | – |\n");
+        if (agent_cpu_ns >= 0)
+            std::printf("| agent CPU per packet | %.0f ns | <= 150 ns | %s |\n", agent_cpu_ns,
+                        verdict(agent_cpu_ns, 150, "ns").c_str());
+        else
+            std::printf("| agent CPU per packet | not measured (see stderr) | <= 150 ns | – |\n");
 
         // Counting loss: every frame darkscope's NAPI handed to XDP must be in a counter.
         int64_t worst_uncounted = 0;

@@ -15,6 +15,7 @@
 
 #include "replay/replay.h"
 #include "support/frame_builder.h"
+#include "verdict.h"
 
 using namespace darkscope;
 
@@ -76,6 +77,9 @@ int main(int argc, char** argv) {
     std::printf("replay of %llu frames: median %.2f s (min %.2f, max %.2f, %d runs), %.0f frames/s\n",
                 static_cast<unsigned long long>(counted), secs[secs.size() / 2], secs.front(), secs.back(), runs,
                 static_cast<double>(counted) / secs[secs.size() / 2]);
+    const double per_million = secs[secs.size() / 2] * 1e6 / static_cast<double>(counted ? counted : 1);
+    std::printf("target (issue #20): at most 2 s per million frames: %.2f s per million, %s\n", per_million,
+                bench::verdict(per_million, 2.0, "s", 2).c_str());
     // Which path ran: batches (docs/replay.md), or one frame per run and why.
     std::printf("%llu BPF_PROG_TEST_RUN calls in the last run%s%s\n", static_cast<unsigned long long>(test_runs),
                 batch_error.empty() ? "" : ": ", batch_error.c_str());
