@@ -65,9 +65,9 @@ TEST(ReplayCrossTabs, BackscatterCountriesOfASynAckReflection) {
     EXPECT_EQ(reflection, 14u);
     using Key = std::pair<std::string, std::string>;
     EXPECT_EQ(r.backscatter.victims.country_packets,
-              (std::map<Key, uint64_t>{{{"synack", "ZZ"}, truth.num("tcp_syn_ack")},
-                                        {{"rst", "ZZ"}, truth.num("tcp_rst_any")},
+              (std::map<Key, uint64_t>{{{"synack", "ZZ"}, static_cast<uint64_t>(truth.num("tcp_syn_ack"))},
+                                        {{"rst", "ZZ"}, static_cast<uint64_t>(truth.num("tcp_rst_any"))},
                                         {{"udp_reflection", "ZZ"}, reflection},
-                                        {{"unreachable", "ZZ"}, truth.num("icmpv4_messages")}}));
+                                        {{"unreachable", "ZZ"}, static_cast<uint64_t>(truth.num("icmpv4_messages"))}}));
     EXPECT_EQ(r.backscatter.victims.country_packets.at({"synack", "ZZ"}), 6651u);
 }

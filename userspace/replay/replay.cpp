@@ -6,6 +6,7 @@
 #include <climits>
 #include <cstring>
 #include <stdexcept>
+#include <tuple>
 #include <unordered_map>
 
 #include "accumulator/prefetch.h"
@@ -66,7 +67,9 @@ public:
             bool is_new = false;
             Source& src = sources_.lazy_emplace(hashed, [&](const auto& make) {
                                        is_new = true;
-                                       make(addr, Source{});
+                                       // Built in place: moving a Source{} made GCC 12 warn that its
+                                       // inlined vector "may be used uninitialized" (it is not).
+                                       make(std::piecewise_construct, std::forward_as_tuple(addr), std::forward_as_tuple());
                                    })->second;
             if (is_new) {
                 src.country = &country_detail_[country ? country(DS_KEY_FAMILY(e.key.info), e.key.addr) : std::string("ZZ")];
