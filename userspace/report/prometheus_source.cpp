@@ -119,7 +119,7 @@ PeriodFigures period_figures(const Fetched& f, const Period& p, const std::vecto
         auto names = in(f.zone_names, {"zone"}), resolvers = in(f.zone_resolvers, {"zone"}), random = in(f.zone_random, {"zone"});
         for (auto& [l, v] : in(f.zones, {"zone"}))
             if (total(v)) zones.push_back({l.at("zone"), total(v), busiest_day(names[l]), busiest_day(resolvers[l]),
-                                           busiest_day(random[l]) > 0});
+                                           busiest_day(random[l]) > 0, {}});  // no samples: Prometheus holds no names
         std::stable_sort(zones.begin(), zones.end(), [](auto& a, auto& b) { return a.messages > b.messages; });
         out.zones = zones;
     }

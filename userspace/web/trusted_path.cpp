@@ -29,8 +29,10 @@ std::string untrusted_reason(const std::string& path) {
     if (stat(p.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return p + " is not a regular file";
     if (std::string why = check_owner_and_mode(p, st); !why.empty()) return why;
     while (p != "/") {
-        p.erase(p.rfind('/'));
-        if (p.empty()) p = "/";
+        // The parent directory: p is absolute (realpath), so its first '/' is at 0, and
+        // a top-level entry's parent is "/".
+        const size_t slash = p.rfind('/');
+        p.resize(slash == 0 ? 1 : slash);
         if (stat(p.c_str(), &st) != 0) return p + " cannot be read";
         if (std::string why = check_owner_and_mode(p, st); !why.empty()) return why;
     }
