@@ -29,5 +29,5 @@ id=$(awk '/^program id/ {print $3}' "$tmp/bench.out")
 perf record -q -o "$tmp/perf.data" -p "$bench_pid" -- sleep "$seconds" 2>/dev/null
 wait "$bench_pid"
 bench_pid=""
-cat "$tmp/bench.out" | tail -n 1
+tail -n 1 "$tmp/bench.out"
 perf script -i "$tmp/perf.data" -F ip 2>/dev/null | "$build/bench/bpf_lines" --histogram "$tmp/table"

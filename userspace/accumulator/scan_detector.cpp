@@ -88,7 +88,7 @@ void ScanDetector::expire(int64_t now_ns) {
         const Watch& w = it->second;
         if (now_ns - w.last_ns > config_.window_ns) {
             if (w.scanner) {
-                        scanners_.erase(it->first);
+                scanners_.erase(it->first);
                 keep_biggest(row_of(it->first, w));
             }
             watched_.erase(it++);  // a flat table's erase leaves the other iterators valid

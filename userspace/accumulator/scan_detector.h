@@ -86,10 +86,11 @@ private:
     static ScannerRow row_of(const SourceAddr& addr, const Watch& w);
 
     SourceMap<Watch> watched_;
-    // The watched sources marked scanner, so that snapshot(), at
-    // every poll and scrape, visits the scanners instead of every watch: a darknet
-    // nearly always has one scanner, and walking up to max_sources watches to find
-    // it was about 6 % of the live agent at 1,000,000 keys (issue #20).
+    // The watched sources marked scanner (Watch::scanner, kept beside it so that add()
+    // needs no second lookup), so that snapshot(), at every poll and scrape, visits the
+    // scanners instead of every watch: a darknet nearly always has one scanner, and
+    // walking up to max_sources watches to find it was about 6 % of the live agent at
+    // 1,000,000 keys (issue #20).
     SourceSet scanners_;
     // At most the smallest last_ns of a watched source (a source's last_ns only grows,
     // except when a window restarts, and each new value lowers this), so expire()
